@@ -1,0 +1,272 @@
+/* store.c: SQLite connection, statement cache, transactions, pool (see store.h). */
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+
+#define STMT_CACHE 128          /* distinct SQL texts per connection */
+#define BUSY_TIMEOUT_MS 5000
+#define BUSY_RETRIES 50
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct store {
+	sqlite3 *db;
+	struct stmt_slot slots[STMT_CACHE];
+};
+
+static const char *const pragmas[] = {
+	"PRAGMA journal_mode=WAL",
+	"PRAGMA synchronous=FULL",
+	"PRAGMA foreign_keys=ON",
+	"PRAGMA temp_store=MEMORY",
+	"PRAGMA cache_size=-16000",   /* 16 MiB per connection */
+};
+
+int store_open(const char *path, int flags, struct store **ret, char *errbuf, size_t errlen)
+{
+	struct store *s;
+	int oflags, rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return IT_ENOMEM;
+	oflags = SQLITE_OPEN_NOMUTEX;
+	if (flags & STORE_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_NO_CREATE) ? 0 : SQLITE_OPEN_CREATE);
+	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
+		if (flags & STORE_READONLY && i < 2)
+			continue;
+		rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	*ret = s;
+	return IT_OK;
+fail:
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	store_close(s);
+	return rc == SQLITE_FULL ? IT_EFULL : IT_EDB;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(s->slots[i].st);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
+}
+
+int store_stmt(struct store *s, const char *sql, sqlite3_stmt **ret)
+{
+	size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
+	sqlite3_stmt *st;
+
+	for (size_t n = 0; n < STMT_CACHE; n++, h = (h + 1) % STMT_CACHE) {
+		struct stmt_slot *slot = &s->slots[h];
+		if (slot->sql == sql) {
+			sqlite3_reset(slot->st);
+			sqlite3_clear_bindings(slot->st);
+			*ret = slot->st;
+			return IT_OK;
+		}
+		if (!slot->sql) {
+			if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+			    SQLITE_OK)
+				return IT_EDB;
+			slot->sql = sql;
+			slot->st = st;
+			*ret = st;
+			return IT_OK;
+		}
+	}
+	/* Cache full: a programming error (raise STMT_CACHE). */
+	return IT_ENOMEM;
+}
+
+int store_status(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return IT_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return IT_EBUSY;
+	case SQLITE_FULL:
+		return IT_EFULL;
+	case SQLITE_CONSTRAINT:
+		return IT_EEXIST;
+	case SQLITE_NOMEM:
+		return IT_ENOMEM;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return IT_EIO;
+	default:
+		return IT_EDB;
+	}
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = {0, (long)(attempt < 10 ? attempt + 1 : 10) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int store_step(struct store *s, sqlite3_stmt *st)
+{
+	int rc;
+
+	(void)s;
+	for (int attempt = 0;; attempt++) {
+		rc = sqlite3_step(st);
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || attempt >= BUSY_RETRIES)
+			return rc;
+		sqlite3_reset(st);
+		backoff(attempt);
+	}
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+	int rc;
+
+	for (int attempt = 0;; attempt++) {
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || attempt >= BUSY_RETRIES)
+			break;
+		backoff(attempt);
+	}
+	return store_status(rc);
+}
+
+int store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	int rc = store_exec(s, "COMMIT");
+	if (rc)
+		store_rollback(s);
+	return rc;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+const char *store_col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+struct store_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int size, nfree;
+	struct store **all;
+	struct store **free_list;
+};
+
+int store_pool_new(const char *path, int size, struct store_pool **ret)
+{
+	struct store_pool *p;
+	int rc = IT_ENOMEM;
+
+	if (size < 1)
+		return IT_EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return IT_ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->all = calloc((size_t)size, sizeof(*p->all));
+	p->free_list = calloc((size_t)size, sizeof(*p->free_list));
+	if (!p->all || !p->free_list)
+		goto fail;
+	for (int i = 0; i < size; i++) {
+		rc = store_open(path, STORE_NO_CREATE, &p->all[i], NULL, 0);
+		if (rc)
+			goto fail;
+		p->size++;
+		p->free_list[p->nfree++] = p->all[i];
+	}
+	*ret = p;
+	return IT_OK;
+fail:
+	store_pool_free(p);
+	return rc;
+}
+
+void store_pool_free(struct store_pool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->size; i++)
+		store_close(p->all[i]);
+	free(p->all);
+	free(p->free_list);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+struct store *store_pool_get(struct store_pool *p)
+{
+	struct store *s;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	s = p->free_list[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+void store_pool_put(struct store_pool *p, struct store *s)
+{
+	pthread_mutex_lock(&p->mu);
+	p->free_list[p->nfree++] = s;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}

@@ -1,0 +1,139 @@
+/* store_migrate.c: ordered, transactional schema migrations (see store_migrate.h). */
+#include "store_migrate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "parse.h"
+#include "status.h"
+
+static const char SQL_CREATE[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" version INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" applied_at INTEGER NOT NULL)";
+static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+static const char SQL_RECORD[] =
+	"INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)";
+static const char SQL_HAS_TABLE[] =
+	"SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'";
+
+static int name_version(const char *name)
+{
+	char num[8];
+	uint64_t v;
+	size_t n = strspn(name, "0123456789");
+
+	if (n == 0 || n >= sizeof(num) || name[n] != '_')
+		return -1;
+	memcpy(num, name, n);
+	num[n] = '\0';
+	if (parse_u64(num, 1, 9999, &v))
+		return -1;
+	return (int)v;
+}
+
+int migrate_latest(const struct embedded_file *migrations)
+{
+	int best = 0;
+
+	for (const struct embedded_file *m = migrations; m->name; m++) {
+		int v = name_version(m->name);
+		if (v > best)
+			best = v;
+	}
+	return best;
+}
+
+int store_schema_version(struct store *s, int *ret_version)
+{
+	sqlite3_stmt *st;
+	int rc, v;
+
+	rc = store_stmt(s, SQL_HAS_TABLE, &st);
+	if (rc)
+		return rc;
+	rc = store_step(s, st);
+	if (rc == SQLITE_DONE) {
+		*ret_version = 0;
+		return IT_OK;
+	}
+	if (rc != SQLITE_ROW)
+		return store_status(rc);
+	rc = store_stmt(s, SQL_VERSION, &st);
+	if (rc)
+		return rc;
+	rc = store_step(s, st);
+	if (rc != SQLITE_ROW)
+		return store_status(rc);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	*ret_version = v;
+	return IT_OK;
+}
+
+int store_migrate(struct store *s, const struct embedded_file *migrations, int *ret_applied,
+		  char *errbuf, size_t errlen)
+{
+	int rc, current, latest, applied = 0;
+	sqlite3_stmt *st;
+
+	rc = store_exec(s, SQL_CREATE);
+	if (rc)
+		goto fail_db;
+	rc = store_schema_version(s, &current);
+	if (rc)
+		goto fail_db;
+	latest = migrate_latest(migrations);
+	if (current > latest) {
+		if (errbuf)
+			snprintf(errbuf, errlen,
+				 "database schema version %d is newer than this binary's %d: "
+				 "use a newer italic (or restore a backup)", current, latest);
+		return IT_ESCHEMA;
+	}
+	for (const struct embedded_file *m = migrations; m->name; m++) {
+		int v = name_version(m->name);
+		if (v < 0) {
+			if (errbuf)
+				snprintf(errbuf, errlen, "migration %s: name must be NNNN_name.sql", m->name);
+			return IT_EINVAL;
+		}
+		if (v <= current)
+			continue;
+		rc = store_begin(s);
+		if (rc)
+			goto fail_db;
+		rc = sqlite3_exec(store_db(s), m->data, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			if (errbuf)
+				snprintf(errbuf, errlen, "migration %s failed: %s", m->name, store_errmsg(s));
+			store_rollback(s);
+			return store_status(rc) == IT_EFULL ? IT_EFULL : IT_EDB;
+		}
+		rc = store_stmt(s, SQL_RECORD, &st);
+		if (rc == IT_OK) {
+			sqlite3_bind_int(st, 1, v);
+			store_bind_text(st, 2, m->name);
+			sqlite3_bind_int64(st, 3, clock_now_ms(NULL));
+			rc = store_status(store_step(s, st));
+			sqlite3_reset(st);
+		}
+		if (rc == IT_OK)
+			rc = store_commit(s);
+		if (rc) {
+			store_rollback(s);
+			goto fail_db;
+		}
+		applied++;
+		current = v;
+	}
+	if (ret_applied)
+		*ret_applied = applied;
+	return IT_OK;
+fail_db:
+	if (errbuf)
+		snprintf(errbuf, errlen, "migrate: %s", store_errmsg(s));
+	return rc ? rc : IT_EDB;
+}
