@@ -1,0 +1,76 @@
+/*
+ * config.h: every setting of Italic, from one table.
+ *
+ * Each setting has a flag (--name), an ITALIC_* environment variable and a default.
+ * Precedence: default < environment < flag. --help text is generated from the same
+ * table, so it cannot drift from what is parsed. Values are checked on parse (ranges,
+ * choices, durations) and a bad value is an error that names the setting and where it
+ * came from; the CLI turns it into exit status 2.
+ */
+#ifndef ITALIC_CONFIG_H
+#define ITALIC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compiler.h"
+
+#define CONFIG_STR 512
+
+enum config_aws { CONFIG_AWS_AUTO, CONFIG_AWS_OFF };
+
+struct config {
+	char listen[CONFIG_STR];
+	char db[CONFIG_STR];
+	char tls_cert[CONFIG_STR];
+	char tls_key[CONFIG_STR];
+	enum config_aws aws;
+	char member_role[CONFIG_STR];
+	char external_id[CONFIG_STR];
+	int verify;
+	int config_report;
+	int securityhub;
+	char siem_bucket[CONFIG_STR];
+	char siem_prefix[CONFIG_STR];
+	uint64_t siem_flush_seconds;
+	uint64_t sweep_interval_s;
+	uint64_t workers;
+	char log_level[16];
+	int metrics_public;
+	uint64_t http_threads;
+	uint64_t max_connections;
+	uint64_t max_connections_per_ip;
+	uint64_t connection_timeout_s;
+	uint64_t connection_memory;
+	uint64_t inbox_max;
+	uint64_t ingest_rate;
+	uint64_t retention_days;
+	uint64_t image_cache_ttl_s;
+	uint64_t shutdown_grace_s;
+};
+
+/* Fills c with defaults (workers = number of CPUs). */
+void config_defaults(struct config *c);
+
+/* Applies ITALIC_* variables found through getenv_fn (NULL: getenv). On error returns
+ * IT_EINVAL and writes a one-line message into err. */
+int config_from_env(struct config *c, const char *(*getenv_fn)(const char *), char *err,
+		    size_t errlen) WARN_UNUSED;
+
+/*
+ * Applies one flag. name is without leading dashes ("listen"), value may be NULL for
+ * a "--name=value"-less boolean. Returns IT_OK, IT_ENOTFOUND for an unknown flag,
+ * IT_EINVAL for a bad value (err says why).
+ */
+int config_set_flag(struct config *c, const char *name, const char *value, char *err,
+		    size_t errlen) WARN_UNUSED;
+
+/* Writes the settings table (flag, variable, default, meaning) to out; only the
+ * settings named in the NULL-terminated list only, or all when only is NULL. */
+void config_help(FILE *out, const char *const *only);
+
+/* Looks up whether a flag takes a value (all settings do). 1 if known. */
+int config_has_flag(const char *name);
+
+#endif

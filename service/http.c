@@ -1,0 +1,662 @@
+/*
+ * http.c: libmicrohttpd daemon, limits, auth before body, capped bodies, responses.
+ *
+ * libmicrohttpd calls on_request() several times per request: once with headers
+ * only (where we route, authenticate and check Content-Length, so a bad request costs
+ * no body read), then once per body chunk, then a final time to produce the response.
+ * Per-request state lives in struct request, freed in on_completed().
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "parse.h"
+#include "router.h"
+#include "status.h"
+#include "token.h"
+
+/* After a chunked body passes the cap we keep discarding this much more, so a client
+ * that honours nothing cannot hold a thread forever, then drop the connection. */
+#define DISCARD_SLACK (4 * 1024 * 1024)
+
+struct http {
+	struct MHD_Daemon *daemon;
+	struct server *srv;
+	_Atomic(int) in_flight;
+	char *tls_cert;
+	char *tls_key;
+};
+
+struct conn_state {
+	struct request req;
+	struct http *h;
+	int64_t start_us;
+	int early;               /* a response was queued on the header call */
+	int too_big;             /* body passed the cap */
+	size_t discarded;
+	char path_copy[IT_MAX_PATH + 1];
+};
+
+/* ---- reason phrases and status mapping ---- */
+
+const char *http_reason(unsigned status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+unsigned http_status_for(int st)
+{
+	switch (st) {
+	case IT_OK: return 200;
+	case IT_EINVAL: return 400;
+	case IT_ENOTFOUND: return 404;
+	case IT_EEXIST: return 409;
+	case IT_ECONFLICT: return 412;
+	case IT_ETOOBIG: return 413;
+	case IT_EAUTH: return 401;
+	case IT_EFORBIDDEN: return 403;
+	case IT_EBUSY: return 503;
+	case IT_EFULL: return 503;
+	case IT_EIO: return 503;
+	case IT_EDB: return 503;
+	default: return 500;
+	}
+}
+
+/* ---- request accessors ---- */
+
+const char *request_header(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *request_query(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_iter {
+	int (*fn)(void *ctx, const char *k, const char *v);
+	void *ctx;
+};
+
+static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query_iter *it = cls;
+	(void)kind;
+	return it->fn(it->ctx, key, value ? value : "") ? MHD_NO : MHD_YES;
+}
+
+void request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v), void *ctx)
+{
+	struct query_iter it = {fn, ctx};
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_cb, &it);
+}
+
+struct store *request_db(struct request *req)
+{
+	if (!req->db)
+		req->db = store_pool_get(req->srv->pool);
+	return req->db;
+}
+
+/* ---- responses ---- */
+
+int resp_header(struct response *resp, const char *name, const char *value)
+{
+	if (resp->nheaders >= HTTP_MAX_RESP_HEADERS)
+		return IT_ETOOBIG;
+	resp->headers[resp->nheaders][0] = strdup(name);
+	resp->headers[resp->nheaders][1] = strdup(value);
+	if (!resp->headers[resp->nheaders][0] || !resp->headers[resp->nheaders][1])
+		return IT_ENOMEM;
+	resp->nheaders++;
+	return IT_OK;
+}
+
+int resp_text(struct response *resp, unsigned status, const char *content_type, const char *text)
+{
+	resp->status = status;
+	resp->content_type = content_type;
+	buf_reset(&resp->body);
+	return buf_puts(&resp->body, text);
+}
+
+int resp_json(struct response *resp, unsigned status, json_t *body)
+{
+	char *s;
+	int rc;
+
+	if (!body)
+		return resp_problem(resp, 500, "out of memory building the response", NULL);
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s)
+		return resp_problem(resp, 500, "out of memory building the response", NULL);
+	rc = resp_text(resp, status, "application/json", s);
+	free(s);
+	if (rc == IT_OK)
+		rc = buf_puts(&resp->body, "\n");
+	return rc;
+}
+
+int resp_problem(struct response *resp, unsigned status, const char *detail, json_t *extra)
+{
+	json_t *p = json_object();
+	char *s;
+	int rc;
+
+	if (!p) {
+		json_decref(extra);
+		return IT_ENOMEM;
+	}
+	json_object_set_new(p, "type", json_string("about:blank"));
+	json_object_set_new(p, "title", json_string(http_reason(status)));
+	json_object_set_new(p, "status", json_integer(status));
+	if (detail)
+		json_object_set_new(p, "detail", json_string(detail));
+	if (extra) {
+		json_object_update(p, extra);
+		json_decref(extra);
+	}
+	s = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (!s)
+		return IT_ENOMEM;
+	rc = resp_text(resp, status, "application/problem+json", s);
+	free(s);
+	if (rc == IT_OK)
+		rc = buf_puts(&resp->body, "\n");
+	return rc;
+}
+
+int resp_problem_field(struct response *resp, unsigned status, const char *field, const char *detail)
+{
+	return resp_problem(resp, status, detail, field ? json_pack("{s:s}", "field", field) : NULL);
+}
+
+static void response_init(struct response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	buf_init(&resp->body, 64u * 1024 * 1024);
+}
+
+static void response_finish(struct response *resp)
+{
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i][0]);
+		free(resp->headers[i][1]);
+	}
+	buf_finish(&resp->body);
+}
+
+/* ---- plumbing ---- */
+
+static void new_request_id(char out[IT_REQUEST_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[IT_REQUEST_ID_LEN / 2];
+
+	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw)) {
+		int64_t t = clock_mono_us();
+		memcpy(raw, &t, sizeof(raw) < sizeof(t) ? sizeof(raw) : sizeof(t));
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[IT_REQUEST_ID_LEN] = '\0';
+}
+
+static const char *route_label(const struct conn_state *cs)
+{
+	return cs->req.route_index >= 0 ? routes[cs->req.route_index].pattern : "unmatched";
+}
+
+static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
+{
+	struct request *req = &cs->req;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char labels[METRICS_LABELS_MAX];
+	double secs;
+
+	if (resp->static_body)
+		r = MHD_create_response_from_buffer(resp->static_len, (void *)resp->static_body,
+						    MHD_RESPMEM_PERSISTENT);
+	else
+		r = MHD_create_response_from_buffer(resp->body.len, resp->body.data ? resp->body.data : (void *)"",
+						    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (resp->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	MHD_add_response_header(r, "X-Request-Id", req->request_id);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	ret = MHD_queue_response(req->conn, resp->status, r);
+	MHD_destroy_response(r);
+
+	secs = (double)(clock_mono_us() - cs->start_us) / 1e6;
+	snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\",status=\"%u\"",
+		 cs->req.route_index >= 0 ? routes[cs->req.route_index].method : "other",
+		 route_label(cs), resp->status);
+	metrics_add(req->srv->metrics, "italic_http_requests_total", labels, 1);
+	snprintf(labels, sizeof(labels), "route=\"%s\"", route_label(cs));
+	metrics_observe(req->srv->metrics, "italic_http_request_duration_seconds", labels, secs);
+	if (resp->status >= 500 || log_enabled(&req->srv->log, LOG_DEBUG)) {
+		char st[8], ms[32];
+		snprintf(st, sizeof(st), "%u", resp->status);
+		snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
+		/* Path pattern, not the raw path: ids in paths are fine but queries may hold
+		 * anything, so the raw URL is never logged. */
+		log_kv(&req->srv->log, resp->status >= 500 ? LOG_WARN : LOG_DEBUG, req->request_id,
+		       "request", "method", cs->req.method, "route", route_label(cs), "status", st,
+		       "ms", ms, NULL);
+	}
+	return ret;
+}
+
+static enum MHD_Result queue_problem(struct conn_state *cs, unsigned status, const char *detail,
+				     const char *extra_header, const char *extra_value)
+{
+	struct response resp;
+	enum MHD_Result ret;
+
+	response_init(&resp);
+	if (resp_problem(&resp, status, detail, NULL) == IT_OK) {
+		if (extra_header)
+			(void)resp_header(&resp, extra_header, extra_value);
+		ret = queue(cs, &resp);
+	} else {
+		ret = MHD_NO;
+	}
+	response_finish(&resp);
+	return ret;
+}
+
+/*
+ * Authentication: returns 0 when the request may proceed, else the HTTP status to
+ * answer with. A missing or unknown token is 401; a known token without the role is
+ * 403. (Account binding is checked by the ingest route, which knows the account.)
+ */
+static unsigned authenticate(struct conn_state *cs, const struct route *rt, const char **why)
+{
+	struct request *req = &cs->req;
+	struct server *srv = req->srv;
+	char token[IT_MAX_TOKEN_LEN + 1];
+	uint8_t digest[TOKEN_DIGEST_LEN];
+	enum role need = rt->role;
+	struct store *db;
+	int rc;
+
+	if (need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && srv->cfg.metrics_public)
+		need = ROLE_NONE;
+	rc = token_from_headers(request_header(req, MHD_HTTP_HEADER_AUTHORIZATION),
+				request_header(req, "x-api-key"), token, sizeof(token));
+	if (rc == IT_EAUTH) {
+		if (need == ROLE_NONE)
+			return 0;
+		*why = "a token is required: Authorization: Bearer <token>, x-api-key: <token>, or Basic with the token as password";
+		return 401;
+	}
+	if (rc) {
+		*why = "malformed credentials in Authorization or x-api-key";
+		return need == ROLE_NONE ? 0 : 401;
+	}
+	if (token_digest(token, strlen(token), digest)) {
+		*why = "internal error hashing the token";
+		return 500;
+	}
+	explicit_bzero(token, sizeof(token));
+	db = request_db(req);
+	rc = store_token_find(db, digest, &req->token);
+	if (rc == IT_ENOTFOUND) {
+		if (need == ROLE_NONE)
+			return 0;
+		*why = "unknown or revoked token";
+		return 401;
+	}
+	if (rc) {
+		*why = "token store unavailable";
+		return 503;
+	}
+	req->authenticated = 1;
+	if (!role_allows(req->token.role, need)) {
+		*why = "this token's role may not use this route";
+		return 403;
+	}
+	if (store_token_touch(db, req->token.id, clock_now_ms(NULL)) != IT_OK) {
+		/* last_used_at is informational: a busy database must not fail the request. */
+	}
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct conn_state *cs = *con_cls;
+	struct response resp;
+	enum MHD_Result ret;
+	(void)version;
+
+	if (!cs) {
+		const char *cl, *why = NULL;
+		char allow[64];
+		enum route_match m;
+		unsigned st;
+
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return MHD_NO;
+		*con_cls = cs;
+		atomic_fetch_add(&h->in_flight, 1);
+		cs->h = h;
+		cs->start_us = clock_mono_us();
+		cs->req.srv = h->srv;
+		cs->req.conn = conn;
+		cs->req.method = method;
+		cs->req.path = url;
+		cs->req.route_index = -1;
+		buf_init(&cs->req.body, IT_MAX_BODY);
+		new_request_id(cs->req.request_id);
+
+		if (strlen(url) > IT_MAX_PATH) {
+			cs->early = 1;
+			return queue_problem(cs, 404, "path too long", NULL, NULL);
+		}
+		memcpy(cs->path_copy, url, strlen(url) + 1);
+		m = router_match(method, cs->path_copy, &cs->req.route_index, cs->req.params,
+				 &cs->req.nparams, allow, sizeof(allow));
+		if (m == ROUTE_NO_PATH) {
+			cs->early = 1;
+			return queue_problem(cs, 404, "no such route", NULL, NULL);
+		}
+		if (m == ROUTE_NO_METHOD) {
+			cs->early = 1;
+			return queue_problem(cs, 405, "method not allowed on this route", "Allow", allow);
+		}
+		st = authenticate(cs, &routes[cs->req.route_index], &why);
+		if (st) {
+			cs->early = 1;
+			return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL,
+					     "Bearer realm=\"italic\"");
+		}
+		cl = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl) {
+			uint64_t n;
+			if (parse_u64(cl, 0, UINT64_MAX, &n)) {
+				cs->early = 1;
+				return queue_problem(cs, 400, "malformed Content-Length", NULL, NULL);
+			}
+			if (n > IT_MAX_BODY) {
+				cs->early = 1;
+				return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+			}
+		}
+		return MHD_YES;
+	}
+
+	if (cs->early) {
+		/* Response already queued: drop any body bytes still arriving. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cs->too_big && buf_append(&cs->req.body, upload_data, *upload_data_size) != IT_OK) {
+			cs->too_big = 1;
+			buf_finish(&cs->req.body);
+		}
+		if (cs->too_big) {
+			cs->discarded += *upload_data_size;
+			if (cs->discarded > DISCARD_SLACK)
+				return MHD_NO;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cs->too_big)
+		return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+
+	response_init(&resp);
+	if (routes[cs->req.route_index].handler(&cs->req, &resp) != IT_OK && resp.status == 0)
+		(void)resp_problem(&resp, 500, "internal error", NULL);
+	if (resp.status == 0)
+		(void)resp_problem(&resp, 500, "handler produced no response", NULL);
+	/* Give the connection back before the network write. */
+	if (cs->req.db) {
+		store_pool_put(h->srv->pool, cs->req.db);
+		cs->req.db = NULL;
+	}
+	ret = queue(cs, &resp);
+	response_finish(&resp);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct conn_state *cs = *con_cls;
+	(void)conn;
+	(void)toe;
+
+	if (!cs)
+		return;
+	if (cs->req.db)
+		store_pool_put(h->srv->pool, cs->req.db);
+	buf_finish(&cs->req.body);
+	explicit_bzero(&cs->req.token, sizeof(cs->req.token));
+	free(cs);
+	*con_cls = NULL;
+	atomic_fetch_sub(&h->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct http *h = cls;
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_kv(&h->srv->log, LOG_DEBUG, NULL, "libmicrohttpd", "detail", msg, NULL);
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256];
+	const char *colon;
+	uint64_t port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+			return IT_EINVAL;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		if (parse_u64(end + 2, 0, 65535, &port) || inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return IT_EINVAL;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return IT_OK;
+	}
+	colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		return IT_EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	{
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+		if (parse_u64(colon + 1, 0, 65535, &port))
+			return IT_EINVAL;
+		if (strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof(host), "127.0.0.1");
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return IT_EINVAL;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+	}
+	return IT_OK;
+}
+
+static char *read_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n) != IT_OK) {
+			fclose(f);
+			buf_finish(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	return buf_take(&b, NULL);
+}
+
+int http_start(struct server *srv, struct http **ret)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	struct http *h;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	int tls = srv->cfg.tls_cert[0] || srv->cfg.tls_key[0];
+
+	if (parse_listen(srv->cfg.listen, &ss, &slen)) {
+		log_msg(&srv->log, LOG_ERROR, NULL, "invalid listen address %s", srv->cfg.listen);
+		return IT_EINVAL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return IT_ENOMEM;
+	h->srv = srv;
+	if (tls) {
+		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
+			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY");
+			free(h);
+			return IT_EINVAL;
+		}
+		h->tls_cert = read_file(srv->cfg.tls_cert, 1024 * 1024);
+		h->tls_key = read_file(srv->cfg.tls_key, 1024 * 1024);
+		if (!h->tls_cert || !h->tls_key) {
+			log_msg(&srv->log, LOG_ERROR, NULL, "cannot read TLS certificate or key file");
+			free(h->tls_cert);
+			free(h->tls_key);
+			free(h);
+			return IT_EIO;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	if (tls)
+		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.http_threads,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_ip,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout_s,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.connection_memory,
+			MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+			MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+			MHD_OPTION_HTTPS_MEM_KEY, h->tls_key,
+			MHD_OPTION_END);
+	else
+		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.http_threads,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_ip,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout_s,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.connection_memory,
+			MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+			MHD_OPTION_END);
+	(void)slen;
+	if (!h->daemon) {
+		log_msg(&srv->log, LOG_ERROR, NULL, "cannot listen on %s (in use, or no permission?)",
+			srv->cfg.listen);
+		free(h->tls_cert);
+		free(h->tls_key);
+		free(h);
+		return IT_EIO;
+	}
+	*ret = h;
+	return IT_OK;
+}
+
+void http_quiesce(struct http *h)
+{
+	if (h && h->daemon) {
+		MHD_socket s = MHD_quiesce_daemon(h->daemon);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+	}
+}
+
+int http_in_flight(struct http *h)
+{
+	return h ? atomic_load(&h->in_flight) : 0;
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	if (h->tls_key)
+		explicit_bzero(h->tls_key, strlen(h->tls_key));
+	free(h->tls_cert);
+	free(h->tls_key);
+	free(h);
+}

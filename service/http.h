@@ -1,0 +1,88 @@
+/*
+ * http.h: the HTTP front door over libmicrohttpd.
+ *
+ * Order of work for every request, cheapest check first:
+ *   1. route lookup (404 / 405) from the request line alone;
+ *   2. authentication from headers (401 / 403) — before any body byte is read;
+ *   3. Content-Length over IT_MAX_BODY -> 413, still before reading the body;
+ *   4. body accumulation with the same cap (chunked bodies included);
+ *   5. the route's handler, which fills a struct response.
+ * Every response carries X-Request-Id; errors are RFC 9457 problem+json.
+ */
+#ifndef ITALIC_HTTP_H
+#define ITALIC_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "compiler.h"
+#include "limits.h"
+#include "server.h"
+#include "store_token.h"
+
+struct http;
+struct MHD_Connection;
+
+#define HTTP_MAX_RESP_HEADERS 8
+
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	char request_id[IT_REQUEST_ID_LEN + 1];
+	const char *params[IT_MAX_PATH_PARAMS];   /* path parameters, in pattern order */
+	size_t nparams;
+	struct buf body;
+	int authenticated;
+	struct token_record token;                 /* valid when authenticated */
+	int route_index;
+	struct store *db;                          /* lazily borrowed from the pool */
+};
+
+struct response {
+	unsigned status;
+	const char *content_type;      /* static string */
+	struct buf body;
+	char *headers[HTTP_MAX_RESP_HEADERS][2];   /* owned copies */
+	size_t nheaders;
+	const void *static_body;       /* when set, sent instead of body (not copied) */
+	size_t static_len;
+};
+
+/* Header / query lookups: borrowed until the request ends; NULL when absent. */
+const char *request_header(struct request *req, const char *name);
+const char *request_query(struct request *req, const char *name);
+/* Calls fn for each query parameter; fn returns nonzero to stop. */
+void request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v), void *ctx);
+/* The request's database connection (borrowed from the pool on first use). */
+struct store *request_db(struct request *req);
+
+/* Response helpers. resp_json steals the reference to body. */
+int resp_json(struct response *resp, unsigned status, json_t *body);
+int resp_text(struct response *resp, unsigned status, const char *content_type, const char *text);
+int resp_header(struct response *resp, const char *name, const char *value);
+
+/*
+ * problem+json (RFC 9457): type is "about:blank" unless given; title defaults to the
+ * reason phrase; detail is a sentence for humans; extra (may be NULL, stolen) adds
+ * members such as "field" or "errors".
+ */
+int resp_problem(struct response *resp, unsigned status, const char *detail, json_t *extra);
+int resp_problem_field(struct response *resp, unsigned status, const char *field, const char *detail);
+
+/* Maps a lib status to an HTTP status for errors that carry no better choice. */
+unsigned http_status_for(int it_status);
+const char *http_reason(unsigned status);
+
+/* Starts libmicrohttpd with the limits in srv->cfg. */
+int http_start(struct server *srv, struct http **ret) WARN_UNUSED;
+/* Stops accepting new connections (in-flight requests continue). */
+void http_quiesce(struct http *h);
+/* Number of requests being processed right now. */
+int http_in_flight(struct http *h);
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,93 @@
+/* router.c: the route table and path matching (see router.h). */
+#include "router.h"
+
+#include <string.h>
+
+#include "routes.h"
+
+const struct route routes[] = {
+	{"GET", "/healthz", ROLE_NONE, route_healthz, 0},
+	{"GET", "/readyz", ROLE_NONE, route_readyz, 0},
+	{"GET", "/metrics", ROLE_READER, route_metrics, 0},
+	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, 0},
+};
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+
+/* Matches pattern against path (both starting with '/'), filling params with pointers
+ * into path, whose '/' separators are overwritten with NULs on success only. */
+static int match(const char *pattern, char *path, const char *params[IT_MAX_PATH_PARAMS],
+		 size_t *nparams)
+{
+	const char *p = pattern;
+	char *s = path;
+	char *cuts[IT_MAX_PATH_PARAMS];
+	const char *vals[IT_MAX_PATH_PARAMS];
+	size_t n = 0;
+
+	while (*p && *s) {
+		if (*p == '{') {
+			char *end = s;
+			while (*end && *end != '/')
+				end++;
+			if (end == s || n >= IT_MAX_PATH_PARAMS || (size_t)(end - s) > IT_MAX_QUERY_VALUE)
+				return 0;
+			vals[n] = s;
+			cuts[n] = *end ? end : NULL;
+			n++;
+			s = end;
+			p = strchr(p, '}');
+			if (!p)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	if (*p || *s)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (cuts[i])
+			*cuts[i] = '\0';
+		params[i] = vals[i];
+	}
+	*nparams = n;
+	return 1;
+}
+
+enum route_match router_match(const char *method, char *path_copy, int *ret_index,
+			      const char *params[IT_MAX_PATH_PARAMS], size_t *nparams,
+			      char *allow, size_t allow_len)
+{
+	char scratch[IT_MAX_PATH + 1];
+	const char *tmp[IT_MAX_PATH_PARAMS];
+	size_t tn, used = 0;
+	int path_seen = 0;
+
+	if (strlen(path_copy) > IT_MAX_PATH)
+		return ROUTE_NO_PATH;
+	if (allow && allow_len)
+		allow[0] = '\0';
+	for (size_t i = 0; i < routes_count; i++) {
+		memcpy(scratch, path_copy, strlen(path_copy) + 1);
+		if (!match(routes[i].pattern, scratch, tmp, &tn))
+			continue;
+		path_seen = 1;
+		if (strcmp(routes[i].method, method) == 0) {
+			match(routes[i].pattern, path_copy, params, nparams);
+			*ret_index = (int)i;
+			return ROUTE_FOUND;
+		}
+		if (allow && used + strlen(routes[i].method) + 3 < allow_len) {
+			if (used) {
+				memcpy(allow + used, ", ", 2);
+				used += 2;
+			}
+			memcpy(allow + used, routes[i].method, strlen(routes[i].method) + 1);
+			used += strlen(routes[i].method);
+		}
+	}
+	return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}

@@ -1,0 +1,40 @@
+/*
+ * server.h: the running service's shared context, handed to every route and thread.
+ *
+ * One struct server lives in cmd_serve.c's frame for the life of `italic serve`. Its
+ * members are set before the HTTP daemon starts and are read-only afterwards, except
+ * where a member is itself thread-safe (pool, metrics) or documented otherwise.
+ */
+#ifndef ITALIC_SERVER_H
+#define ITALIC_SERVER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+
+struct server {
+	struct config cfg;
+	struct logger log;
+	struct store_pool *pool;       /* connections for request handlers */
+	struct metrics *metrics;
+	int64_t started_ms;
+	int schema_version;
+	_Atomic(int) ready;            /* database open and migrated */
+	_Atomic(int) stopping;         /* SIGTERM received: finish in-flight work */
+	void *ext[8];                  /* per-area state (ingest, evaluator, ...), see server_ext */
+};
+
+/* Slots of server.ext, one per area that keeps state across requests. */
+enum server_ext {
+	SERVER_EXT_INGEST,
+	SERVER_EXT_EVALUATOR,
+	SERVER_EXT_DELIVERER,
+	SERVER_EXT_AWS,
+	SERVER_EXT__MAX
+};
+
+#endif
