@@ -1,0 +1,62 @@
+/* test_config: defaults, env, flags, and one rejection per kind of bad value. */
+#include "config.h"
+#include "status.h"
+#include "tap.h"
+
+#include <string.h>
+
+static const char *env_table[][2] = {
+	{"ITALIC_LISTEN", "0.0.0.0:9000"},
+	{"ITALIC_SWEEP_INTERVAL", "15m"},
+	{"ITALIC_SECURITYHUB", "on"},
+	{NULL, NULL},
+};
+static const char *fake_env(const char *name)
+{
+	for (int i = 0; env_table[i][0]; i++)
+		if (strcmp(env_table[i][0], name) == 0)
+			return env_table[i][1];
+	return NULL;
+}
+static const char *bad_env_value;
+static const char *bad_env(const char *name)
+{
+	return strcmp(name, "ITALIC_VERIFY") == 0 ? bad_env_value : NULL;
+}
+
+int main(void)
+{
+	struct config c;
+	char err[256];
+
+	config_defaults(&c);
+	CHECK_STR(c.listen, "127.0.0.1:8080", "default listen");
+	CHECK_STR(c.db, "./italic.db", "default db");
+	CHECK(c.verify == 1 && c.securityhub == 0 && c.config_report == 1, "on/off defaults");
+	CHECK(c.sweep_interval_s == 21600, "6h default");
+	CHECK(c.workers >= 1, "workers default");
+	CHECK(c.aws == CONFIG_AWS_AUTO, "aws auto");
+
+	CHECK(config_from_env(&c, fake_env, err, sizeof(err)) == IT_OK, "env");
+	CHECK_STR(c.listen, "0.0.0.0:9000", "env listen");
+	CHECK(c.sweep_interval_s == 900 && c.securityhub == 1, "env values");
+
+	bad_env_value = "yes";
+	CHECK(config_from_env(&c, bad_env, err, sizeof(err)) == IT_EINVAL, "bad on/off in env");
+	CHECK(strstr(err, "ITALIC_VERIFY") != NULL && strstr(err, "yes") == NULL,
+	      "error names the variable, not the value: %s", err);
+
+	CHECK(config_set_flag(&c, "nosuch", "1", err, sizeof(err)) == IT_ENOTFOUND, "unknown flag");
+	CHECK(config_set_flag(&c, "workers", "0", err, sizeof(err)) == IT_EINVAL, "workers below min");
+	CHECK(config_set_flag(&c, "workers", "abc", err, sizeof(err)) == IT_EINVAL, "workers junk");
+	CHECK(config_set_flag(&c, "sweep-interval", "6y", err, sizeof(err)) == IT_EINVAL, "bad duration");
+	CHECK(config_set_flag(&c, "aws", "maybe", err, sizeof(err)) == IT_EINVAL, "bad aws mode");
+	CHECK(config_set_flag(&c, "log-level", "loud", err, sizeof(err)) == IT_EINVAL, "bad level");
+	CHECK(config_set_flag(&c, "metrics-public", "true", err, sizeof(err)) == IT_EINVAL, "0/1 only");
+	CHECK(config_set_flag(&c, "listen", NULL, err, sizeof(err)) == IT_EINVAL, "missing value");
+	CHECK(config_set_flag(&c, "workers", "8", err, sizeof(err)) == IT_OK && c.workers == 8, "flag value");
+	CHECK(config_set_flag(&c, "aws", "off", err, sizeof(err)) == IT_OK && c.aws == CONFIG_AWS_OFF, "aws off");
+	CHECK(config_set_flag(&c, "sweep-interval", "0", err, sizeof(err)) == IT_OK && c.sweep_interval_s == 0,
+	      "sweep off");
+	return tap_done();
+}
