@@ -71,7 +71,12 @@ int main(void)
 	/* The real embedded migrations apply cleanly to a fresh file. */
 	CHECK(store_open(path, 0, &s, err, sizeof(err)) == IT_OK, "open 2");
 	CHECK(store_migrate(s, italic_migrations, &applied, err, sizeof(err)) == IT_OK, "real: %s", err);
-	CHECK(applied == migrate_latest(italic_migrations), "all real migrations applied");
+	{
+		int n = 0;
+		for (const struct embedded_file *m = italic_migrations; m->name; m++)
+			n++;
+		CHECK(applied == n, "all %d real migrations applied (%d)", n, applied);
+	}
 	CHECK(table_exists(s, "tokens") == 1, "tokens table");
 	store_close(s);
 	unlink(path);
