@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Validates CloudFormation templates with the pinned npm package cfn-lint
 // (martysweet/cfn-lint 1.9.7, see package.json).
-// Usage: cfn-lint.js FILE[@Name=Value,...]...
+// Usage: cfn-lint.js FILE[@Name=Value,...]...  (a value may contain commas)
 // Each argument validates FILE once, with the given parameter values (names
 // starting with AWS:: set pseudo parameters); parameters not given take their
 // Default or are mocked from their Type/AllowedValues. Validating a template
@@ -51,7 +51,9 @@ for (const arg of args) {
   const parameters = {};
   const pseudoParameters = {};
   if (at >= 0) {
-    for (const kv of arg.slice(at + 1).split(',')) {
+    // A comma starts a new Name=Value only when a name follows, so list
+    // values (CommaDelimitedList) can contain commas.
+    for (const kv of arg.slice(at + 1).split(/,(?=[A-Za-z0-9:]+=)/)) {
       const eq = kv.indexOf('=');
       if (eq <= 0) {
         console.error(`cfn-lint.js: bad parameter "${kv}" in ${arg}`);
