@@ -1,0 +1,349 @@
+"""The member template's EventBridge rule forwards exactly the events Italic handles.
+
+Loads the event pattern from deploy/member.yaml and holds it against the AWS sample
+events in ../shared/samples/aws (relative to the repository root; see
+AWS-NOTES.md section 11): every kind of event Italic handles (SPEC section 5) must
+match, unrelated events must not.
+
+EventBridge is not available here, so the matcher below implements the pattern
+semantics AWS documents, for exactly the operators the template uses (a test
+checks that the pattern uses no other operator):
+
+- A pattern is a JSON object. Every field it names must match (AND). A field whose
+  pattern value is an object requires the event field to be an object with the
+  same nesting, matched recursively; a missing field or a non-object does not match.
+- A field whose pattern value is an array is a leaf: it matches when any element
+  of the array matches the event value (OR). When the event value is itself an
+  array, the field matches when the two arrays intersect. Events fields the
+  pattern does not name are ignored.
+- A literal (string, number, true/false, null) matches an equal JSON value of the
+  same type, case-sensitively, with no normalisation ("Matching event values",
+  "Arrays in event patterns").
+- {"exists": true} matches when the field is present as a leaf (not an object);
+  {"exists": false} matches when it is absent. Exists matching "only works on leaf
+  nodes": an object-valued field counts as absent, as in the documented c-count
+  example ("Exists matching", content filtering page).
+- "$or": [p1, p2, ...] inside a pattern object matches when at least one of the
+  sub-patterns matches the same event object, in addition (AND) to the sibling
+  fields ("Comparison operators": "$or").
+
+Sources: Amazon EventBridge User Guide, "Event patterns", "Arrays in Amazon
+EventBridge event patterns", "Content filtering in Amazon EventBridge event
+patterns", "Comparison operators for use in event patterns".
+Run with: /usr/bin/python3 -m pytest tests/deploy
+"""
+
+import copy
+import json
+import pathlib
+
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "deploy" / "member.yaml"
+SAMPLES = (REPO / ".." / "shared" / "samples" / "aws").resolve()
+
+LEAF_OPERATORS = {"exists"}
+OBJECT_OPERATORS = {"$or"}
+
+
+# ---------------------------------------------------------------------------
+# CloudFormation YAML: short-form tags (!Ref, !GetAtt, !Sub, ...) become their
+# long JSON forms so that yaml.SafeLoader accepts the template.
+
+
+class CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _cfn_tag(loader, suffix, node):
+    name = {"Ref": "Ref", "Condition": "Condition"}.get(suffix, "Fn::" + suffix)
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template():
+    with open(TEMPLATE, encoding="utf-8") as f:
+        return yaml.load(f, Loader=CfnLoader)
+
+
+def rule_pattern():
+    rules = [
+        r for r in load_template()["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]
+    ]
+    assert len(rules) == 1, "member template must have exactly one forwarding rule"
+    return rules[0]["Properties"]["EventPattern"]
+
+
+# ---------------------------------------------------------------------------
+# The matcher.
+
+
+class UnsupportedOperator(Exception):
+    pass
+
+
+def _same_json_value(a, b):
+    # bool is an int in Python; JSON true is not the number 1.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _leaf_matches(matchers, present, value):
+    values = value if isinstance(value, list) else [value]
+    for m in matchers:
+        if isinstance(m, dict):
+            if set(m) - LEAF_OPERATORS or len(m) != 1:
+                raise UnsupportedOperator(sorted(m))
+            if m["exists"] is present:
+                return True
+        elif isinstance(m, list):
+            raise UnsupportedOperator("nested array")
+        elif present and any(_same_json_value(m, v) for v in values):
+            return True
+    return False
+
+
+def matches(pattern, event):
+    if not isinstance(pattern, dict):
+        raise UnsupportedOperator("pattern is not an object")
+    for key, want in pattern.items():
+        if key.startswith("$"):
+            if key not in OBJECT_OPERATORS:
+                raise UnsupportedOperator(key)
+            if not any(matches(sub, event) for sub in want):
+                return False
+        elif isinstance(want, dict):
+            got = event.get(key) if isinstance(event, dict) else None
+            if not isinstance(got, dict) or not matches(want, got):
+                return False
+        elif isinstance(want, list):
+            present = isinstance(event, dict) and key in event and not isinstance(event[key], dict)
+            if not _leaf_matches(want, present, event.get(key) if present else None):
+                return False
+        else:
+            raise UnsupportedOperator(f"{key}: pattern value must be an object or array")
+    return True
+
+
+def operators_used(pattern):
+    found = set()
+    for key, want in pattern.items():
+        if key.startswith("$"):
+            found.add(key)
+            for sub in want:
+                found |= operators_used(sub)
+        elif isinstance(want, dict):
+            found |= operators_used(want)
+        else:
+            for m in want:
+                if isinstance(m, dict):
+                    found |= set(m)
+                elif not isinstance(m, str):
+                    found.add(f"literal {type(m).__name__}")
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Samples.
+
+
+@pytest.fixture(scope="session")
+def samples():
+    if not SAMPLES.is_dir():
+        pytest.fail(f"AWS sample events not found at {SAMPLES} "
+                    "(expected ../shared/samples/aws beside the repository)")
+
+    def load(name):
+        path = SAMPLES / name
+        if not path.is_file():
+            pytest.fail(f"sample {path} missing")
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    return load
+
+
+def envelope(source, detail_type, detail, account="123456789012", region="us-east-1"):
+    return {"version": "0", "id": "5b6b4f4c-0f1e-4a36-9a64-2b8d7f0c9e11",
+            "detail-type": detail_type, "source": source, "account": account,
+            "time": "2024-04-02T15:13:06Z", "region": region, "resources": [],
+            "detail": detail}
+
+
+def cloudtrail(record):
+    """Bare CloudTrail record -> the EventBridge event CloudTrail delivers."""
+    return envelope("aws.ec2", "AWS API Call via CloudTrail", record,
+                    record["recipientAccountId"], record["awsRegion"])
+
+
+def config_change(detail):
+    return envelope("aws.config", "Config Configuration Item Change", detail)
+
+
+def with_state(event, state):
+    e = copy.deepcopy(event)
+    e["detail"]["state"] = state
+    return e
+
+
+def handled(samples):
+    ci = samples("eventbridge-config-ci-change-ec2-instance.json")
+    pending = samples("eventbridge-ec2-instance-state-change-pending.json")
+    return {
+        "config CI change, EC2 instance": ci,
+        "config CI change, EC2 instance deleted":
+            config_change(samples("config-invokingevent-ec2-resourcedeleted.json")),
+        "config oversized CI change, EC2 instance":
+            config_change(samples("config-sns-oversized-ci-change-ec2-message.json")),
+        "state change pending": pending,
+        "state change running": with_state(pending, "running"),
+        "state change terminated": samples("eventbridge-ec2-instance-state-change-terminated.json"),
+        "CloudTrail RunInstances":
+            cloudtrail(samples("cloudtrail-record-runinstances-direct-imageid.json")),
+    }
+
+
+def unrelated(samples):
+    pending = samples("eventbridge-ec2-instance-state-change-pending.json")
+    run = samples("cloudtrail-record-runinstances-direct-imageid.json")
+    terminate = copy.deepcopy(run)
+    terminate["eventName"] = "TerminateInstances"
+    volume = copy.deepcopy(samples("eventbridge-config-ci-change-ec2-instance.json"))
+    volume["detail"]["configurationItem"]["resourceType"] = "AWS::EC2::Volume"
+    s3_as_ec2 = copy.deepcopy(samples("eventbridge-cloudtrail-api-call-envelope-s3-createbucket.json"))
+    s3_as_ec2["source"] = "aws.ec2"
+    return {
+        "CloudTrail S3 CreateBucket": samples("eventbridge-cloudtrail-api-call-envelope-s3-createbucket.json"),
+        "CloudTrail S3 CreateBucket relabelled aws.ec2": s3_as_ec2,
+        "config CI change, EFS file system": samples("eventbridge-config-ci-change-efs-awsdocs.json"),
+        "config CI change, EC2 volume": volume,
+        "config rules compliance change": samples("eventbridge-config-rules-compliance-change.json"),
+        "state change stopping": with_state(pending, "stopping"),
+        "state change stopped": with_state(pending, "stopped"),
+        "state change shutting-down": with_state(pending, "shutting-down"),
+        "CloudTrail TerminateInstances": cloudtrail(terminate),
+        "CloudTrail RunInstances failed (UnauthorizedOperation)":
+            cloudtrail(samples("cloudtrail-record-runinstances-failed-unauthorized.json")),
+        "state change pending from another source":
+            dict(copy.deepcopy(pending), source="custom.ec2"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# The matcher itself, on the examples of the AWS documentation (negative first).
+
+
+def test_matcher_rejects_documented_non_matches():
+    assert not matches({"source": ["aws.ec2"]}, {"source": "aws.EC2"})
+    assert not matches({"detail": {"state": ["terminated"]}}, {"detail": {}})
+    assert not matches({"detail": {"state": ["terminated"]}}, {"detail": "terminated"})
+    assert not matches({"detail": {"c-count": [{"exists": False}]}}, {"detail": {"c-count": 5}})
+    assert not matches({"detail": {"c-count": [{"exists": True}]}}, {"detail": {}})
+    assert not matches({"x": [1]}, {"x": True})
+    assert not matches({"x": ["1"]}, {"x": 1})
+    assert not matches({"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"a": "2", "b": "1"})
+    assert not matches({"k": ["v"], "$or": [{"a": ["1"]}]}, {"k": "w", "a": "1"})
+
+
+def test_matcher_accepts_documented_matches():
+    arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f"
+    assert matches({"resources": [arn, "arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f"]},
+                   {"resources": ["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x", arn]})
+    assert matches({"source": ["aws.ec2", "aws.fargate"]}, {"source": "aws.fargate", "other": 1})
+    assert matches({"detail": {"c-count": [{"exists": False}]}},
+                   {"detail": {"state": ["initializing", "running"]}})
+    # c-count is not a leaf here, so exists:false still matches (AWS's example).
+    assert matches({"detail": {"c-count": [{"exists": False}]}},
+                   {"detail": {"c-count": {"c1": 100}}})
+    assert matches({"detail": {"description": [{"exists": True}]}}, {"detail": {"description": "x"}})
+    assert matches({"responseElements": [None]}, {"responseElements": None})
+    assert matches({"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"b": "2"})
+
+
+def test_matcher_refuses_operators_it_does_not_implement():
+    for op in ({"prefix": "aws."}, {"anything-but": "x"}, {"numeric": [">", 0]},
+               {"wildcard": "*"}, {"exists": True, "prefix": "a"}):
+        with pytest.raises(UnsupportedOperator):
+            matches({"source": [op]}, {"source": "aws.ec2"})
+    with pytest.raises(UnsupportedOperator):
+        matches({"$and": []}, {})
+
+
+# ---------------------------------------------------------------------------
+# The template's pattern.
+
+
+def test_pattern_is_plain_json_with_only_implemented_operators():
+    pattern = rule_pattern()
+    text = json.dumps(pattern)
+    assert "Fn::" not in text and '"Ref"' not in text, "event pattern must not use intrinsics"
+    used = operators_used(pattern)
+    assert used <= LEAF_OPERATORS | OBJECT_OPERATORS, f"matcher does not implement {used}"
+    assert used == {"$or", "exists"}  # a change here needs a matcher review
+
+
+def test_pattern_branches_are_exactly_the_handled_sources():
+    branches = rule_pattern()["$or"]
+    kinds = sorted((b["source"][0], b["detail-type"][0]) for b in branches)
+    assert kinds == [
+        ("aws.config", "Config Configuration Item Change"),
+        ("aws.ec2", "AWS API Call via CloudTrail"),
+        ("aws.ec2", "EC2 Instance State-change Notification"),
+    ]
+    assert all(len(b["source"]) == 1 and len(b["detail-type"]) == 1 for b in branches)
+
+
+@pytest.mark.parametrize("name", [
+    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
+    "config CI change, EFS file system", "config CI change, EC2 volume",
+    "config rules compliance change", "state change stopping", "state change stopped",
+    "state change shutting-down", "CloudTrail TerminateInstances",
+    "CloudTrail RunInstances failed (UnauthorizedOperation)",
+    "state change pending from another source",
+])
+def test_unrelated_events_do_not_match(samples, name):
+    events = unrelated(samples)
+    assert not matches(rule_pattern(), events[name]), name
+
+
+@pytest.mark.parametrize("name", [
+    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
+    "config oversized CI change, EC2 instance", "state change pending",
+    "state change running", "state change terminated", "CloudTrail RunInstances",
+])
+def test_handled_events_match(samples, name):
+    events = handled(samples)
+    assert matches(rule_pattern(), events[name]), name
+
+
+def test_sample_lists_are_complete(samples):
+    # The parametrized names above must cover every constructed event.
+    assert len(handled(samples)) == 7
+    assert len(unrelated(samples)) == 11
+
+
+def test_samples_are_what_the_tests_assume(samples):
+    # Guard against a sample changing under the tests: the negative cases must
+    # fail for the intended reason, not because a sample is malformed.
+    assert samples("eventbridge-ec2-instance-state-change-terminated.json")["detail"]["state"] == "terminated"
+    assert samples("eventbridge-config-ci-change-efs-awsdocs.json")["detail"]["configurationItem"][
+        "resourceType"] == "AWS::EFS::FileSystem"
+    failed = samples("cloudtrail-record-runinstances-failed-unauthorized.json")
+    assert failed["eventName"] == "RunInstances" and failed["errorCode"] == "Client.UnauthorizedOperation"
+    ok = samples("cloudtrail-record-runinstances-direct-imageid.json")
+    assert ok["eventSource"] == "ec2.amazonaws.com" and "errorCode" not in ok
