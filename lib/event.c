@@ -141,7 +141,7 @@ int event_get_str(const json_t *obj, const char *prefix, const char *key, int fl
 	if (n > max)
 		return json_err_set(err, IT_EINVAL, path, "longer than %zu bytes", max);
 	/* strlen differs from the JSON length when the string holds "\u0000". */
-	if (strlen(s) != n || !valid_text(s, max))
+	if (strlen(s) != n || (!(flags & EVENT_JSON_TEXT) && !valid_text(s, max)))
 		return json_err_set(err, IT_EINVAL, path, "must be UTF-8 text without control characters");
 	*ret = s;
 	return IT_OK;

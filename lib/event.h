@@ -168,6 +168,8 @@ void event_free(struct event *ev);
 #define EVENT_OPTIONAL 0
 #define EVENT_REQUIRED 1   /* absent or null is an error */
 #define EVENT_EMPTY_OK 2   /* "" is accepted (tag values); combine with the above */
+#define EVENT_JSON_TEXT 4  /* the string holds JSON to parse again: newlines and tabs
+			      are fine there, jansson has already checked the UTF-8 */
 
 void event_path(char *out, size_t size, const char *prefix, const char *key);
 void event_path_index(char *out, size_t size, const char *prefix, const char *key, size_t i);

@@ -91,8 +91,9 @@ static int parse_configuration(const json_t *ci, const char *prefix, struct even
 		rc = event_get_str(st, path, "name", EVENT_OPTIONAL, IT_EVENT_MAX_FIELD, &state_name,
 				   err);
 		if (rc == IT_OK && state_name && event_state_parse(state_name, &o->state) != IT_OK) {
-			event_path(path, sizeof(path), path, "name");
-			rc = json_err_set(err, IT_EINVAL, path, "is not an EC2 instance state");
+			char name_path[EVENT_PATH_MAX];
+			event_path(name_path, sizeof(name_path), path, "name");
+			rc = json_err_set(err, IT_EINVAL, name_path, "is not an EC2 instance state");
 		}
 	}
 	if (rc == IT_OK)
@@ -334,6 +335,8 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	rc = event_get_str(root, "", "resultToken", EVENT_REQUIRED, IT_EVENT_MAX_RESULT_TOKEN,
 			   &token, err);
 	if (rc == IT_OK)
+		rc = event_get_account(root, "", "accountId", &account, err);
+	if (rc == IT_OK)
 		rc = event_get_str(root, "", "configRuleArn", EVENT_REQUIRED, IT_EVENT_MAX_RULE_ARN,
 				   &arn, err);
 	if (rc == IT_OK && parse_rule_arn(arn, arn_region, arn_account) != IT_OK)
@@ -342,8 +345,6 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	if (rc == IT_OK)
 		rc = event_get_str(root, "", "configRuleName", EVENT_REQUIRED,
 				   IT_EVENT_MAX_RULE_NAME, &name, err);
-	if (rc == IT_OK)
-		rc = event_get_account(root, "", "accountId", &account, err);
 	if (rc == IT_OK && strcmp(account, arn_account) != 0)
 		rc = json_err_set(err, IT_EINVAL, "configRuleArn", "names another account than accountId");
 	if (rc == IT_OK)
@@ -357,10 +358,11 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 			rc = json_err_set(err, IT_EINVAL, "eventLeftScope", "must be a boolean");
 	}
 	if (rc == IT_OK)
-		rc = event_get_str(root, "", "invokingEvent", EVENT_REQUIRED, IT_EVENT_MAX_BODY,
+		rc = event_get_str(root, "", "invokingEvent", EVENT_REQUIRED | EVENT_JSON_TEXT,
+				   IT_EVENT_MAX_BODY,
 				   &ie_text, err);
 	if (rc == IT_OK)
-		rc = event_get_str(root, "", "ruleParameters", EVENT_OPTIONAL,
+		rc = event_get_str(root, "", "ruleParameters", EVENT_OPTIONAL | EVENT_JSON_TEXT,
 				   IT_EVENT_MAX_RULE_PARAMS, &params_text, err);
 	if (rc == IT_OK)
 		rc = load_inner(ie_text, "invokingEvent", IT_EVENT_MAX_BODY, &ie, err);

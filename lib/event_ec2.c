@@ -142,8 +142,9 @@ static int parse_instance(const json_t *item, const char *path, int64_t event_ti
 		rc = event_get_str(st, st_path, "name", EVENT_OPTIONAL, IT_EVENT_MAX_FIELD,
 				   &state_name, err);
 		if (rc == IT_OK && state_name && event_state_parse(state_name, &o->state) != IT_OK) {
-			event_path(st_path, sizeof(st_path), st_path, "name");
-			rc = json_err_set(err, IT_EINVAL, st_path, "is not an EC2 instance state");
+			char name_path[EVENT_PATH_MAX];
+			event_path(name_path, sizeof(name_path), st_path, "name");
+			rc = json_err_set(err, IT_EINVAL, name_path, "is not an EC2 instance state");
 		}
 	}
 	if (rc == IT_OK)
