@@ -509,6 +509,8 @@ int event_parse(const char *body, size_t len, struct event **ret, struct json_er
 				  "an AWS Config rule invocation (invokingEvent, resultToken)");
 		break;
 	}
+	if (rc == IT_ENOMEM)
+		json_err_set(err, rc, "", "out of memory");
 	if (rc)
 		goto fail;
 	json_decref(root);

@@ -321,7 +321,7 @@ static int ends_with(const char *s, const char *suffix)
 
 static void test_bad_fixtures(void)
 {
-	char dir[4096], path[4200];
+	char dir[4096], path[4096 + 512];
 	struct dirent *e;
 	DIR *d;
 	int n = 0;
@@ -718,7 +718,7 @@ static void test_good_fixtures(void)
 {
 	struct dirent *e;
 	DIR *d = opendir(fixtures_dir);
-	char path[4200];
+	char path[4096 + 512];
 	int n = 0;
 
 	CHECK(d != NULL, "open %s", fixtures_dir);
