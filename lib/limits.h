@@ -37,6 +37,29 @@
 #define IT_ANNOTATION_MAX      256             /* PutEvaluations Annotation */
 #define IT_MAX_AWS_RESPONSE    (8 * 1024 * 1024)
 
+/* events: POST /v1/events parsers (lib/event*.c) */
+#define IT_EVENT_MAX_BODY      IT_MAX_BODY     /* one event per request; EventBridge allows 1 MB */
+/* CloudTrail records nest: envelope > detail > responseElements > instancesSet > items[] >
+ * item > networkInterfaceSet > items[] > item > privateIpAddressesSet > item[] > obj is
+ * 12 levels in the RunInstances sample; other CloudTrail records (IAM policy documents,
+ * launch-template data) add a few more. 64 leaves ~4x headroom, while keeping
+ * jansson's recursion (and ours) to a small bounded stack. */
+#define IT_EVENT_MAX_DEPTH     64
+#define IT_EVENT_MAX_ID        128             /* envelope id (AWS: a 36-char UUID) */
+#define IT_EVENT_MAX_FIELD     256             /* source, detail-type, messageType, eventName, status */
+#define IT_EVENT_MAX_ARN       2048            /* IAM: ARNs up to 2048 chars */
+#define IT_EVENT_MAX_RESOURCES 1000            /* envelope resources[] */
+#define IT_EVENT_MAX_INSTANCES 1000            /* instances per RunInstances (a real record
+						  holds far fewer within 1 MiB) */
+#define IT_EVENT_MAX_TAGS      128             /* EC2: 50 user tags + aws:* system tags */
+#define IT_EVENT_MAX_TAG_KEY   512             /* EC2: 128 UTF-8 chars, up to 4 bytes each */
+#define IT_EVENT_MAX_TAG_VALUE 1024            /* EC2: 256 UTF-8 chars */
+#define IT_EVENT_MAX_RESULT_TOKEN (16 * 1024)  /* real tokens are 2-4 KB of base64 */
+#define IT_EVENT_MAX_RULE_PARAMS 4096          /* Config InputParameters: 1024 chars */
+#define IT_EVENT_MAX_RULE_NAME 128             /* Config ConfigRuleName: 1..128 */
+#define IT_EVENT_MAX_RULE_ARN  256             /* Config ConfigRuleArn: 1..256 */
+#define IT_EVENT_MAX_REASON    256             /* EVENT_IGNORED reason */
+
 /* Logging */
 #define IT_MAX_LOG_LINE        4096
 #define IT_REQUEST_ID_LEN      16              /* hex chars */
