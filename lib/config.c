@@ -81,7 +81,7 @@ static const struct setting settings[] = {
 static int set_value(struct config *c, const struct setting *s, const char *v, const char *origin,
 		     char *err, size_t errlen)
 {
-	char *field = (char *)c + s->off;
+	void *field = (char *)c + s->off;
 	uint64_t u;
 
 	switch (s->kind) {

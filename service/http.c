@@ -488,6 +488,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&h->in_flight, 1);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http *h = cls;
