@@ -17,6 +17,8 @@
 #include "clock.h"
 #include "commands.h"
 #include "http.h"
+#include "ingest.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "status.h"
 #include "store_migrate.h"
@@ -31,6 +33,10 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "italic_http_request_duration_seconds", METRIC_HISTOGRAM,
 			"Time from request headers to response queued, by route.");
 	metrics_declare(m, "italic_uptime_seconds", METRIC_GAUGE, "Seconds since the service started.");
+	metrics_declare(m, "italic_events_total", METRIC_COUNTER, "Events received on POST /v1/events by kind and outcome.");
+	metrics_declare(m, "italic_ingest_commits_total", METRIC_COUNTER, "Group commits of the event inbox.");
+	metrics_declare(m, "italic_ingest_committed_events_total", METRIC_COUNTER,
+			"Events written by group commits (divide by commits for the mean batch).");
 }
 
 static void sleep_ms(long ms)
@@ -99,6 +105,14 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	declare_metrics(srv.metrics);
 
+	rc = ratelimit_new(srv.cfg.ingest_rate, &srv.ratelimit);
+	if (rc == IT_OK)
+		rc = ingest_start(&srv, &srv.ingest);
+	if (rc) {
+		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the ingest writer: %s", status_str(rc));
+		goto out;
+	}
+
 	rc = http_start(&srv, &http);
 	if (rc)
 		goto out;
@@ -124,6 +138,8 @@ int cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	ingest_stop(srv.ingest);
+	ratelimit_free(srv.ratelimit);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);
 	store_close(s);

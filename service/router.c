@@ -10,6 +10,7 @@ const struct route routes[] = {
 	{"GET", "/readyz", ROLE_NONE, route_readyz, 0},
 	{"GET", "/metrics", ROLE_READER, route_metrics, 0},
 	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, 0},
+	{"POST", "/v1/events", ROLE_INGEST, route_events, 1},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

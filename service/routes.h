@@ -13,4 +13,7 @@ int route_readyz(struct request *req, struct response *resp);
 int route_metrics(struct request *req, struct response *resp);
 int route_openapi(struct request *req, struct response *resp);
 
+/* route_events.c */
+int route_events(struct request *req, struct response *resp);
+
 #endif

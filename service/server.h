@@ -16,6 +16,10 @@
 #include "metrics.h"
 #include "store.h"
 
+struct ingest;
+struct ratelimit;
+struct evaluator;
+
 struct server {
 	struct config cfg;
 	struct logger log;
@@ -25,16 +29,10 @@ struct server {
 	int schema_version;
 	_Atomic(int) ready;            /* database open and migrated */
 	_Atomic(int) stopping;         /* SIGTERM received: finish in-flight work */
-	void *ext[8];                  /* per-area state (ingest, evaluator, ...), see server_ext */
-};
-
-/* Slots of server.ext, one per area that keeps state across requests. */
-enum server_ext {
-	SERVER_EXT_INGEST,
-	SERVER_EXT_EVALUATOR,
-	SERVER_EXT_DELIVERER,
-	SERVER_EXT_AWS,
-	SERVER_EXT__MAX
+	/* Per-area state, each thread-safe; NULL when the area is not running. */
+	struct ingest *ingest;         /* group-commit writer (ingest.h) */
+	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
+	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
 };
 
 #endif
