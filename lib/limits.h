@@ -60,6 +60,37 @@
 #define IT_EVENT_MAX_RULE_ARN  256             /* Config ConfigRuleArn: 1..256 */
 #define IT_EVENT_MAX_REASON    256             /* EVENT_IGNORED reason */
 
+/* Policy: rules, exemptions, image facts (lib/glob, rule, policy, verdict, rule_import).
+ * List and glob bounds follow EC2 Allowed AMIs where it has one (≤200 ImageProviders,
+ * ≤50 ImageNames / MarketplaceProductCodes / ImageWatermarks, names 1-128 chars). */
+#define IT_MAX_GLOB            128             /* name pattern, watermark key, source region */
+#define IT_MAX_RULES           1000            /* enabled or not, in one allow-list */
+#define IT_MAX_EXEMPTIONS      10000
+#define IT_MAX_SCOPE_ITEMS     1000            /* scope.accounts / scope.regions */
+#define IT_MAX_IMAGE_IDS       1000            /* criteria.image_ids */
+#define IT_MAX_OWNERS          200
+#define IT_MAX_NAME_PATTERNS   50
+#define IT_MAX_PRODUCT_CODES   50
+#define IT_MAX_PRODUCT_CODE    25              /* MarketplaceProductCodes: 1-25 alnum */
+#define IT_MAX_PLATFORMS       2
+#define IT_MAX_WATERMARKS      50
+#define IT_MAX_RULE_TAGS       50              /* keys in criteria.tags (AWS: 50 tags a resource) */
+#define IT_MAX_TAG_VALUES      50              /* values listed for one key */
+#define IT_MAX_TAG_KEY         128             /* AWS tag key length */
+#define IT_MAX_TAG_VALUE       256             /* AWS tag value length */
+#define IT_MAX_FACT_TAGS       64              /* tags read from one image or instance */
+#define IT_MAX_IMAGE_NAME      128
+#define IT_MAX_DAYS            2147483647LL    /* Allowed AMIs Maximum* conditions */
+#define IT_MAX_EXEMPTION_DAYS  365             /* expires_at at most this far ahead */
+#define IT_MAX_REASON          1024            /* exemption reason */
+#define IT_MAX_ACTOR           256             /* created_by / audit actor */
+#define IT_MAX_RULES_DOC       (4 * 1024 * 1024) /* an import file */
+#define IT_MAX_AMI_CSV         1024            /* approved-amis-by-id amiIds: 1024 chars */
+#define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (AWS-NOTES §4) */
+#define IT_MAX_ALLOWED_CRITERIA 10             /* ImageCriteria per account and Region */
+#define IT_VERDICT_MAX_REASONS 16              /* reasons kept in one verdict */
+#define IT_VERDICT_REASON_LEN  256             /* bytes per reason, NUL included */
+
 /* Logging */
 #define IT_MAX_LOG_LINE        4096
 #define IT_REQUEST_ID_LEN      16              /* hex chars */

@@ -1,0 +1,339 @@
+/*
+ * policy.c: the evaluator (see policy.h for the semantics).
+ *
+ * Two passes over the rules: the first decides every rule's outcome without producing
+ * text (the hot path: no formatting, no allocation); the second formats reasons only
+ * for the rules that will be reported, which the reason cap keeps small. A rule's
+ * outcome is "allowed until instant U" (U = INT64_MAX when no time criterion applies)
+ * or "not allowed"; the criteria are checked cheapest first, and the first failing one
+ * is the one named in the reason.
+ */
+#include "policy.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "glob.h"
+#include "parse.h"
+
+#define DAY_MS ((int64_t)86400000)
+#define FOREVER INT64_MAX
+
+struct ctx {
+	const struct policy_instance *inst;
+	const struct image_facts *img;
+	int64_t now;
+};
+
+/* t + days, saturating (days <= IT_MAX_DAYS keeps this far from overflow in practice). */
+static int64_t plus_days(int64_t t, int64_t days)
+{
+	if (days > (INT64_MAX - t) / DAY_MS)
+		return FOREVER;
+	return t + days * DAY_MS;
+}
+
+static int in_list(const struct rule_list *l, const char *s)
+{
+	for (size_t i = 0; s && i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int owner_ok(const struct rule_list *owners, const struct ctx *c)
+{
+	const struct image_facts *img = c->img;
+
+	for (size_t i = 0; i < owners->n; i++) {
+		const char *o = owners->v[i];
+		if (o[0] >= '0' && o[0] <= '9') {
+			if (img->owner_id[0] && strcmp(o, img->owner_id) == 0)
+				return 1;
+		} else if (strcmp(o, "self") == 0) {
+			if (img->owner_id[0] && c->inst->account && strcmp(img->owner_id, c->inst->account) == 0)
+				return 1;
+		} else if (img->owner_alias[0] && strcmp(o, img->owner_alias) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int name_ok(const struct rule_list *pats, const char *name)
+{
+	for (size_t i = 0; name && i < pats->n; i++)
+		if (glob_match(pats->v[i], name))
+			return 1;
+	return 0;
+}
+
+static int codes_ok(const struct rule_list *codes, const struct image_facts *img)
+{
+	for (size_t i = 0; i < img->n_product_codes; i++)
+		if (in_list(codes, img->product_codes[i]))
+			return 1;
+	return 0;
+}
+
+static int tag_value_ok(const struct rule_tag *t, const char *value)
+{
+	for (size_t i = 0; i < t->values.n; i++)
+		if (strcmp(t->values.v[i], "*") == 0 || strcmp(t->values.v[i], value) == 0)
+			return 1;
+	return 0;
+}
+
+/* Last instant the watermark entry m holds for image watermark w, or -1 when it does
+ * not hold at all (key/region mismatch or a needed time unknown). */
+static int64_t watermark_until(const struct rule_watermark *m, const struct image_watermark *w)
+{
+	int64_t until = FOREVER, u;
+
+	if (m->key && !glob_match(m->key, w->key))
+		return -1;
+	if (m->source_region && !glob_match(m->source_region, w->source_region))
+		return -1;
+	if (m->max_days_since_source_created != RULE_NONE) {
+		if (w->source_created_ms == IMAGE_NO_TIME)
+			return -1;
+		u = plus_days(w->source_created_ms, m->max_days_since_source_created);
+		until = u < until ? u : until;
+	}
+	if (m->max_days_since_watermark_created != RULE_NONE) {
+		if (w->watermark_created_ms == IMAGE_NO_TIME)
+			return -1;
+		u = plus_days(w->watermark_created_ms, m->max_days_since_watermark_created);
+		until = u < until ? u : until;
+	}
+	return until;
+}
+
+#define WHY(...)                                              \
+	do {                                                  \
+		if (why && snprintf(why, whylen, __VA_ARGS__) < 0) \
+			why[0] = '\0';                        \
+		return 0;                                     \
+	} while (0)
+
+/*
+ * Outcome of rule r for the context: 1 with *ret_until = last allowed instant, or 0
+ * with why (when not NULL) naming the first failing criterion. Mode and enabled are
+ * the caller's business.
+ */
+static int rule_check(const struct rule *r, const struct ctx *c, int64_t *ret_until, char *why,
+		      size_t whylen)
+{
+	const struct rule_criteria *cr = &r->criteria;
+	const struct image_facts *img = c->img;
+	int64_t until = FOREVER, u;
+
+	if (r->scope.accounts.n && !in_list(&r->scope.accounts, c->inst->account))
+		WHY("account %s not in scope", c->inst->account ? c->inst->account : "(unknown)");
+	if (r->scope.regions.n && !in_list(&r->scope.regions, c->inst->region))
+		WHY("region %s not in scope", c->inst->region ? c->inst->region : "(unknown)");
+	if (cr->image_ids.n && !in_list(&cr->image_ids, img->image_id))
+		WHY("image %s not in image_ids", img->image_id);
+	if (img->status != IMAGE_FOUND && rule_criteria_count(r) > (cr->image_ids.n > 0)) {
+		if (img->status == IMAGE_NOT_FOUND)
+			WHY("image %s not found (deregistered or not shared); only a rule naming its ID can allow it",
+			    img->image_id);
+		WHY("facts of image %s could not be read", img->image_id);
+	}
+	if (cr->owners.n && !owner_ok(&cr->owners, c)) {
+		if (!img->owner_id[0])
+			WHY("image owner unknown");
+		WHY("owner %s%s%s%s not in owners", img->owner_id, img->owner_alias[0] ? " (" : "",
+		    img->owner_alias, img->owner_alias[0] ? ")" : "");
+	}
+	if (cr->name_patterns.n && !name_ok(&cr->name_patterns, img->name)) {
+		if (!img->name)
+			WHY("image name unknown");
+		WHY("name \"%s\" matches no name_patterns", img->name);
+	}
+	if (cr->platforms.n && !in_list(&cr->platforms, img->platform)) {
+		if (!img->platform[0])
+			WHY("platform unknown");
+		WHY("platform %s not in platforms", img->platform);
+	}
+	if (cr->product_codes.n && !codes_ok(&cr->product_codes, img)) {
+		if (img->n_product_codes == 0)
+			WHY("image has no product code");
+		WHY("product code %s%s not in product_codes", img->product_codes[0],
+		    img->n_product_codes > 1 ? " (and others)" : "");
+	}
+	for (size_t i = 0; i < cr->n_tags; i++) {
+		const struct rule_tag *t = &cr->tags[i];
+		const char *v;
+		if (!img->tags_known)
+			WHY("tags unavailable (needs tag %s)", t->key);
+		v = image_facts_tag(img, t->key);
+		if (!v)
+			WHY("tag %s missing", t->key);
+		if (!tag_value_ok(t, v))
+			WHY("tag %s=\"%s\" not an allowed value", t->key, v);
+	}
+	if (cr->max_age_days != RULE_NONE) {
+		if (img->creation_ms == IMAGE_NO_TIME)
+			WHY("creation date unknown (max_age_days %" PRId64 ")", cr->max_age_days);
+		u = plus_days(img->creation_ms, cr->max_age_days);
+		if (c->now > u)
+			WHY("image is %" PRId64 " days old, over max_age_days %" PRId64,
+			    (c->now - img->creation_ms) / DAY_MS, cr->max_age_days);
+		until = u < until ? u : until;
+	}
+	if (cr->max_days_since_deprecated != RULE_NONE && img->deprecation_ms != IMAGE_NO_TIME) {
+		char t[IT_TIME_BUF];
+		if (cr->max_days_since_deprecated == 0) {
+			u = img->deprecation_ms - 1;
+			if (c->now > u)
+				WHY("deprecated since %s (max_days_since_deprecated 0)",
+				    format_time_s(img->deprecation_ms, t));
+		} else {
+			u = plus_days(img->deprecation_ms, cr->max_days_since_deprecated);
+			if (c->now > u)
+				WHY("deprecated %" PRId64 " days ago, over max_days_since_deprecated %" PRId64,
+				    (c->now - img->deprecation_ms) / DAY_MS, cr->max_days_since_deprecated);
+		}
+		until = u < until ? u : until;
+	}
+	if (cr->n_watermarks) {
+		int64_t best = -1;
+		for (size_t i = 0; i < cr->n_watermarks; i++)
+			for (size_t j = 0; j < img->n_watermarks; j++) {
+				u = watermark_until(&cr->watermarks[i], &img->watermarks[j]);
+				if (u >= c->now && u > best)
+					best = u;
+			}
+		if (best < 0) {
+			if (img->n_watermarks == 0)
+				WHY("image has no watermark");
+			WHY("no watermark of the image matches watermarks");
+		}
+		until = best < until ? best : until;
+	}
+	*ret_until = until;
+	return 1;
+}
+
+static int exemption_applies(const struct exemption *e, const struct ctx *c)
+{
+	const struct policy_instance *in = c->inst;
+
+	if (e->expires_at_ms <= c->now)
+		return 0;
+	if (e->account[0] && !(in->account && strcmp(e->account, in->account) == 0))
+		return 0;
+	if (e->instance_id[0] && !(in->instance_id && strcmp(e->instance_id, in->instance_id) == 0))
+		return 0;
+	if (e->image_id[0] && strcmp(e->image_id, c->img->image_id) != 0)
+		return 0;
+	if (e->tag_key) {
+		size_t i;
+		if (!in->tags_known)
+			return 0;
+		for (i = 0; i < in->n_tags; i++)
+			if (strcmp(in->tags[i].key, e->tag_key) == 0)
+				break;
+		if (i == in->n_tags)
+			return 0;
+		if (strcmp(e->tag_value, "*") != 0 && strcmp(e->tag_value, in->tags[i].value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int policy_rule_allows(const struct rule *r, const struct policy_instance *inst,
+		       const struct image_facts *img, int64_t now_ms)
+{
+	struct ctx c = {inst, img, now_ms};
+	int64_t until;
+
+	return rule_check(r, &c, &until, NULL, 0);
+}
+
+static void next_change(struct verdict *v, int64_t at)
+{
+	if (at == FOREVER)
+		return;
+	if (v->next_change_at_ms == VERDICT_NEVER || at < v->next_change_at_ms)
+		v->next_change_at_ms = at;
+}
+
+void policy_evaluate(const struct rule_set *set, const struct policy_instance *inst,
+		     const struct image_facts *img, int64_t now_ms, struct verdict *ret)
+{
+	struct ctx c = {inst, img, now_ms};
+	const struct rule *matched = NULL;
+	const struct exemption *ex = NULL;
+	size_t n_enforce = 0, n_audit_allow = 0;
+	char why[IT_VERDICT_REASON_LEN];
+	int64_t until;
+
+	verdict_init(ret, COMPLIANCE_NON_COMPLIANT);
+
+	/* pass 1: outcomes only */
+	for (size_t i = 0; i < set->n_rules; i++) {
+		const struct rule *r = set->rules[i];
+		if (!r->enabled)
+			continue;
+		if (r->mode == RULE_ENFORCE)
+			n_enforce++;
+		if (!rule_check(r, &c, &until, NULL, 0))
+			continue;
+		next_change(ret, until == FOREVER ? FOREVER : until + 1);
+		if (r->mode == RULE_AUDIT)
+			n_audit_allow++;
+		else if (!matched)
+			matched = r;
+	}
+	for (size_t i = 0; i < set->n_exemptions; i++) {
+		const struct exemption *e = set->exemptions[i];
+		if (!exemption_applies(e, &c))
+			continue;
+		next_change(ret, e->expires_at_ms);
+		/* the longest-lasting one is the one that keeps the verdict longest */
+		if (!ex || e->expires_at_ms > ex->expires_at_ms)
+			ex = e;
+	}
+
+	/* pass 2: verdict and reasons */
+	if (matched) {
+		ret->compliance = COMPLIANCE_COMPLIANT;
+		snprintf(ret->matched_rule, sizeof(ret->matched_rule), "%s", matched->id);
+		verdict_add_reason(ret, "allowed by rule %s", matched->id);
+		for (size_t i = 0; n_audit_allow && i < set->n_rules; i++) {
+			const struct rule *r = set->rules[i];
+			if (r->enabled && r->mode == RULE_AUDIT && rule_check(r, &c, &until, NULL, 0))
+				verdict_add_reason(ret, "rule %s (audit) would allow", r->id);
+		}
+		return;
+	}
+	if (ex) {
+		char t[IT_TIME_BUF];
+		ret->compliance = COMPLIANCE_COMPLIANT;
+		snprintf(ret->exemption, sizeof(ret->exemption), "%s", ex->id);
+		verdict_add_reason(ret, "exempted by %s until %s: %s", ex->id,
+				   format_time_s(ex->expires_at_ms, t), ex->reason ? ex->reason : "");
+	} else if (img->status == IMAGE_UNKNOWN) {
+		ret->compliance = COMPLIANCE_INSUFFICIENT_DATA;
+		verdict_add_reason(ret, "facts of image %s could not be read", img->image_id);
+	}
+	if (n_enforce == 0)
+		verdict_add_reason(ret, "allow-list is empty: no enabled enforce rule, so nothing is allowed");
+	for (size_t i = 0; i < set->n_rules; i++) {
+		const struct rule *r = set->rules[i];
+		const char *mode = r->mode == RULE_AUDIT ? " (audit)" : "";
+		if (!r->enabled)
+			continue;
+		if (ret->n_reasons >= IT_VERDICT_MAX_REASONS) {
+			ret->n_omitted++;
+			continue;
+		}
+		if (rule_check(r, &c, &until, why, sizeof(why)))
+			verdict_add_reason(ret, "rule %s (audit) would allow", r->id);
+		else
+			verdict_add_reason(ret, "rule %s%s: %s", r->id, mode, why);
+	}
+}

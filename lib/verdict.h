@@ -1,0 +1,72 @@
+/*
+ * verdict.h: the outcome of judging one instance, as a value record, and its two
+ * renderings: JSON for the API and history, and the ≤256-character annotation of an
+ * AWS Config PutEvaluations call.
+ *
+ * A struct verdict owns no heap memory (reasons live in fixed arrays), so it can be
+ * copied, kept on the stack, and needs no free. Reasons are bounded in count
+ * (IT_VERDICT_MAX_REASONS; further ones are counted in n_omitted) and in length
+ * (IT_VERDICT_REASON_LEN; longer ones are cut on a UTF-8 boundary), and are always
+ * valid UTF-8 without control characters, whatever text went in.
+ */
+#ifndef ITALIC_VERDICT_H
+#define ITALIC_VERDICT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "limits.h"
+
+enum compliance {
+	COMPLIANCE_COMPLIANT,          /* an enforce rule allows it, or an exemption covers it */
+	COMPLIANCE_NON_COMPLIANT,      /* nothing allows it */
+	COMPLIANCE_NOT_APPLICABLE,     /* terminated / configuration item deleted (caller decides) */
+	COMPLIANCE_INSUFFICIENT_DATA,  /* facts unreadable; retried, never sent to AWS Config */
+	COMPLIANCE__MAX
+};
+/* "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE", "INSUFFICIENT_DATA": AWS Config's names. */
+extern const char *const compliance_names[COMPLIANCE__MAX];
+
+/* Name -> enum; IT_EINVAL for anything else. */
+int compliance_from_name(const char *s, enum compliance *ret) WARN_UNUSED;
+
+#define VERDICT_NEVER (-1)   /* next_change_at_ms when time alone never changes it */
+
+struct verdict {
+	enum compliance compliance;
+	char reasons[IT_VERDICT_MAX_REASONS][IT_VERDICT_REASON_LEN];
+	size_t n_reasons;
+	size_t n_omitted;                 /* reasons that did not fit */
+	char matched_rule[IT_MAX_ID + 1]; /* "" when none */
+	char exemption[IT_MAX_ID + 1];    /* "" when none */
+	int64_t next_change_at_ms;        /* VERDICT_NEVER or a Unix ms instant */
+};
+
+/* Empty verdict of the given compliance: no reasons, no rule, no exemption, never. */
+void verdict_init(struct verdict *v, enum compliance c);
+
+/* Appends a formatted reason (cut and sanitised as described above). */
+void verdict_add_reason(struct verdict *v, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/*
+ * {"compliance": "...", "reasons": [...], "matched_rule": "id"|null,
+ *  "exemption": "id"|null, "next_change_at": "RFC 3339"|null}
+ * When reasons were omitted, a last reason says how many. *ret is a new reference.
+ * Errors: IT_ENOMEM.
+ */
+int verdict_to_json(const struct verdict *v, json_t **ret) WARN_UNUSED;
+
+/*
+ * The PutEvaluations annotation: the reasons joined by "; ", then " See " and
+ * instance_path (e.g. "/v1/instances/123456789012/us-east-1/i-0abc..."), at most
+ * IT_ANNOTATION_MAX (256) bytes — hence at most 256 characters — and never empty. When
+ * the reasons do not fit they are cut on a UTF-8 boundary and end with "…"; the path is
+ * never cut. out must hold at least IT_ANNOTATION_MAX + 1 bytes (IT_EINVAL otherwise);
+ * IT_ETOOBIG when the path alone leaves no room. out is written only on success.
+ */
+int verdict_annotation(const struct verdict *v, const char *instance_path, char *out, size_t outlen)
+	WARN_UNUSED;
+
+#endif

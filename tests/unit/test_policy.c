@@ -1,0 +1,411 @@
+/* test_policy: the evaluator, one row per criterion outcome, combination and time
+ * boundary; then reason caps and the verdict renderings (JSON, annotation). */
+#include "image_facts.h"
+#include "json_io.h"
+#include "limits.h"
+#include "policy.h"
+#include "rule.h"
+#include "status.h"
+#include "tap.h"
+#include "verdict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY ((int64_t)86400000)
+#define NOW ((int64_t)1767225600000)      /* 2026-01-01T00:00:00Z */
+#define NEVER VERDICT_NEVER
+#define C COMPLIANCE_COMPLIANT
+#define NC COMPLIANCE_NON_COMPLIANT
+#define ID COMPLIANCE_INSUFFICIENT_DATA
+
+/* Created exactly 31 days before NOW; watermark source created 61 days before NOW. */
+static const char *base_facts =
+	"{\"image_id\":\"ami-0123456789abcdef0\",\"owner_id\":\"123456789012\",\"name\":\"golden-al2023-2025.12.01\","
+	"\"creation_date\":\"2025-12-01T00:00:00Z\",\"platform\":\"Linux/UNIX\",\"tags\":{\"Approved\":\"true\",\"Team\":\"core\"},"
+	"\"product_codes\":[\"abc123\"],\"source\":\"registered\","
+	"\"watermarks\":[{\"key\":\"111122223333:golden\",\"source_region\":\"us-east-1\",\"source_created\":\"2025-11-01T00:00:00Z\"},"
+	"{\"key\":\"444455556666:other\",\"source_region\":\"eu-west-1\"}]}";
+
+struct pcase {
+	const char *name;
+	const char *rules;        /* JSON array of rules */
+	const char *exemptions;   /* JSON array (stored form) or NULL */
+	const char *facts_patch;  /* merged onto base_facts; null values delete */
+	const char *account;      /* NULL: 111122223333 */
+	int64_t now;              /* 0: NOW */
+	int inst_tags_unknown;
+	enum compliance want;
+	const char *matched;      /* "" none */
+	const char *exemption;    /* "" none */
+	int64_t next;             /* NEVER or instant */
+	const char *reason;       /* a reason that must be present verbatim, or NULL */
+};
+
+#define R1(crit) "[{\"id\":\"r1\",\"criteria\":" crit "}]"
+
+static const struct pcase cases[] = {
+	/* empty and disabled allow-lists */
+	{"empty allow-list", "[]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "allow-list is empty: no enabled enforce rule, so nothing is allowed"},
+	{"only disabled rule", "[{\"id\":\"r1\",\"enabled\":false,\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "allow-list is empty: no enabled enforce rule, so nothing is allowed"},
+	{"only audit rule would allow", "[{\"id\":\"a1\",\"mode\":\"audit\",\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule a1 (audit) would allow"},
+	/* image_ids */
+	{"image_ids match", R1("{\"image_ids\":[\"ami-11111111\",\"ami-0123456789abcdef0\"]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, "allowed by rule r1"},
+	{"image_ids mismatch", R1("{\"image_ids\":[\"ami-11111111\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: image ami-0123456789abcdef0 not in image_ids"},
+	/* owners */
+	{"owner id match", R1("{\"owners\":[\"123456789012\"]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"owner id mismatch", R1("{\"owners\":[\"999999999999\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: owner 123456789012 not in owners"},
+	{"owner self match", R1("{\"owners\":[\"self\"]}"), NULL, NULL, "123456789012", 0, 0, C, "r1", "", NEVER, NULL},
+	{"owner self other account", R1("{\"owners\":[\"self\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: owner 123456789012 not in owners"},
+	{"owner alias amazon", R1("{\"owners\":[\"amazon\"]}"), NULL, "{\"owner_alias\":\"amazon\"}", NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"owner alias mismatch", R1("{\"owners\":[\"aws-marketplace\"]}"), NULL, "{\"owner_alias\":\"amazon\"}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: owner 123456789012 (amazon) not in owners"},
+	{"owner unknown", R1("{\"owners\":[\"123456789012\"]}"), NULL, "{\"owner_id\":null}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: image owner unknown"},
+	/* name_patterns */
+	{"name glob match", R1("{\"name_patterns\":[\"other-*\",\"golden-al2023-*\"]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"name case-sensitive", R1("{\"name_patterns\":[\"Golden-*\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: name \"golden-al2023-2025.12.01\" matches no name_patterns"},
+	{"name unknown", R1("{\"name_patterns\":[\"*\"]}"), NULL, "{\"name\":null}", NULL, 0, 0, NC, "", "", NEVER, "rule r1: image name unknown"},
+	/* tags */
+	{"tags match", R1("{\"tags\":{\"Approved\":[\"true\"],\"Team\":[\"*\"]}}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"tag missing", R1("{\"tags\":{\"Approved\":[\"true\"],\"Owner\":[\"*\"]}}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, "rule r1: tag Owner missing"},
+	{"tag wrong value", R1("{\"tags\":{\"Approved\":[\"yes\",\"1\"]}}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: tag Approved=\"true\" not an allowed value"},
+	{"tags unavailable", R1("{\"tags\":{\"Approved\":[\"true\"]}}"), NULL, "{\"tags\":null}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: tags unavailable (needs tag Approved)"},
+	{"no tags at all is missing", R1("{\"tags\":{\"Approved\":[\"*\"]}}"), NULL, "{\"tags\":{}}", NULL, 0, 0, NC, "", "", NEVER, "rule r1: tag Approved missing"},
+	/* product codes, platforms */
+	{"product code match", R1("{\"product_codes\":[\"zzz\",\"abc123\"]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"product code mismatch", R1("{\"product_codes\":[\"zzz\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, "rule r1: product code abc123 not in product_codes"},
+	{"no product code", R1("{\"product_codes\":[\"zzz\"]}"), NULL, "{\"product_codes\":null}", NULL, 0, 0, NC, "", "", NEVER, "rule r1: image has no product code"},
+	{"platform match", R1("{\"platforms\":[\"Linux/UNIX\"]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"platform mismatch", R1("{\"platforms\":[\"Windows\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, "rule r1: platform Linux/UNIX not in platforms"},
+	{"platform unknown", R1("{\"platforms\":[\"Windows\"]}"), NULL, "{\"platform\":null}", NULL, 0, 0, NC, "", "", NEVER, "rule r1: platform unknown"},
+	/* max_age_days: the image is exactly 31 days old at NOW */
+	{"age exactly N days allowed", R1("{\"max_age_days\":31}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"age N days + 1 ms refused", R1("{\"max_age_days\":31}"), NULL, NULL, NULL, NOW + 1, 0, NC, "", "", NEVER,
+	 "rule r1: image is 31 days old, over max_age_days 31"},
+	{"age over", R1("{\"max_age_days\":30}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, "rule r1: image is 31 days old, over max_age_days 30"},
+	{"age well within", R1("{\"max_age_days\":90}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NOW - 31 * DAY + 90 * DAY + 1, NULL},
+	{"age 0 same ms", R1("{\"max_age_days\":0}"), NULL, "{\"creation_date\":\"2026-01-01T00:00:00Z\"}", NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"creation unknown", R1("{\"max_age_days\":90}"), NULL, "{\"creation_date\":null}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: creation date unknown (max_age_days 90)"},
+	/* max_days_since_deprecated */
+	{"never deprecated, 0", R1("{\"max_days_since_deprecated\":0}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"deprecated exactly now, 0", R1("{\"max_days_since_deprecated\":0}"), NULL, "{\"deprecation_time\":\"2026-01-01T00:00:00Z\"}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: deprecated since 2026-01-01T00:00:00Z (max_days_since_deprecated 0)"},
+	{"deprecated in 1 ms, 0", R1("{\"max_days_since_deprecated\":0}"), NULL, "{\"deprecation_time\":\"2026-01-01T00:00:00.001Z\"}", NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"future deprecation sets next change", R1("{\"max_days_since_deprecated\":0}"), NULL, "{\"deprecation_time\":\"2026-03-01T00:00:00Z\"}", NULL, 0, 0, C, "r1", "", NOW + 59 * DAY, NULL},
+	{"deprecated exactly N days ago", R1("{\"max_days_since_deprecated\":5}"), NULL, "{\"deprecation_time\":\"2025-12-27T00:00:00Z\"}", NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"deprecated N days + 1 ms ago", R1("{\"max_days_since_deprecated\":5}"), NULL, "{\"deprecation_time\":\"2025-12-27T00:00:00Z\"}", NULL, NOW + 1, 0, NC, "", "", NEVER,
+	 "rule r1: deprecated 5 days ago, over max_days_since_deprecated 5"},
+	{"future deprecation, N days", R1("{\"max_days_since_deprecated\":3}"), NULL, "{\"deprecation_time\":\"2026-01-10T00:00:00Z\"}", NULL, 0, 0, C, "r1", "", NOW + 12 * DAY + 1, NULL},
+	/* watermarks */
+	{"watermark key glob", R1("{\"watermarks\":[{\"key\":\"111122223333:gold*\"}]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"watermark key mismatch", R1("{\"watermarks\":[{\"key\":\"999*\"}]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: no watermark of the image matches watermarks"},
+	{"watermark fields on different watermarks", R1("{\"watermarks\":[{\"key\":\"444455556666:*\",\"source_region\":\"us-*\"}]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"watermark both fields one watermark", R1("{\"watermarks\":[{\"key\":\"444455556666:*\",\"source_region\":\"eu-*\"}]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"watermark source age exactly N", R1("{\"watermarks\":[{\"source_region\":\"us-east-1\",\"max_days_since_source_created\":61}]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"watermark source age over", R1("{\"watermarks\":[{\"max_days_since_source_created\":60}]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"watermark OR across entries", R1("{\"watermarks\":[{\"key\":\"nope\"},{\"source_region\":\"eu-west-1\"}]}"), NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"image without watermarks", R1("{\"watermarks\":[{\"key\":\"*\"}]}"), NULL, "{\"watermarks\":null}", NULL, 0, 0, NC, "", "", NEVER, "rule r1: image has no watermark"},
+	/* scope */
+	{"account out of scope", "[{\"id\":\"r1\",\"scope\":{\"accounts\":[\"222233334444\"]},\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: account 111122223333 not in scope"},
+	{"region out of scope", "[{\"id\":\"r1\",\"scope\":{\"regions\":[\"eu-west-1\"]},\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: region us-east-1 not in scope"},
+	{"in scope", "[{\"id\":\"r1\",\"scope\":{\"accounts\":[\"111122223333\"],\"regions\":[\"us-east-1\",\"eu-west-1\"]},\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	/* combinations */
+	{"AND: first failing criterion named", R1("{\"owners\":[\"123456789012\"],\"name_patterns\":[\"x*\"],\"platforms\":[\"Windows\"]}"), NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: name \"golden-al2023-2025.12.01\" matches no name_patterns"},
+	{"AND: all hold", R1("{\"owners\":[\"123456789012\"],\"name_patterns\":[\"golden-*\"],\"platforms\":[\"Linux/UNIX\"],\"tags\":{\"Team\":[\"core\"]},\"max_age_days\":31,\"product_codes\":[\"abc123\"],\"max_days_since_deprecated\":0,\"watermarks\":[{\"key\":\"*:golden\"}]}"),
+	 NULL, NULL, NULL, 0, 0, C, "r1", "", NOW + 1, NULL},
+	{"OR across rules", "[{\"id\":\"r1\",\"criteria\":{\"owners\":[\"999999999999\"]}},{\"id\":\"r2\",\"criteria\":{\"name_patterns\":[\"golden-*\"]}}]", NULL, NULL, NULL, 0, 0, C, "r2", "", NEVER, "allowed by rule r2"},
+	{"first allowing rule is matched, earliest window is next",
+	 "[{\"id\":\"r1\",\"criteria\":{\"max_age_days\":40}},{\"id\":\"r2\",\"criteria\":{\"max_age_days\":35}}]", NULL, NULL, NULL, 0, 0, C, "r1", "", NOW + 4 * DAY + 1, "allowed by rule r1"},
+	{"audit allows alongside enforce", "[{\"id\":\"a1\",\"mode\":\"audit\",\"criteria\":{\"name_patterns\":[\"golden-*\"]}},{\"id\":\"r1\",\"criteria\":{\"owners\":[\"123456789012\"]}}]", NULL, NULL, NULL, 0, 0, C, "r1", "", NEVER,
+	 "rule a1 (audit) would allow"},
+	{"audit rule failing reported", "[{\"id\":\"a1\",\"mode\":\"audit\",\"criteria\":{\"owners\":[\"999999999999\"]}},{\"id\":\"r1\",\"criteria\":{\"owners\":[\"888888888888\"]}}]", NULL, NULL, NULL, 0, 0, NC, "", "", NEVER,
+	 "rule a1 (audit): owner 123456789012 not in owners"},
+	/* missing facts */
+	{"not found: image_ids rule allows", R1("{\"image_ids\":[\"ami-0123456789abcdef0\"]}"), NULL, "{\"status\":\"not_found\"}", NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	{"not found: attribute rule refuses", R1("{\"owners\":[\"123456789012\"]}"), NULL, "{\"status\":\"not_found\"}", NULL, 0, 0, NC, "", "", NEVER,
+	 "rule r1: image ami-0123456789abcdef0 not found (deregistered or not shared); only a rule naming its ID can allow it"},
+	{"not found: ID plus attribute refuses", R1("{\"image_ids\":[\"ami-0123456789abcdef0\"],\"owners\":[\"123456789012\"]}"), NULL, "{\"status\":\"not_found\"}", NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"unknown facts: insufficient data", R1("{\"owners\":[\"123456789012\"]}"), NULL, "{\"status\":\"unknown\"}", NULL, 0, 0, ID, "", "", NEVER,
+	 "facts of image ami-0123456789abcdef0 could not be read"},
+	{"unknown facts: image_ids still allows", R1("{\"image_ids\":[\"ami-0123456789abcdef0\"]}"), NULL, "{\"status\":\"unknown\"}", NULL, 0, 0, C, "r1", "", NEVER, NULL},
+	/* exemptions */
+	{"exemption by account", "[]", "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"migration\",\"expires_at\":\"2026-01-02T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex1", NOW + DAY,
+	 "exempted by ex1 until 2026-01-02T00:00:00Z: migration"},
+	{"exemption expiring this instant", "[]", "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"m\",\"expires_at\":\"2026-01-01T00:00:00Z\"}]", NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"exemption 1 ms before expiry", "[]", "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"m\",\"expires_at\":\"2026-01-01T00:00:00Z\"}]", NULL, NULL, NOW - 1, 0, C, "", "ex1", NOW, NULL},
+	{"exemption other account", "[]", "[{\"id\":\"ex1\",\"account\":\"222233334444\",\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"exemption instance and image", "[]", "[{\"id\":\"ex1\",\"instance_id\":\"i-0123456789abcdef0\",\"image_id\":\"ami-0123456789abcdef0\",\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex1", NOW + 31 * DAY, NULL},
+	{"exemption image mismatch", "[]", "[{\"id\":\"ex1\",\"instance_id\":\"i-0123456789abcdef0\",\"image_id\":\"ami-11111111\",\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"exemption instance tag", "[]", "[{\"id\":\"ex1\",\"tag\":{\"key\":\"Env\",\"value\":\"lab\"},\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex1", NOW + 31 * DAY, NULL},
+	{"exemption tag any value", "[]", "[{\"id\":\"ex1\",\"tag\":{\"key\":\"Env\",\"value\":\"*\"},\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex1", NOW + 31 * DAY, NULL},
+	{"exemption tag wrong value", "[]", "[{\"id\":\"ex1\",\"tag\":{\"key\":\"Env\",\"value\":\"prod\"},\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 0, NC, "", "", NEVER, NULL},
+	{"exemption tag, instance tags unknown", "[]", "[{\"id\":\"ex1\",\"tag\":{\"key\":\"Env\",\"value\":\"lab\"},\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", NULL, NULL, 0, 1, NC, "", "", NEVER, NULL},
+	{"rule wins over exemption, both bound next change", R1("{\"max_age_days\":40}"), "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"m\",\"expires_at\":\"2026-01-03T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "r1", "", NOW + 2 * DAY, NULL},
+	{"longest exemption reported", "[]", "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"m\",\"expires_at\":\"2026-01-03T00:00:00Z\"},{\"id\":\"ex2\",\"account\":\"111122223333\",\"reason\":\"m\",\"expires_at\":\"2026-01-09T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex2", NOW + 2 * DAY, NULL},
+	{"exemption covers not-found image", R1("{\"owners\":[\"123456789012\"]}"), "[{\"id\":\"ex1\",\"image_id\":\"ami-0123456789abcdef0\",\"reason\":\"m\",\"expires_at\":\"2026-02-01T00:00:00Z\"}]", "{\"status\":\"not_found\"}", NULL, 0, 0, C, "", "ex1", NOW + 31 * DAY, NULL},
+};
+
+static int build_set(const char *rules, const char *exemptions, struct rule_set *set)
+{
+	json_t *a = NULL, *it;
+	struct json_err err;
+	size_t i;
+
+	rule_set_init(set);
+	if (json_load_bounded(rules, strlen(rules), IT_MAX_BODY, 32, &a, &err))
+		return -1;
+	json_array_foreach(a, i, it) {
+		struct rule *r = NULL;
+		if (rule_from_json(it, &r, &err) || rule_set_add_rule(set, r)) {
+			fprintf(stderr, "rule %zu: %s %s\n", i, err.field, err.message);
+			json_decref(a);
+			return -1;
+		}
+	}
+	json_decref(a);
+	if (!exemptions)
+		return 0;
+	if (json_load_bounded(exemptions, strlen(exemptions), IT_MAX_BODY, 32, &a, &err))
+		return -1;
+	json_array_foreach(a, i, it) {
+		struct exemption *e = NULL;
+		if (exemption_from_json(it, 0, EXEMPTION_STORED, &e, &err) || rule_set_add_exemption(set, e)) {
+			json_decref(a);
+			return -1;
+		}
+	}
+	json_decref(a);
+	return 0;
+}
+
+static struct image_facts *build_facts(const char *patch)
+{
+	json_t *base = NULL, *p = NULL, *v;
+	struct image_facts *f = NULL;
+	struct json_err err;
+	const char *k;
+	void *tmp;
+
+	if (json_load_bounded(base_facts, strlen(base_facts), IT_MAX_BODY, 32, &base, &err))
+		return NULL;
+	if (patch && json_load_bounded(patch, strlen(patch), IT_MAX_BODY, 32, &p, &err) == 0) {
+		json_object_foreach_safe(p, tmp, k, v) {
+			if (json_is_null(v))
+				json_object_del(base, k);
+			else
+				json_object_set(base, k, v);
+		}
+	}
+	if (image_facts_from_json(base, &f, &err))
+		fprintf(stderr, "facts: %s %s\n", err.field, err.message);
+	json_decref(p);
+	json_decref(base);
+	return f;
+}
+
+static int has_reason(const struct verdict *v, const char *want)
+{
+	for (size_t i = 0; i < v->n_reasons; i++)
+		if (strcmp(v->reasons[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+static void dump(const struct verdict *v)
+{
+	fprintf(stderr, "  got %s matched=%s exemption=%s next=%lld\n", compliance_names[v->compliance],
+		v->matched_rule, v->exemption, (long long)v->next_change_at_ms);
+	for (size_t i = 0; i < v->n_reasons; i++)
+		fprintf(stderr, "  reason: %s\n", v->reasons[i]);
+}
+
+static void test_cases(void)
+{
+	static const struct image_tag itags[] = {{(char *)"Env", (char *)"lab"}, {(char *)"Name", (char *)"web"}};
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct pcase *t = &cases[i];
+		struct rule_set set;
+		struct image_facts *f = build_facts(t->facts_patch);
+		struct policy_instance inst = {t->account ? t->account : "111122223333", "us-east-1",
+					       "i-0123456789abcdef0", "running", itags, 2, !t->inst_tags_unknown};
+		struct verdict v;
+		int ok;
+
+		if (build_set(t->rules, t->exemptions, &set) != 0 || !f) {
+			CHECK(0, "%s: fixture does not build", t->name);
+			rule_set_finish(&set);
+			image_facts_free(f);
+			continue;
+		}
+		policy_evaluate(&set, &inst, f, t->now ? t->now : NOW, &v);
+		ok = v.compliance == t->want && strcmp(v.matched_rule, t->matched) == 0 &&
+		     strcmp(v.exemption, t->exemption) == 0 && v.next_change_at_ms == t->next &&
+		     (!t->reason || has_reason(&v, t->reason));
+		CHECK(ok, "%s: want %s matched=%s exemption=%s next=%lld reason=%s", t->name,
+		      compliance_names[t->want], t->matched, t->exemption, (long long)t->next,
+		      t->reason ? t->reason : "-");
+		if (!ok)
+			dump(&v);
+		CHECK(v.n_reasons >= 1, "%s: at least one reason", t->name);
+		rule_set_finish(&set);
+		image_facts_free(f);
+	}
+}
+
+static void test_reason_cap(void)
+{
+	struct buf_s { char s[64 * 1024]; } *b = malloc(sizeof(*b));
+	struct rule_set set;
+	struct image_facts *f = build_facts(NULL);
+	struct policy_instance inst = {"111122223333", "us-east-1", "i-0123456789abcdef0", "running", NULL, 0, 0};
+	struct verdict v;
+	json_t *j = NULL;
+	size_t len = 0;
+
+	len += (size_t)snprintf(b->s, sizeof(b->s), "[");
+	for (int i = 0; i < 20; i++)
+		len += (size_t)snprintf(b->s + len, sizeof(b->s) - len,
+					"%s{\"id\":\"r%02d\",\"criteria\":{\"owners\":[\"999999999999\"]}}", i ? "," : "", i);
+	snprintf(b->s + len, sizeof(b->s) - len, "]");
+	CHECK(build_set(b->s, NULL, &set) == 0 && f, "20 rules");
+	policy_evaluate(&set, &inst, f, NOW, &v);
+	CHECK(v.compliance == NC && v.n_reasons == IT_VERDICT_MAX_REASONS && v.n_omitted == 4,
+	      "capped: %zu reasons, %zu omitted", v.n_reasons, v.n_omitted);
+	CHECK(verdict_to_json(&v, &j) == IT_OK, "json");
+	CHECK(json_array_size(json_object_get(j, "reasons")) == IT_VERDICT_MAX_REASONS + 1, "omitted note");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(j, "reasons"), IT_VERDICT_MAX_REASONS)),
+		  "(4 more reasons omitted)", "omitted text");
+	json_decref(j);
+	CHECK(policy_rule_allows(set.rules[0], &inst, f, NOW) == 0, "rule_allows no");
+	rule_set_finish(&set);
+	image_facts_free(f);
+	free(b);
+}
+
+static void test_verdict_json(void)
+{
+	struct verdict v;
+	json_t *j = NULL;
+	char *s;
+	enum compliance c = COMPLIANCE_NOT_APPLICABLE;
+
+	verdict_init(&v, COMPLIANCE_COMPLIANT);
+	snprintf(v.matched_rule, sizeof(v.matched_rule), "r1");
+	v.next_change_at_ms = NOW + 1;
+	verdict_add_reason(&v, "allowed by rule %s", "r1");
+	verdict_add_reason(&v, "bad \x01 byte \xff and cut \xe2\x80");
+	CHECK(verdict_to_json(&v, &j) == IT_OK, "json");
+	s = json_dumps(j, JSON_COMPACT);
+	CHECK_STR(s, "{\"compliance\":\"COMPLIANT\",\"reasons\":[\"allowed by rule r1\",\"bad ? byte ? and cut \"],"
+		     "\"matched_rule\":\"r1\",\"exemption\":null,\"next_change_at\":\"2026-01-01T00:00:00.001Z\"}",
+		  "verdict json");
+	free(s);
+	json_decref(j);
+	verdict_init(&v, COMPLIANCE_NON_COMPLIANT);
+	CHECK(verdict_to_json(&v, &j) == IT_OK && json_is_null(json_object_get(j, "next_change_at")) &&
+	      json_array_size(json_object_get(j, "reasons")) == 0, "never, no reasons");
+	json_decref(j);
+	CHECK(compliance_from_name("NON_COMPLIANT", &c) == IT_OK && c == COMPLIANCE_NON_COMPLIANT, "from name");
+	CHECK(compliance_from_name("compliant", &c) == IT_EINVAL && c == COMPLIANCE_NON_COMPLIANT, "case-sensitive, untouched");
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void test_annotation(void)
+{
+	static const char *path = "/v1/instances/123456789012/us-east-1/i-0123456789abcdef0";
+	struct verdict v;
+	char out[IT_ANNOTATION_MAX + 1], small[100], longpath[300];
+	size_t plen = strlen(path), n;
+
+	verdict_init(&v, COMPLIANCE_COMPLIANT);
+	verdict_add_reason(&v, "allowed by rule r1");
+	CHECK(verdict_annotation(&v, path, out, sizeof(out)) == IT_OK, "short");
+	CHECK_STR(out, "allowed by rule r1. See /v1/instances/123456789012/us-east-1/i-0123456789abcdef0", "short text");
+
+	verdict_init(&v, COMPLIANCE_NON_COMPLIANT);
+	CHECK(verdict_annotation(&v, path, out, sizeof(out)) == IT_OK, "no reasons");
+	CHECK_STR(out, "NON_COMPLIANT. See /v1/instances/123456789012/us-east-1/i-0123456789abcdef0", "never empty");
+
+	for (int i = 0; i < 10; i++)
+		verdict_add_reason(&v, "rule rule-%d: name \"caf\xc3\xa9-image\" matches no name_patterns", i);
+	CHECK(verdict_annotation(&v, path, out, sizeof(out)) == IT_OK, "long");
+	n = strlen(out);
+	CHECK(n <= IT_ANNOTATION_MAX && utf8_chars(out) <= 256, "at most 256 (%zu bytes)", n);
+	CHECK(n >= plen && strcmp(out + n - plen, path) == 0, "ends with the path: %s", out);
+	CHECK(strstr(out, "\xe2\x80\xa6 See /v1/") != NULL, "cut with an ellipsis");
+	CHECK(strncmp(out, "rule rule-0: name", 17) == 0, "starts with the first reason");
+
+	memcpy(small, "untouched", 10);
+	CHECK(verdict_annotation(&v, path, small, sizeof(small)) == IT_EINVAL && strcmp(small, "untouched") == 0,
+	      "small buffer refused");
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK(verdict_annotation(&v, longpath, out, sizeof(out)) == IT_ETOOBIG, "path too long");
+}
+
+static void test_facts_json(void)
+{
+	struct image_facts *f = build_facts(NULL), *g = NULL;
+	json_t *j = NULL, *k = NULL, *bad;
+	struct json_err err;
+	char *a, *b;
+
+	CHECK(f && f->tags_known && f->n_tags == 2 && f->n_watermarks == 2 &&
+	      f->watermarks[1].source_created_ms == IMAGE_NO_TIME, "facts parsed");
+	CHECK(f && image_facts_to_json(f, &j) == IT_OK && image_facts_from_json(j, &g, &err) == IT_OK &&
+	      image_facts_to_json(g, &k) == IT_OK, "facts round trip");
+	a = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	b = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+	CHECK(a && b && strcmp(a, b) == 0, "facts stable");
+	free(a);
+	free(b);
+	bad = json_pack("{s:s, s:s}", "image_id", "ami-0123456789abcdef0", "platform", "linux");
+	CHECK(image_facts_from_json(bad, &g, &err) == IT_EINVAL, "bad platform");
+	CHECK_STR(err.field, "platform", "bad platform field");
+	json_decref(bad);
+	bad = json_pack("{s:s}", "owner_id", "123456789012");
+	CHECK(image_facts_from_json(bad, &g, &err) == IT_EINVAL, "image_id required");
+	CHECK_STR(err.field, "image_id", "image_id field");
+	json_decref(bad);
+	CHECK_STR(image_platform_from_ec2("windows", NULL), "Windows", "platform windows");
+	CHECK_STR(image_platform_from_ec2(NULL, "Windows with SQL Server Standard"), "Windows", "details windows");
+	CHECK_STR(image_platform_from_ec2(NULL, "Red Hat Enterprise Linux"), "Linux/UNIX", "rhel");
+	json_decref(j);
+	json_decref(k);
+	image_facts_free(f);
+	image_facts_free(g);
+}
+
+int main(void)
+{
+	test_cases();
+	test_reason_cap();
+	test_verdict_json();
+	test_annotation();
+	test_facts_json();
+	return tap_done();
+}
