@@ -1,0 +1,28 @@
+/*
+ * evaluator.h: the workers that turn accepted events into verdicts.
+ *
+ * ITALIC_WORKERS threads claim inbox rows, gather facts (event, AWS when available,
+ * registered images), judge with the policy engine and write the new current verdict,
+ * its history row and the inbox row's completion in one transaction. One more thread
+ * re-evaluates: every known instance after a rule or exemption change, and each
+ * instance at its next_change_at (an exemption lapses, an image ages out, an
+ * INSUFFICIENT_DATA verdict is retried).
+ *
+ * Crash safety: at start every claim is released (no worker of a dead process lives),
+ * so an event acknowledged before a kill -9 is evaluated after the restart.
+ */
+#ifndef ITALIC_EVALUATOR_H
+#define ITALIC_EVALUATOR_H
+
+#include "compiler.h"
+#include "facts.h"
+#include "server.h"
+
+struct evaluator;
+
+/* provider may be NULL (no AWS). It is borrowed for the evaluator's life. */
+int evaluator_start(struct server *srv, const struct facts_provider *provider, struct evaluator **ret)
+	WARN_UNUSED;
+void evaluator_stop(struct evaluator *ev);
+
+#endif
