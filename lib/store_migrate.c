@@ -16,6 +16,8 @@ static const char SQL_CREATE[] =
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 static const char SQL_RECORD[] =
 	"INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)";
+static const char SQL_APPLIED[] = "SELECT 1 FROM schema_migrations WHERE version = ?1";
+static const char SQL_UNKNOWN[] = "SELECT version FROM schema_migrations ORDER BY version";
 static const char SQL_HAS_TABLE[] =
 	"SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'";
 
@@ -73,34 +75,84 @@ int store_schema_version(struct store *s, int *ret_version)
 	return IT_OK;
 }
 
+static int is_applied(struct store *s, int v, int *ret)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_APPLIED, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 1, v);
+	rc = store_step(s, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_status(rc);
+	*ret = rc == SQLITE_ROW;
+	return IT_OK;
+}
+
+static int known(const struct embedded_file *migrations, int v)
+{
+	for (const struct embedded_file *m = migrations; m->name; m++)
+		if (name_version(m->name) == v)
+			return 1;
+	return 0;
+}
+
+/* A recorded version this binary does not carry means the database was written by a
+ * newer (or different) binary: refuse rather than guess. */
+static int first_unknown(struct store *s, const struct embedded_file *migrations, int *ret)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_UNKNOWN, &st);
+
+	if (rc)
+		return rc;
+	*ret = 0;
+	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0);
+		if (!known(migrations, v)) {
+			*ret = v;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? IT_OK : store_status(rc);
+}
+
 int store_migrate(struct store *s, const struct embedded_file *migrations, int *ret_applied,
 		  char *errbuf, size_t errlen)
 {
-	int rc, current, latest, applied = 0;
+	int rc, unknown = 0, latest, applied = 0;
 	sqlite3_stmt *st;
 
 	rc = store_exec(s, SQL_CREATE);
 	if (rc)
 		goto fail_db;
-	rc = store_schema_version(s, &current);
+	rc = first_unknown(s, migrations, &unknown);
 	if (rc)
 		goto fail_db;
 	latest = migrate_latest(migrations);
-	if (current > latest) {
+	if (unknown) {
 		if (errbuf)
 			snprintf(errbuf, errlen,
 				 "database schema version %d is newer than this binary's %d: "
-				 "use a newer italic (or restore a backup)", current, latest);
+				 "use a newer italic (or restore a backup)", unknown, latest);
 		return IT_ESCHEMA;
 	}
+	/* Every embedded migration not yet recorded is applied, in order of its number, so
+	 * a migration merged later with a lower number is not skipped. */
 	for (const struct embedded_file *m = migrations; m->name; m++) {
-		int v = name_version(m->name);
+		int v = name_version(m->name), done = 0;
 		if (v < 0) {
 			if (errbuf)
 				snprintf(errbuf, errlen, "migration %s: name must be NNNN_name.sql", m->name);
 			return IT_EINVAL;
 		}
-		if (v <= current)
+		rc = is_applied(s, v, &done);
+		if (rc)
+			goto fail_db;
+		if (done)
 			continue;
 		rc = store_begin(s);
 		if (rc)
@@ -127,7 +179,6 @@ int store_migrate(struct store *s, const struct embedded_file *migrations, int *
 			goto fail_db;
 		}
 		applied++;
-		current = v;
 	}
 	if (ret_applied)
 		*ret_applied = applied;

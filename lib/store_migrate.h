@@ -1,11 +1,11 @@
 /*
  * store_migrate.h: brings a database's schema up to the one this binary was built with.
  *
- * Migrations are the files migrations/NNNN_name.sql, embedded at build time, applied in
- * order of NNNN, each in its own transaction together with its row in
- * schema_migrations, so a failing migration leaves the database exactly as it was.
- * A database that records a version this binary does not know is refused (IT_ESCHEMA):
- * an older binary must never write into a newer schema.
+ * Migrations are the files migrations/NNNN_name.sql, embedded at build time. Each one
+ * not yet recorded in schema_migrations is applied, in order of NNNN, in its own
+ * transaction together with its record, so a failing migration leaves the database
+ * exactly as it was. A database that records a version this binary does not carry is
+ * refused (IT_ESCHEMA): an older binary must never write into a newer schema.
  */
 #ifndef ITALIC_STORE_MIGRATE_H
 #define ITALIC_STORE_MIGRATE_H

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "evaluator.h"
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
@@ -37,6 +38,9 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "italic_ingest_commits_total", METRIC_COUNTER, "Group commits of the event inbox.");
 	metrics_declare(m, "italic_ingest_committed_events_total", METRIC_COUNTER,
 			"Events written by group commits (divide by commits for the mean batch).");
+	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
+	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
+			"Time from an event's acceptance to its verdict.");
 }
 
 static void sleep_ms(long ms)
@@ -113,6 +117,12 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 
+	rc = evaluator_start(&srv, NULL, &srv.evaluator);
+	if (rc) {
+		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the evaluator: %s", status_str(rc));
+		goto out;
+	}
+
 	rc = http_start(&srv, &http);
 	if (rc)
 		goto out;
@@ -138,6 +148,7 @@ int cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	evaluator_stop(srv.evaluator);
 	ingest_stop(srv.ingest);
 	ratelimit_free(srv.ratelimit);
 	store_pool_free(srv.pool);

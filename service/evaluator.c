@@ -483,7 +483,9 @@ write:
 	if (rc) {
 		log_kv(&srv->log, LOG_ERROR, NULL, "verdict not written; will retry", "event_id", ir->event_id,
 		       "status", status_str(rc), NULL);
-		(void)store_inbox_retry(db, ir->seq, now + backoff_ms(ir->attempts), status_str(rc));
+		if (store_inbox_retry(db, ir->seq, now + backoff_ms(ir->attempts), status_str(rc)) != IT_OK) {
+			/* The lease runs out and another claim retries it. */
+		}
 		goto done;
 	}
 	ingest_consumed(srv->ingest, 1);
@@ -645,8 +647,9 @@ static void *reeval_thread(void *arg)
 		size_t n = 0;
 
 		if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
-			if (snap_load(ev, db) == IT_OK && reevaluate_all(ev, db) == IT_OK)
-				(void)store_reeval_ack(db, max_id);
+			if (snap_load(ev, db) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
+			    store_reeval_ack(db, max_id) != IT_OK)
+				log_msg(&srv->log, LOG_WARN, NULL, "could not acknowledge re-evaluation requests");
 			continue;
 		}
 		now = clock_now_ms(NULL);
@@ -654,7 +657,8 @@ static void *reeval_thread(void *arg)
 			/* Exemptions expire by time alone: reload so the snapshot holds the
 			 * live set (expired ones would not apply anyway). */
 			struct rules_snap *rs;
-			(void)snap_load(ev, db);
+			if (snap_load(ev, db) != IT_OK)
+				log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules; using the previous set");
 			rs = snap_get(ev);
 			reevaluate_rows(ev, db, rs, due, n, "schedule");
 			snap_put(ev, rs);
