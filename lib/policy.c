@@ -316,7 +316,9 @@ void policy_evaluate(const struct rule_set *set, const struct policy_instance *i
 		snprintf(ret->exemption, sizeof(ret->exemption), "%s", ex->id);
 		verdict_add_reason(ret, "exempted by %s until %s: %s", ex->id,
 				   format_time_s(ex->expires_at_ms, t), ex->reason ? ex->reason : "");
-	} else if (img->status == IMAGE_UNKNOWN) {
+	} else if (img->status == IMAGE_UNKNOWN && n_enforce > 0) {
+		/* Unknown facts matter only when some rule might have allowed the image:
+		 * with an empty allow-list the answer is NON_COMPLIANT whatever the facts. */
 		ret->compliance = COMPLIANCE_INSUFFICIENT_DATA;
 		verdict_add_reason(ret, "facts of image %s could not be read", img->image_id);
 	}

@@ -142,6 +142,8 @@ static const struct pcase cases[] = {
 	{"not found: ID plus attribute refuses", R1("{\"image_ids\":[\"ami-0123456789abcdef0\"],\"owners\":[\"123456789012\"]}"), NULL, "{\"status\":\"not_found\"}", NULL, 0, 0, NC, "", "", NEVER, NULL},
 	{"unknown facts: insufficient data", R1("{\"owners\":[\"123456789012\"]}"), NULL, "{\"status\":\"unknown\"}", NULL, 0, 0, ID, "", "", NEVER,
 	 "facts of image ami-0123456789abcdef0 could not be read"},
+	{"unknown facts, empty allow-list: fail closed", "[]", NULL, "{\"status\":\"unknown\"}", NULL, 0, 0, NC, "", "",
+	 NEVER, "allow-list is empty: no enabled enforce rule, so nothing is allowed"},
 	{"unknown facts: image_ids still allows", R1("{\"image_ids\":[\"ami-0123456789abcdef0\"]}"), NULL, "{\"status\":\"unknown\"}", NULL, 0, 0, C, "r1", "", NEVER, NULL},
 	/* exemptions */
 	{"exemption by account", "[]", "[{\"id\":\"ex1\",\"account\":\"111122223333\",\"reason\":\"migration\",\"expires_at\":\"2026-01-02T00:00:00Z\"}]", NULL, NULL, 0, 0, C, "", "ex1", NOW + DAY,
