@@ -1,0 +1,263 @@
+/* store_outbox.c: durable deliveries (see store_outbox.h). */
+#include "store_outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+#define COLS "id, destination, group_key, account, region, instance_id, payload, state, attempts," \
+	     " created_at, next_attempt_at, last_error, done_at"
+
+static const char SQL_ADD[] =
+	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
+	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+static const char SQL_OLDEST_DUE[] =
+	"SELECT group_key FROM deliveries WHERE state = 'pending' AND destination = ?1"
+	" AND next_attempt_at <= ?2 AND (leased_until IS NULL OR leased_until < ?2) ORDER BY next_attempt_at, id LIMIT 1";
+static const char SQL_GROUP_DUE[] =
+	"SELECT " COLS " FROM deliveries WHERE state = 'pending' AND destination = ?1 AND group_key = ?2"
+	" AND next_attempt_at <= ?3 AND (leased_until IS NULL OR leased_until < ?3) ORDER BY id LIMIT ?4";
+static const char SQL_LEASE[] =
+	"UPDATE deliveries SET leased_until = ?2, attempts = attempts + 1 WHERE id = ?1";
+static const char SQL_DONE[] =
+	"UPDATE deliveries SET state = 'done', done_at = ?2, leased_until = NULL, last_error = NULL WHERE id = ?1";
+static const char SQL_FAIL[] =
+	"UPDATE deliveries SET state = CASE WHEN ?5 OR created_at < ?2 - ?6 THEN 'failed' ELSE 'pending' END,"
+	" next_attempt_at = ?3, last_error = ?4, leased_until = NULL WHERE id = ?1";
+static const char SQL_NEXT_DUE[] =
+	"SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending' AND destination = ?1";
+static const char SQL_LIST[] =
+	"SELECT " COLS " FROM deliveries WHERE (?1 IS NULL OR destination = ?1) AND (?2 IS NULL OR state = ?2)"
+	" AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
+static const char SQL_COUNT[] = "SELECT count(*) FROM deliveries WHERE destination = ?1 AND state = ?2";
+
+void outbox_row_finish(struct outbox_row *r)
+{
+	if (!r)
+		return;
+	free(r->payload);
+	free(r->last_error);
+	r->payload = r->last_error = NULL;
+}
+
+int store_outbox_add(struct store *s, const char *destination, const char *group_key, const char *account,
+		     const char *region, const char *instance_id, const char *payload, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_ADD, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	store_bind_text(st, 2, group_key ? group_key : "");
+	store_bind_text(st, 3, account);
+	store_bind_text(st, 4, region);
+	store_bind_text(st, 5, instance_id);
+	store_bind_text(st, 6, payload);
+	sqlite3_bind_int64(st, 7, now);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const char *t = store_col_text(st, col);
+	snprintf(dst, n, "%s", t ? t : "");
+}
+
+static int row_from(sqlite3_stmt *st, struct outbox_row *r)
+{
+	const char *p = store_col_text(st, 6), *e = store_col_text(st, 11);
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	copy_col(r->destination, sizeof(r->destination), st, 1);
+	copy_col(r->group_key, sizeof(r->group_key), st, 2);
+	copy_col(r->account, sizeof(r->account), st, 3);
+	copy_col(r->region, sizeof(r->region), st, 4);
+	copy_col(r->instance_id, sizeof(r->instance_id), st, 5);
+	copy_col(r->state, sizeof(r->state), st, 7);
+	r->attempts = sqlite3_column_int(st, 8);
+	r->created_at = sqlite3_column_int64(st, 9);
+	r->next_attempt_at = sqlite3_column_int64(st, 10);
+	r->done_at = sqlite3_column_int64(st, 12);
+	r->payload = strdup(p ? p : "");
+	r->last_error = e ? strdup(e) : NULL;
+	if (!r->payload || (e && !r->last_error)) {
+		outbox_row_finish(r);
+		return IT_ENOMEM;
+	}
+	return IT_OK;
+}
+
+static int fill(struct store *s, sqlite3_stmt *st, struct outbox_row *rows, size_t max, size_t *ret_n)
+{
+	size_t n = 0;
+	int rc = SQLITE_DONE;
+
+	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
+		if (row_from(st, &rows[n])) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			outbox_row_finish(&rows[i]);
+		return store_status(rc);
+	}
+	*ret_n = n;
+	return IT_OK;
+}
+
+int store_outbox_lease(struct store *s, const char *destination, int64_t now, int64_t lease_ms,
+		       struct outbox_row *rows, size_t max, size_t *ret_n)
+{
+	char group[96];
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	rc = store_begin(s);
+	if (rc)
+		return rc;
+	rc = store_stmt(s, SQL_OLDEST_DUE, &st);
+	if (rc)
+		goto fail;
+	store_bind_text(st, 1, destination);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_step(s, st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		store_rollback(s);
+		*ret_n = 0;
+		return IT_OK;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		rc = store_status(rc);
+		goto fail;
+	}
+	copy_col(group, sizeof(group), st, 0);
+	sqlite3_reset(st);
+	rc = store_stmt(s, SQL_GROUP_DUE, &st);
+	if (rc)
+		goto fail;
+	store_bind_text(st, 1, destination);
+	store_bind_text(st, 2, group);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, (int64_t)max);
+	rc = fill(s, st, rows, max, &n);
+	if (rc)
+		goto fail;
+	for (size_t i = 0; i < n && rc == IT_OK; i++) {
+		rc = store_stmt(s, SQL_LEASE, &st);
+		if (rc)
+			break;
+		sqlite3_bind_int64(st, 1, rows[i].id);
+		sqlite3_bind_int64(st, 2, now + lease_ms);
+		rc = store_status(store_step(s, st));
+		sqlite3_reset(st);
+		rows[i].attempts++;
+	}
+	if (rc == IT_OK)
+		rc = store_commit(s);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			outbox_row_finish(&rows[i]);
+		goto fail;
+	}
+	*ret_n = n;
+	return IT_OK;
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+int store_outbox_done(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_DONE, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_outbox_fail(struct store *s, int64_t id, int64_t now, int64_t next_attempt_at, const char *error,
+		      int final)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_FAIL, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, next_attempt_at);
+	store_bind_text(st, 4, error);
+	sqlite3_bind_int(st, 5, final ? 1 : 0);
+	sqlite3_bind_int64(st, 6, OUTBOX_GIVE_UP_MS);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_outbox_next_due(struct store *s, const char *destination, int64_t *ret_at)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_NEXT_DUE, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	rc = store_step(s, st);
+	if (rc == SQLITE_ROW) {
+		*ret_at = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return store_status(rc);
+}
+
+int store_outbox_list(struct store *s, const char *destination, const char *state, int64_t before_id,
+		      struct outbox_row *rows, size_t max, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_LIST, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	store_bind_text(st, 2, state);
+	sqlite3_bind_int64(st, 3, before_id);
+	sqlite3_bind_int64(st, 4, (int64_t)max);
+	return fill(s, st, rows, max, ret_n);
+}
+
+int store_outbox_count(struct store *s, const char *destination, const char *state, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_COUNT, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	store_bind_text(st, 2, state);
+	rc = store_step(s, st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return store_status(rc);
+}

@@ -1,0 +1,70 @@
+/*
+ * store_outbox.h: durable outbound deliveries (table deliveries, migration 0004).
+ *
+ * store_outbox_add() runs inside the caller's verdict transaction. Deliverers lease
+ * batches: the oldest due row of a destination picks the group, and up to max due rows
+ * of that group are leased together (one PutEvaluations per result token, one
+ * BatchImportFindings per account and region, one S3 object per flush). A lease that
+ * runs out (its deliverer died) makes the rows due again, so a restart resumes where
+ * it stopped; a row is marked done only after the destination accepted it.
+ */
+#ifndef ITALIC_STORE_OUTBOX_H
+#define ITALIC_STORE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "store.h"
+
+#define OUTBOX_GIVE_UP_MS (24LL * 3600 * 1000)   /* failing this long after creation: failed */
+
+struct outbox_row {
+	int64_t id;
+	char destination[16];
+	char group_key[96];
+	char account[13];
+	char region[32];
+	char instance_id[32];
+	char *payload;           /* owned JSON text */
+	char state[12];
+	int attempts;
+	int64_t created_at;
+	int64_t next_attempt_at;
+	char *last_error;        /* owned, NULL when none */
+	int64_t done_at;
+};
+
+void outbox_row_finish(struct outbox_row *r);
+
+/* Adds a pending delivery due now. Inside the caller's transaction. */
+int store_outbox_add(struct store *s, const char *destination, const char *group_key, const char *account,
+		     const char *region, const char *instance_id, const char *payload, int64_t now) WARN_UNUSED;
+
+/* Leases up to max due rows of one group of destination until now + lease_ms; *ret_n
+ * may be 0. Rows are filled oldest first; the caller finishes them. */
+int store_outbox_lease(struct store *s, const char *destination, int64_t now, int64_t lease_ms,
+		       struct outbox_row *rows, size_t max, size_t *ret_n) WARN_UNUSED;
+
+/* Marks a leased row delivered. */
+int store_outbox_done(struct store *s, int64_t id, int64_t now) WARN_UNUSED;
+
+/* Records a failed attempt: due again at next_attempt_at, or state failed when the row
+ * is older than OUTBOX_GIVE_UP_MS (or final is set: the destination refused it for good). */
+int store_outbox_fail(struct store *s, int64_t id, int64_t now, int64_t next_attempt_at, const char *error,
+		      int final) WARN_UNUSED;
+
+/* Soonest next_attempt_at of pending rows of destination (0 when none). */
+int store_outbox_next_due(struct store *s, const char *destination, int64_t *ret_at) WARN_UNUSED;
+
+/*
+ * Listing for GET /v1/deliveries, newest first: destination and state filters may be
+ * NULL; rows with id < before_id when before_id > 0 (keyset paging).
+ */
+int store_outbox_list(struct store *s, const char *destination, const char *state, int64_t before_id,
+		      struct outbox_row *rows, size_t max, size_t *ret_n) WARN_UNUSED;
+
+/* Count of rows for (destination, state). */
+int store_outbox_count(struct store *s, const char *destination, const char *state, int64_t *ret) WARN_UNUSED;
+
+#endif
