@@ -29,7 +29,7 @@ struct verdict_row {
 	char matched_rule[IT_MAX_ID + 1];
 	char exemption[IT_MAX_ID + 1];
 	char facts_source[40];
-	char trigger[16];            /* event, reevaluate, schedule, sweep */
+	char trigger[16];            /* event, reevaluate, timer, schedule, sweep */
 	char trigger_event_id[160];
 	int64_t observed_at;
 	int64_t evaluated_at;

@@ -65,7 +65,7 @@ CREATE TABLE evaluations (
   observed_at         INTEGER NOT NULL,
   evaluated_at        INTEGER NOT NULL,
   next_change_at      INTEGER,
-  trigger             TEXT NOT NULL,   -- event, reevaluate, schedule, sweep
+  trigger             TEXT NOT NULL,   -- event, reevaluate (rules changed), timer (next_change_at), schedule (Config ScheduledNotification), sweep
   trigger_event_id    TEXT
 );
 CREATE INDEX evaluations_instance ON evaluations(account, region, instance_id, id);

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "event.h"
 #include "ingest.h"
+#include "outbox.h"
 #include "policy.h"
 #include "status.h"
 #include "store_inbox.h"
@@ -52,6 +53,7 @@ struct evaluator {
 	pthread_mutex_t mu;          /* guards snap */
 	pthread_cond_t wake;         /* re-evaluation thread sleeps here */
 	struct rules_snap *snap;
+	struct outbox_settings outbox;
 };
 
 /* ---- rule snapshots ---- */
@@ -468,7 +470,10 @@ write:
 	rc = store_begin(db);
 	for (size_t i = 0; rc == IT_OK && i < nrows; i++) {
 		enum verdict_apply how;
-		rc = store_verdict_apply(db, &rows[i], &how, NULL);
+		char prev[24] = "";
+		rc = store_verdict_apply(db, &rows[i], &how, prev);
+		if (rc == IT_OK)
+			rc = outbox_enqueue_verdict(db, &ev->outbox, &rows[i], prev, how, now);
 		if (rc == IT_OK && how != VERDICT_STALE)
 			count_verdict(ev, &rows[i]);
 		if (rc == IT_OK && how == VERDICT_STALE && nrows == 1)
@@ -562,6 +567,7 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 		in.observed_at = page[i].observed_at;
 		in.trigger = trigger;
 		in.event_id = page[i].trigger_event_id[0] ? page[i].trigger_event_id : NULL;
+		in.result_token = page[i].result_token;
 		{
 			/* Stored instance tags back into a view for exemptions by tag. */
 			json_t *tj = page[i].tags_json ? json_loads(page[i].tags_json, 0, NULL) : NULL;
@@ -586,7 +592,12 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 		}
 		if (rc)
 			break;
-		rc = store_verdict_apply(db, &out, &how, NULL);
+		{
+			char prev[24] = "";
+			rc = store_verdict_apply(db, &out, &how, prev);
+			if (rc == IT_OK)
+				rc = outbox_enqueue_verdict(db, &ev->outbox, &out, prev, how, out.evaluated_at);
+		}
 		if (rc == IT_OK && how == VERDICT_APPLIED)
 			count_verdict(ev, &out);
 		verdict_row_finish(&out);
@@ -660,7 +671,7 @@ static void *reeval_thread(void *arg)
 			if (snap_load(ev, db) != IT_OK)
 				log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules; using the previous set");
 			rs = snap_get(ev);
-			reevaluate_rows(ev, db, rs, due, n, "schedule");
+			reevaluate_rows(ev, db, rs, due, n, "timer");
 			snap_put(ev, rs);
 			for (size_t i = 0; i < n; i++)
 				verdict_row_finish(&due[i]);
@@ -703,6 +714,9 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 		return IT_ENOMEM;
 	ev->srv = srv;
 	ev->provider = provider;
+	ev->outbox.config_report = srv->cfg.config_report;
+	ev->outbox.securityhub = srv->cfg.securityhub;
+	ev->outbox.siem = srv->cfg.siem_bucket[0] != 0;
 	pthread_mutex_init(&ev->mu, NULL);
 	pthread_cond_init(&ev->wake, NULL);
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));

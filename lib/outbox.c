@@ -1,0 +1,118 @@
+/* outbox.c: deliveries caused by a verdict (see outbox.h). */
+#include "outbox.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "status.h"
+#include "store_outbox.h"
+
+void outbox_instance_path(const char *account, const char *region, const char *instance_id, char *out, size_t n)
+{
+	snprintf(out, n, "/v1/instances/%s/%s/%s", account, region, instance_id);
+}
+
+static json_t *reasons_of(const struct verdict_row *row)
+{
+	json_t *r = row->reasons_json ? json_loads(row->reasons_json, 0, NULL) : NULL;
+	return json_is_array(r) ? r : (json_decref(r), json_array());
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static int add(struct store *s, const char *dest, const char *group, const struct verdict_row *row, json_t *payload,
+	       int64_t now)
+{
+	char *text;
+	int rc;
+
+	if (!payload)
+		return IT_ENOMEM;
+	text = json_dumps(payload, JSON_COMPACT);
+	json_decref(payload);
+	if (!text)
+		return IT_ENOMEM;
+	rc = store_outbox_add(s, dest, group, row->account, row->region, row->instance_id, text, now);
+	free(text);
+	return rc;
+}
+
+/* Groups Config rows by result token without storing the token twice in an index. */
+static void token_group(const char *token, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL) || n < 32) {
+		snprintf(out, 65, "unhashable");
+		return;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
+			   const char *prev, enum verdict_apply how, int64_t now)
+{
+	char t1[IT_TIME_BUF], t2[IT_TIME_BUF], path[160], group[96];
+	int changed = !prev || strcmp(prev, row->compliance) != 0;
+	int rc = IT_OK;
+
+	if (how == VERDICT_STALE)
+		return IT_OK;
+	outbox_instance_path(row->account, row->region, row->instance_id, path, sizeof(path));
+
+	if (cfg->config_report && row->result_token && row->result_token[0] &&
+	    strcmp(row->compliance, "INSUFFICIENT_DATA") != 0 &&
+	    (strcmp(row->trigger, "event") == 0 || strcmp(row->trigger, "schedule") == 0 ||
+	     (prev && strcmp(prev, "INSUFFICIENT_DATA") == 0))) {
+		token_group(row->result_token, group);
+		rc = add(s, "config", group, row,
+			 json_pack("{s:s,s:s,s:s,s:o,s:I,s:s}", "result_token", row->result_token, "resource_id",
+				   row->instance_id, "compliance", row->compliance, "reasons", reasons_of(row),
+				   "ordering_timestamp", (json_int_t)(row->observed_at / 1000), "instance_path", path),
+			 now);
+		if (rc)
+			return rc;
+	}
+	if (cfg->securityhub && changed) {
+		snprintf(group, sizeof(group), "%s:%s", row->account, row->region);
+		rc = add(s, "securityhub", group, row,
+			 json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s}", "account", row->account,
+				   "region", row->region, "instance_id", row->instance_id, "image_id",
+				   str_or_null(row->image_id), "compliance", row->compliance, "previous_compliance",
+				   str_or_null(prev), "reasons", reasons_of(row), "matched_rule",
+				   str_or_null(row->matched_rule), "exemption", str_or_null(row->exemption),
+				   "observed_at", format_time_ms(row->observed_at, t1), "evaluated_at",
+				   format_time_ms(row->evaluated_at, t2), "record_state",
+				   strcmp(row->compliance, "NOT_APPLICABLE") == 0 ? "ARCHIVED" : "ACTIVE",
+				   "instance_path", path),
+			 now);
+		if (rc)
+			return rc;
+	}
+	if (cfg->siem) {
+		rc = add(s, "siem", "", row,
+			 json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
+				   format_time_ms(row->evaluated_at, t1), "account", row->account, "region", row->region,
+				   "instance_id", row->instance_id, "image_id", str_or_null(row->image_id), "state",
+				   str_or_null(row->state), "compliance", row->compliance, "previous_compliance",
+				   str_or_null(prev), "matched_rule", str_or_null(row->matched_rule), "exemption",
+				   str_or_null(row->exemption), "reasons", reasons_of(row), "facts_source",
+				   str_or_null(row->facts_source), "trigger", row->trigger, "trigger_event_id",
+				   str_or_null(row->trigger_event_id)),
+			 now);
+	}
+	return rc;
+}

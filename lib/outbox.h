@@ -1,0 +1,53 @@
+/*
+ * outbox.h: which deliveries a new verdict causes, written in its transaction.
+ *
+ * Rules (SPEC §6):
+ *  - config: a verdict that carries a Config rule resultToken (trigger "event" or
+ *    "schedule": the invocation itself, or a later re-evaluation ("reevaluate",
+ *    "timer") of an instance whose invocation found INSUFFICIENT_DATA)
+ *    is answered with PutEvaluations — but never with INSUFFICIENT_DATA, which Config
+ *    rejects: such an instance waits until it has a definite verdict. Grouped by token.
+ *  - securityhub: one finding per instance, sent when the compliance changes (a first
+ *    verdict counts as a change); NOT_APPLICABLE archives it. Grouped by account+region.
+ *  - siem: every evaluation written (stale ones are not), one JSON line each.
+ *
+ * Payloads are JSON objects; their members are listed at outbox_enqueue_verdict().
+ */
+#ifndef ITALIC_OUTBOX_H
+#define ITALIC_OUTBOX_H
+
+#include <stdint.h>
+
+#include "compiler.h"
+#include "store.h"
+#include "store_verdict.h"
+
+struct outbox_settings {
+	int config_report;   /* ITALIC_CONFIG_REPORT */
+	int securityhub;     /* ITALIC_SECURITYHUB */
+	int siem;            /* ITALIC_SIEM_BUCKET set */
+};
+
+/*
+ * Enqueues the deliveries caused by row (already applied with outcome how; prev is the
+ * compliance before it, "" for a new instance), inside the caller's transaction.
+ * row->result_token is the token of the invocation that caused this verdict, or the
+ * stored one for a re-evaluation (NULL when none).
+ *
+ * Payload members:
+ *  config:      result_token, resource_id, compliance, reasons (array), ordering_timestamp
+ *               (epoch seconds, from observed_at), instance_path
+ *  securityhub: account, region, instance_id, image_id, compliance, previous_compliance,
+ *               reasons, matched_rule, exemption, observed_at, evaluated_at (RFC 3339),
+ *               record_state (ACTIVE | ARCHIVED)
+ *  siem:        time, account, region, instance_id, image_id, state, compliance,
+ *               previous_compliance, matched_rule, exemption, reasons, facts_source,
+ *               trigger, trigger_event_id
+ */
+int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
+			   const char *prev, enum verdict_apply how, int64_t now) WARN_UNUSED;
+
+/* "/v1/instances/<account>/<region>/<instance_id>" into out (at least 96 bytes). */
+void outbox_instance_path(const char *account, const char *region, const char *instance_id, char *out, size_t n);
+
+#endif
