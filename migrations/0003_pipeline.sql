@@ -3,7 +3,8 @@
 -- NOT_APPLICABLE, INSUFFICIENT_DATA.
 
 -- Every accepted event, kept until evaluated and then for the dedup window.
--- state: 0 pending, 1 claimed by a worker (until claimed_until), 2 done.
+-- state: 0 pending, 2 done (1 is reserved; claimed_until is unused since the evaluator
+-- partitions pending rows among its workers instead of claiming them).
 CREATE TABLE inbox (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
   event_id      TEXT NOT NULL UNIQUE,
@@ -22,7 +23,7 @@ CREATE TABLE inbox (
   outcome       TEXT,
   last_error    TEXT
 );
-CREATE INDEX inbox_work ON inbox(state, not_before, seq) WHERE state < 2;
+CREATE INDEX inbox_pending ON inbox(seq) WHERE state = 0;
 CREATE INDEX inbox_done ON inbox(done_at) WHERE state = 2;
 
 -- The current verdict of each instance Italic has seen.

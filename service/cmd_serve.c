@@ -20,6 +20,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
+#include "writer.h"
 #include "server.h"
 #include "status.h"
 #include "store_migrate.h"
@@ -35,9 +36,10 @@ static void declare_metrics(struct metrics *m)
 			"Time from request headers to response queued, by route.");
 	metrics_declare(m, "italic_uptime_seconds", METRIC_GAUGE, "Seconds since the service started.");
 	metrics_declare(m, "italic_events_total", METRIC_COUNTER, "Events received on POST /v1/events by kind and outcome.");
-	metrics_declare(m, "italic_ingest_commits_total", METRIC_COUNTER, "Group commits of the event inbox.");
-	metrics_declare(m, "italic_ingest_committed_events_total", METRIC_COUNTER,
-			"Events written by group commits (divide by commits for the mean batch).");
+	metrics_declare(m, "italic_writer_commits_total", METRIC_COUNTER,
+			"Group commits of the single writer (events, verdicts, deliveries), by result.");
+	metrics_declare(m, "italic_writer_jobs_total", METRIC_COUNTER,
+			"Jobs written by group commits (divide by commits for the mean batch).");
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
 	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
 			"Time from an event's acceptance to its verdict.");
@@ -111,7 +113,9 @@ int cmd_serve(int argc, char **argv)
 
 	rc = ratelimit_new(srv.cfg.ingest_rate, &srv.ratelimit);
 	if (rc == IT_OK)
-		rc = ingest_start(&srv, &srv.ingest);
+		rc = writer_start(&srv, &srv.writer);
+	if (rc == IT_OK)
+		rc = ingest_start(&srv, srv.writer, &srv.ingest);
 	if (rc) {
 		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the ingest writer: %s", status_str(rc));
 		goto out;
@@ -150,6 +154,7 @@ out:
 	http_stop(http);
 	evaluator_stop(srv.evaluator);
 	ingest_stop(srv.ingest);
+	writer_stop(srv.writer);
 	ratelimit_free(srv.ratelimit);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);

@@ -27,12 +27,12 @@
 #include "outbox.h"
 #include "policy.h"
 #include "status.h"
+#include "writer.h"
 #include "store_inbox.h"
 #include "store_rule.h"
 #include "store_verdict.h"
 
 #define CLAIM_BATCH 16
-#define LEASE_MS 120000            /* a claim outlives any AWS retry sequence */
 #define MAX_ATTEMPTS 5             /* then INSUFFICIENT_DATA, retried by schedule */
 #define RETRY_LATER_MS (10 * 60 * 1000)
 #define REEVAL_PAGE 200
@@ -46,7 +46,9 @@ struct evaluator {
 	struct server *srv;
 	const struct facts_provider *provider;
 	pthread_t *workers;
-	size_t nworkers;
+	struct worker_arg *args;
+	size_t nworkers;         /* started */
+	size_t nworkers_total;   /* configured: the inbox partitions */
 	pthread_t reeval;
 	int reeval_started;
 	_Atomic(int) stop;
@@ -378,38 +380,59 @@ static int64_t backoff_ms(int attempts)
 	return base / 2 + (int64_t)(random() % (base / 2 + 1));
 }
 
-static void process(struct evaluator *ev, struct store *db, struct inbox_row *ir)
+/* One claimed event, judged but not yet written. */
+struct prepared {
+	struct inbox_row *ir;
+	struct verdict_row *rows;
+	size_t nrows;
+	int retry;                 /* put back with backoff instead of writing */
+	int rc;                    /* why, when retry */
+	const char *outcome;
+};
+
+static void prepared_finish(struct prepared *p)
+{
+	for (size_t i = 0; i < p->nrows; i++)
+		verdict_row_finish(&p->rows[i]);
+	free(p->rows);
+	p->rows = NULL;
+	p->nrows = 0;
+}
+
+/* Judges every instance of one event (no writes). */
+static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *rs, struct inbox_row *ir,
+		    struct prepared *out)
 {
 	struct server *srv = ev->srv;
 	struct json_err err = {{0}, {0}};
 	struct event *e = NULL;
-	struct rules_snap *rs = NULL;
 	struct verdict_row *rows = NULL;
 	size_t nrows = 0;
 	int rc, retry = 0;
-	const char *outcome = "evaluated";
-	int64_t now;
 
+	memset(out, 0, sizeof(*out));
+	out->ir = ir;
+	out->outcome = "evaluated";
 	rc = event_parse(ir->body, ir->body_len, &e, &err);
 	if (rc) {
 		/* Accepted once, so this is a parser change between versions: keep the row's
 		 * record and say so, rather than retrying forever. */
 		log_kv(&srv->log, LOG_ERROR, NULL, "stored event no longer parses", "event_id", ir->event_id,
 		       "field", err.field, "error", err.message, NULL);
-		outcome = "unparseable";
-		goto write;
+		out->outcome = "unparseable";
+		return;
 	}
-	rs = snap_get(ev);
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
 		rc = judge_scheduled(ev, db, rs, e, &rows, &nrows);
 		if (rc)
 			retry = 1;
-		goto write;
+		goto done;
 	}
 	rows = calloc(e->n_obs ? e->n_obs : 1, sizeof(*rows));
 	if (!rows) {
+		rc = IT_ENOMEM;
 		retry = 1;
-		goto write;
+		goto done;
 	}
 	for (size_t i = 0; i < e->n_obs; i++) {
 		const struct event_observation *o = &e->obs[i];
@@ -460,56 +483,110 @@ static void process(struct evaluator *ev, struct store *db, struct inbox_row *ir
 		nrows++;
 	}
 
-write:
-	now = clock_now_ms(NULL);
-	if (retry) {
-		rc = store_inbox_retry(db, ir->seq, now + backoff_ms(ir->attempts), status_str(rc));
-		log_kv(&srv->log, LOG_WARN, NULL, "evaluation will be retried", "event_id", ir->event_id, NULL);
-		goto done;
-	}
-	rc = store_begin(db);
-	for (size_t i = 0; rc == IT_OK && i < nrows; i++) {
-		enum verdict_apply how;
-		char prev[24] = "";
-		rc = store_verdict_apply(db, &rows[i], &how, prev);
-		if (rc == IT_OK)
-			rc = outbox_enqueue_verdict(db, &ev->outbox, &rows[i], prev, how, now);
-		if (rc == IT_OK && how != VERDICT_STALE)
-			count_verdict(ev, &rows[i]);
-		if (rc == IT_OK && how == VERDICT_STALE && nrows == 1)
-			outcome = "stale";
-	}
-	if (rc == IT_OK)
-		rc = store_inbox_done(db, ir->seq, now, outcome);
-	if (rc == IT_OK)
-		rc = store_commit(db);
-	else
-		store_rollback(db);
-	if (rc) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "verdict not written; will retry", "event_id", ir->event_id,
-		       "status", status_str(rc), NULL);
-		if (store_inbox_retry(db, ir->seq, now + backoff_ms(ir->attempts), status_str(rc)) != IT_OK) {
-			/* The lease runs out and another claim retries it. */
-		}
-		goto done;
-	}
-	ingest_consumed(srv->ingest, 1);
-	metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
-			(double)(now - ir->received_at) / 1000.0);
 done:
-	for (size_t i = 0; i < nrows; i++)
-		verdict_row_finish(&rows[i]);
-	free(rows);
-	snap_put(ev, rs);
+	out->rows = rows;
+	out->nrows = nrows;
+	out->retry = retry;
+	out->rc = rc;
+	if (retry)
+		prepared_finish(out);
 	event_free(e);
 }
 
+struct batch_job {
+	struct evaluator *ev;
+	struct prepared *ps;
+	size_t n;
+	size_t done;
+};
+
+/*
+ * Writer job: a batch of judged events, their verdicts, deliveries and inbox
+ * completions (or retries), all in the writer's transaction, so a crash leaves each
+ * event either fully done or still pending.
+ */
+static int write_batch(struct store *db, void *ctx)
+{
+	struct batch_job *j = ctx;
+	struct evaluator *ev = j->ev;
+	int64_t now = clock_now_ms(NULL);
+	int rc = IT_OK;
+
+	j->done = 0;
+	for (size_t k = 0; rc == IT_OK && k < j->n; k++) {
+		struct prepared *p = &j->ps[k];
+		if (p->retry) {
+			rc = store_inbox_retry(db, p->ir->seq, now + backoff_ms(p->ir->attempts), status_str(p->rc));
+			continue;
+		}
+		for (size_t i = 0; rc == IT_OK && i < p->nrows; i++) {
+			enum verdict_apply how;
+			char prev[24] = "";
+			rc = store_verdict_apply(db, &p->rows[i], &how, prev);
+			if (rc == IT_OK)
+				rc = outbox_enqueue_verdict(db, &ev->outbox, &p->rows[i], prev, how, now);
+			if (rc == IT_OK && how == VERDICT_STALE && p->nrows == 1)
+				p->outcome = "stale";
+			/* Stale rows were not written: mark them so they are not counted. */
+			p->rows[i].observed_at = how == VERDICT_STALE ? -1 : p->rows[i].observed_at;
+		}
+		if (rc == IT_OK)
+			rc = store_inbox_done(db, p->ir->seq, now, p->outcome);
+		j->done++;
+	}
+	return rc;
+}
+
+static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
+{
+	struct server *srv = ev->srv;
+	struct batch_job j = {ev, ps, n, 0};
+	int64_t now;
+	int rc = writer_run(srv->writer, write_batch, &j);
+
+	if (rc) {
+		/* Nothing was written; the events stay pending and are read again. */
+		log_kv(&srv->log, LOG_ERROR, NULL, "verdicts not written; will retry", "status", status_str(rc), NULL);
+		return rc;
+	}
+	now = clock_now_ms(NULL);
+	ingest_consumed(srv->ingest, (int64_t)j.done);
+	for (size_t k = 0; k < n; k++) {
+		if (ps[k].retry) {
+			log_kv(&srv->log, LOG_WARN, NULL, "evaluation will be retried", "event_id", ps[k].ir->event_id,
+			       "status", status_str(ps[k].rc), NULL);
+			continue;
+		}
+		for (size_t i = 0; i < ps[k].nrows; i++)
+			if (ps[k].rows[i].observed_at != -1)
+				count_verdict(ev, &ps[k].rows[i]);
+		metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
+				(double)(now - ps[k].ir->received_at) / 1000.0);
+	}
+	return IT_OK;
+}
+
+struct worker_arg {
+	struct evaluator *ev;
+	unsigned part;
+};
+
+/*
+ * Each worker reads the pending inbox rows of its own partition (seq % workers), so no
+ * row is judged by two workers and claiming needs no write. The cursor moves past what
+ * was handed to the writer; every RESCAN_MS it restarts from the beginning to pick up
+ * rows whose retry time has come.
+ */
+#define RESCAN_MS 1000
+
 static void *worker(void *arg)
 {
-	struct evaluator *ev = arg;
+	struct worker_arg *wa = arg;
+	struct evaluator *ev = wa->ev;
 	struct server *srv = ev->srv;
 	struct store *db = NULL;
 	struct inbox_row rows[CLAIM_BATCH];
+	int64_t cursor = 0, last_rescan = clock_mono_ms();
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
@@ -519,17 +596,32 @@ static void *worker(void *arg)
 	while (!atomic_load(&ev->stop)) {
 		uint64_t gen = ingest_generation(srv->ingest);
 		size_t n = 0;
-		int rc = store_inbox_claim(db, clock_now_ms(NULL), LEASE_MS, rows, CLAIM_BATCH, &n);
+		int rc;
+
+		if (clock_mono_ms() - last_rescan >= RESCAN_MS) {
+			cursor = 0;
+			last_rescan = clock_mono_ms();
+		}
+		rc = store_inbox_due(db, clock_now_ms(NULL), cursor, (unsigned)ev->nworkers_total, wa->part, rows,
+				     CLAIM_BATCH, &n);
 		if (rc) {
-			log_msg(&srv->log, LOG_WARN, NULL, "inbox claim failed: %s", status_str(rc));
+			log_msg(&srv->log, LOG_WARN, NULL, "inbox read failed: %s", status_str(rc));
 			ingest_wait_new(srv->ingest, gen, 200);
 			continue;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (!atomic_load(&ev->stop))
-				process(ev, db, &rows[i]);
-			inbox_row_finish(&rows[i]);
+		if (n > 0 && !atomic_load(&ev->stop)) {
+			struct prepared ps[CLAIM_BATCH];
+			struct rules_snap *rs = snap_get(ev);
+			for (size_t i = 0; i < n; i++)
+				prepare(ev, db, rs, &rows[i], &ps[i]);
+			snap_put(ev, rs);
+			if (commit_batch(ev, ps, n) == IT_OK)
+				cursor = rows[n - 1].seq;
+			for (size_t i = 0; i < n; i++)
+				prepared_finish(&ps[i]);
 		}
+		for (size_t i = 0; i < n; i++)
+			inbox_row_finish(&rows[i]);
 		if (n == 0)
 			ingest_wait_new(srv->ingest, gen, 250);
 	}
@@ -539,22 +631,48 @@ static void *worker(void *arg)
 
 /* ---- re-evaluation ---- */
 
+struct reeval_job {
+	struct evaluator *ev;
+	struct verdict_row *rows;
+	size_t n;
+};
+
+static int write_reevaluated(struct store *db, void *ctx)
+{
+	struct reeval_job *j = ctx;
+	int rc = IT_OK;
+
+	for (size_t i = 0; rc == IT_OK && i < j->n; i++) {
+		enum verdict_apply how;
+		char prev[24] = "";
+		rc = store_verdict_apply(db, &j->rows[i], &how, prev);
+		if (rc == IT_OK)
+			rc = outbox_enqueue_verdict(db, &j->ev->outbox, &j->rows[i], prev, how, j->rows[i].evaluated_at);
+		if (rc == IT_OK && how == VERDICT_APPLIED)
+			count_verdict(j->ev, &j->rows[i]);
+	}
+	return rc;
+}
+
+/* Re-judges stored verdicts (read-only), then writes the results through the writer. */
 static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules_snap *rs, struct verdict_row *page,
 			    size_t n, const char *trigger)
 {
-	struct verdict_row out;
-	int rc = store_begin(db);
+	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
+	struct reeval_job j = {ev, out, 0};
+	int rc = out ? IT_OK : IT_ENOMEM;
 
 	for (size_t i = 0; rc == IT_OK && i < n; i++) {
 		struct judge_in in;
-		enum verdict_apply how;
 		if (strcmp(page[i].compliance, "NOT_APPLICABLE") == 0) {
 			if (page[i].next_change_at) {
 				/* Nothing to re-judge; clear the schedule so it is not picked again. */
-				page[i].next_change_at = 0;
-				page[i].evaluated_at = clock_now_ms(NULL);
-				snprintf(page[i].trigger, sizeof(page[i].trigger), "%s", trigger);
-				rc = store_verdict_apply(db, &page[i], &how, NULL);
+				out[j.n] = page[i];
+				memset(&page[i], 0, sizeof(page[i]));   /* ownership moved */
+				out[j.n].next_change_at = 0;
+				out[j.n].evaluated_at = clock_now_ms(NULL);
+				snprintf(out[j.n].trigger, sizeof(out[j.n].trigger), "%s", trigger);
+				j.n++;
 			}
 			continue;
 		}
@@ -587,27 +705,19 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 			in.tags = tv;
 			in.n_tags = nt;
 			in.tags_known = tj != NULL;
-			rc = judge(ev, db, rs, &in, 0, &out);
+			rc = judge(ev, db, rs, &in, 0, &out[j.n]);
 			json_decref(tj);
 		}
-		if (rc)
-			break;
-		{
-			char prev[24] = "";
-			rc = store_verdict_apply(db, &out, &how, prev);
-			if (rc == IT_OK)
-				rc = outbox_enqueue_verdict(db, &ev->outbox, &out, prev, how, out.evaluated_at);
-		}
-		if (rc == IT_OK && how == VERDICT_APPLIED)
-			count_verdict(ev, &out);
-		verdict_row_finish(&out);
+		if (rc == IT_OK)
+			j.n++;
 	}
-	if (rc == IT_OK)
-		rc = store_commit(db);
-	else
-		store_rollback(db);
+	if (rc == IT_OK && j.n > 0)
+		rc = writer_run(ev->srv->writer, write_reevaluated, &j);
 	if (rc)
 		log_msg(&ev->srv->log, LOG_WARN, NULL, "re-evaluation batch failed: %s", status_str(rc));
+	for (size_t i = 0; i < j.n; i++)
+		verdict_row_finish(&out[i]);
+	free(out);
 }
 
 static int reevaluate_all(struct evaluator *ev, struct store *db)
@@ -721,19 +831,21 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 	pthread_cond_init(&ev->wake, NULL);
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));
 	if (rc == IT_OK)
-		rc = store_inbox_release_all(db);
-	if (rc == IT_OK)
 		rc = snap_load(ev, db);
 	store_close(db);
 	if (rc)
 		goto fail;
+	ev->nworkers_total = srv->cfg.workers;
 	ev->workers = calloc(srv->cfg.workers, sizeof(*ev->workers));
-	if (!ev->workers) {
+	ev->args = calloc(srv->cfg.workers, sizeof(*ev->args));
+	if (!ev->workers || !ev->args) {
 		rc = IT_ENOMEM;
 		goto fail;
 	}
 	for (size_t i = 0; i < srv->cfg.workers; i++) {
-		if (pthread_create(&ev->workers[i], NULL, worker, ev) != 0) {
+		ev->args[i].ev = ev;
+		ev->args[i].part = (unsigned)i;
+		if (pthread_create(&ev->workers[i], NULL, worker, &ev->args[i]) != 0) {
 			rc = IT_ENOMEM;
 			goto fail;
 		}
@@ -764,6 +876,7 @@ void evaluator_stop(struct evaluator *ev)
 	if (ev->reeval_started)
 		pthread_join(ev->reeval, NULL);
 	free(ev->workers);
+	free(ev->args);
 	if (ev->snap)
 		snap_put(ev, ev->snap);
 	pthread_cond_destroy(&ev->wake);

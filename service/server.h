@@ -17,6 +17,7 @@
 #include "store.h"
 
 struct ingest;
+struct writer;
 struct ratelimit;
 struct evaluator;
 
@@ -30,7 +31,8 @@ struct server {
 	_Atomic(int) ready;            /* database open and migrated */
 	_Atomic(int) stopping;         /* SIGTERM received: finish in-flight work */
 	/* Per-area state, each thread-safe; NULL when the area is not running. */
-	struct ingest *ingest;         /* group-commit writer (ingest.h) */
+	struct writer *writer;         /* the single writer of pipeline tables (writer.h) */
+	struct ingest *ingest;         /* event acceptance and backlog (ingest.h) */
 	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
 	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
 };

@@ -1,4 +1,5 @@
-/* test_store_inbox: group insert with dedup, claim/lease/retry/done, crash release. */
+/* test_store_inbox: insert with dedup (batch and one by one), partitioned due reads,
+ * retry backoff, done. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,9 +21,9 @@ int main(void)
 	char path[] = "/tmp/italic-test-inbox-XXXXXX", err[256];
 	struct store *s;
 	struct inbox_new items[4];
-	enum inbox_result res[4] = {9, 9, 9, 9};
+	enum inbox_result res[4] = {9, 9, 9, 9}, one = 9;
 	struct inbox_row rows[8];
-	size_t n = 99;
+	size_t n = 99, n0 = 0, n1 = 0;
 	int64_t count = -1, oldest = -1;
 	int state = -1;
 	int fd = mkstemp(path);
@@ -39,33 +40,42 @@ int main(void)
 	CHECK(res[0] == INBOX_ACCEPTED && res[1] == INBOX_ACCEPTED, "new ones accepted");
 	CHECK(res[2] == INBOX_DUPLICATE && res[3] == INBOX_DUPLICATE, "duplicates: %d %d", res[2], res[3]);
 	items[0] = ev("e2", NULL);
-	res[0] = 9;
-	CHECK(store_inbox_insert(s, items, 1, res) == IT_OK && res[0] == INBOX_DUPLICATE, "later duplicate");
+	CHECK(store_inbox_insert_one(s, &items[0], &one) == IT_OK && one == INBOX_DUPLICATE, "later duplicate");
+	items[0] = ev("e4", NULL);
+	CHECK(store_inbox_insert_one(s, &items[0], &one) == IT_OK && one == INBOX_ACCEPTED, "one more");
 
-	CHECK(store_inbox_pending(s, &count, &oldest) == IT_OK && count == 2 && oldest == 1000, "pending %lld",
+	CHECK(store_inbox_pending(s, &count, &oldest) == IT_OK && count == 3 && oldest == 1000, "pending %lld",
 	      (long long)count);
-	CHECK(store_inbox_claim(s, 5000, 1000, rows, 8, &n) == IT_OK && n == 2, "claim both (%zu)", n);
+	CHECK(store_inbox_due(s, 5000, 0, 2, 2, rows, 8, &n) == IT_EINVAL, "part out of range");
+	CHECK(store_inbox_due(s, 5000, 0, 2, 0, rows, 8, &n0) == IT_OK, "partition 0");
+	for (size_t i = 0; i < n0; i++)
+		inbox_row_finish(&rows[i]);
+	CHECK(store_inbox_due(s, 5000, 0, 2, 1, rows, 8, &n1) == IT_OK, "partition 1");
+	for (size_t i = 0; i < n1; i++)
+		inbox_row_finish(&rows[i]);
+	CHECK(n0 + n1 == 3 && n0 > 0 && n1 > 0, "partitions split the rows (%zu + %zu)", n0, n1);
+
+	CHECK(store_inbox_due(s, 5000, 0, 1, 0, rows, 8, &n) == IT_OK && n == 3, "all due");
 	CHECK(strcmp(rows[0].event_id, "e1") == 0 && strcmp(rows[0].body, "{\"x\":1}") == 0 && rows[0].attempts == 1,
 	      "row content");
-	CHECK(store_inbox_claim(s, 5500, 1000, rows + 2, 8, &n) == IT_OK && n == 0, "leased rows not reclaimed");
-	CHECK(store_inbox_claim(s, 6001, 1000, rows + 2, 8, &n) == IT_OK && n == 2, "expired lease reclaimed");
-	CHECK(rows[2].attempts == 2, "attempts counted");
-	for (int i = 2; i < 4; i++)
-		inbox_row_finish(&rows[i]);
-
 	CHECK(store_inbox_done(s, rows[0].seq, 7000, "evaluated") == IT_OK, "done");
 	CHECK(store_inbox_retry(s, rows[1].seq, 9000, "aws failed") == IT_OK, "retry");
-	CHECK(store_inbox_claim(s, 8000, 1000, rows + 2, 8, &n) == IT_OK && n == 0, "retry not due yet");
-	CHECK(store_inbox_claim(s, 9000, 1000, rows + 2, 8, &n) == IT_OK && n == 1, "retry due");
-	inbox_row_finish(&rows[2]);
-	CHECK(store_inbox_release_all(s) == IT_OK, "release");
-	CHECK(store_inbox_claim(s, 9001, 1000, rows + 2, 8, &n) == IT_OK && n == 1, "released row claimable");
-	inbox_row_finish(&rows[2]);
+	{
+		int64_t after = rows[0].seq;
+		for (size_t i = 0; i < n; i++)
+			inbox_row_finish(&rows[i]);
+		CHECK(store_inbox_due(s, 8000, 0, 1, 0, rows, 8, &n) == IT_OK && n == 1, "retried row not due yet");
+		inbox_row_finish(&rows[0]);
+		CHECK(store_inbox_due(s, 9000, 0, 1, 0, rows, 8, &n) == IT_OK && n == 2, "retry due");
+		CHECK(rows[0].attempts == 2, "attempt counted (%d)", rows[0].attempts);
+		for (size_t i = 0; i < n; i++)
+			inbox_row_finish(&rows[i]);
+		CHECK(store_inbox_due(s, 9000, after + 1, 1, 0, rows, 8, &n) == IT_OK && n == 1, "after_seq");
+		inbox_row_finish(&rows[0]);
+	}
 	CHECK(store_inbox_state(s, "e1", &state) == IT_OK && state == 2, "e1 done");
 	CHECK(store_inbox_state(s, "nope", &state) == IT_ENOTFOUND, "unknown id");
-	CHECK(store_inbox_pending(s, &count, &oldest) == IT_OK && count == 1, "one pending");
-	inbox_row_finish(&rows[0]);
-	inbox_row_finish(&rows[1]);
+	CHECK(store_inbox_pending(s, &count, &oldest) == IT_OK && count == 2, "two pending");
 	store_close(s);
 	unlink(path);
 	return tap_done();

@@ -1,0 +1,61 @@
+-- wrk script: POST /v1/events with a realistic CloudTrail RunInstances event, a fresh
+-- event id and instance id on every request (so every request is a new event, not a
+-- duplicate). Environment: EVENT_TEMPLATE (file with {{ID}} and {{IID}}), TOKEN,
+-- DELAY_MS (per-connection pause between requests, for a target rate), CLOSE (set:
+-- "Connection: close" on every request, as EventBridge sends).
+local threads = {}
+local next_tid = 1
+
+function setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local f = assert(io.open(os.getenv("EVENT_TEMPLATE"), "r"))
+  tmpl = f:read("*a")
+  f:close()
+  delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+  counter = 0
+  bad = 0
+  ok = 0
+  wrk.method = "POST"
+  wrk.path = "/v1/events"
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+  wrk.headers["Content-Type"] = "application/json; charset=utf-8"
+  if os.getenv("CLOSE") then wrk.headers["Connection"] = "close" end
+end
+
+function request()
+  counter = counter + 1
+  local id = string.format("%08x-%04x-4%03x-8%03x-%06x%06x", tid, counter % 65536, tid % 4096,
+                           math.floor(counter / 65536) % 4096, math.floor(counter / 16777216) % 16777216,
+                           counter % 16777216)
+  local iid = string.format("i-%05x%06x%06x", tid % 1048576, math.floor(counter / 16777216) % 16777216,
+                            counter % 16777216)
+  local body = tmpl:gsub("{{ID}}", id):gsub("{{IID}}", iid)
+  return wrk.format(nil, nil, nil, body)
+end
+
+function delay()
+  return delay_ms
+end
+
+function response(status, headers, body)
+  if status == 202 then ok = ok + 1 else bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local total_ok, total_bad = 0, 0
+  for _, t in ipairs(threads) do
+    total_ok = total_ok + t:get("ok")
+    total_bad = total_bad + t:get("bad")
+  end
+  io.write(string.format('{"requests":%d,"seconds":%.3f,"accepted":%d,"other_status":%d,' ..
+    '"socket_errors":%d,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f}\n',
+    summary.requests, summary.duration / 1e6, total_ok, total_bad,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000))
+end

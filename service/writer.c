@@ -1,0 +1,158 @@
+/* writer.c: single writer thread with group commit (see writer.h). */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "status.h"
+
+struct pending {
+	writer_job job;
+	void *ctx;
+	int rc;
+	int done;
+	struct pending *next;
+};
+
+struct writer {
+	struct server *srv;
+	struct store *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;
+	pthread_cond_t committed;
+	struct pending *head, *tail;
+	int stop;
+};
+
+static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+static const char SQL_RELEASE[] = "RELEASE job";
+
+static void run_batch(struct writer *w, struct pending **batch, size_t n)
+{
+	int rc = store_begin(w->db);
+
+	for (size_t i = 0; i < n; i++) {
+		if (rc) {
+			batch[i]->rc = rc;
+			continue;
+		}
+		batch[i]->rc = store_exec(w->db, SQL_SAVEPOINT);
+		if (batch[i]->rc == IT_OK) {
+			batch[i]->rc = batch[i]->job(w->db, batch[i]->ctx);
+			if (batch[i]->rc != IT_OK && store_exec(w->db, SQL_ROLLBACK_TO) != IT_OK)
+				rc = IT_EDB;
+			if (rc == IT_OK && store_exec(w->db, SQL_RELEASE) != IT_OK)
+				rc = IT_EDB;
+		}
+	}
+	if (rc == IT_OK)
+		rc = store_commit(w->db);
+	else
+		store_rollback(w->db);
+	if (rc) {
+		/* Nothing of the batch was kept: every job learns why. */
+		for (size_t i = 0; i < n; i++)
+			if (batch[i]->rc == IT_OK)
+				batch[i]->rc = rc;
+	}
+	metrics_add(w->srv->metrics, "italic_writer_commits_total", rc ? "result=\"failed\"" : "result=\"ok\"", 1);
+	metrics_add(w->srv->metrics, "italic_writer_jobs_total", NULL, n);
+}
+
+static void *loop(void *arg)
+{
+	struct writer *w = arg;
+	struct pending *batch[WRITER_BATCH];
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		size_t n = 0;
+
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (!w->head)
+			break;
+		while (w->head && n < WRITER_BATCH) {
+			batch[n++] = w->head;
+			w->head = w->head->next;
+		}
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch, n);
+		pthread_mutex_lock(&w->mu);
+		for (size_t i = 0; i < n; i++)
+			batch[i]->done = 1;
+		pthread_cond_broadcast(&w->committed);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int writer_start(struct server *srv, struct writer **ret)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	char err[256];
+	int rc;
+
+	if (!w)
+		return IT_ENOMEM;
+	w->srv = srv;
+	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &w->db, err, sizeof(err));
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->committed, NULL);
+	if (pthread_create(&w->thread, NULL, loop, w) != 0) {
+		store_close(w->db);
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->committed);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return IT_ENOMEM;
+	}
+	*ret = w;
+	return IT_OK;
+}
+
+void writer_stop(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	store_close(w->db);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->committed);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+int writer_run(struct writer *w, writer_job job, void *ctx)
+{
+	struct pending p = {job, ctx, IT_OK, 0, NULL};
+
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return IT_EBUSY;
+	}
+	if (w->tail)
+		w->tail->next = &p;
+	else
+		w->head = &p;
+	w->tail = &p;
+	pthread_cond_signal(&w->work);
+	while (!p.done)
+		pthread_cond_wait(&w->committed, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	return p.rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * writer.h: the one thread that writes the pipeline's tables.
+ *
+ * SQLite lets one connection write at a time; several threads taking turns at the
+ * write lock wait on each other far longer than their transactions last. So ingest
+ * (new events) and the evaluator (verdicts, deliveries, inbox completions) hand their
+ * writes to this thread as jobs and wait. The writer takes every job queued so far
+ * (up to WRITER_BATCH), runs each inside its own SAVEPOINT of one transaction, and
+ * commits once: one fsync for the whole batch (group commit), and a failing job is
+ * rolled back alone. A job's caller learns its result only after the commit.
+ */
+#ifndef ITALIC_WRITER_H
+#define ITALIC_WRITER_H
+
+#include "compiler.h"
+#include "server.h"
+#include "store.h"
+
+#define WRITER_BATCH 256
+
+struct writer;
+
+/* A job: runs inside the writer's transaction on its connection; returns IT_OK to keep
+ * its changes or an IT_E* status to have them rolled back. */
+typedef int (*writer_job)(struct store *db, void *ctx);
+
+int writer_start(struct server *srv, struct writer **ret) WARN_UNUSED;
+/* Runs every queued job, then stops. NULL is a no-op. */
+void writer_stop(struct writer *w);
+
+/*
+ * Queues job and waits until its transaction is committed. Returns the job's status,
+ * or the commit's (IT_EFULL, IT_EBUSY, IT_EDB, IT_EIO: then nothing of it was kept),
+ * or IT_EBUSY when the writer is stopping.
+ */
+int writer_run(struct writer *w, writer_job job, void *ctx) WARN_UNUSED;
+
+#endif
