@@ -79,6 +79,7 @@ void aws_creds_free(struct aws_creds *c)
 int aws_creds_role_arn(const char *partition, const char *account, const char *role, char *out,
 		       size_t size)
 {
+	char tmp[256];
 	int n;
 	size_t rl = role ? strlen(role) : 0;
 
@@ -90,9 +91,10 @@ int aws_creds_role_arn(const char *partition, const char *account, const char *r
 		      strchr("_+=,.@-", c)))
 			return IT_EINVAL;
 	}
-	n = snprintf(out, size, "arn:%s:iam::%s:role/%s", partition, account, role);
-	if (n < 0 || (size_t)n >= size)
+	n = snprintf(tmp, sizeof(tmp), "arn:%s:iam::%s:role/%s", partition, account, role);
+	if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(tmp))
 		return IT_ETOOBIG;
+	memcpy(out, tmp, (size_t)n + 1);
 	return IT_OK;
 }
 
