@@ -126,7 +126,11 @@ static int run(struct aws_ctx *ctx, const struct opts *o, int argc, char **argv,
 			if (rc)
 				break;
 			pages++;
-			json_array_extend(all, instances_json(&r));
+			{
+				json_t *page = instances_json(&r);
+				json_array_extend(all, page);  /* adds references: drop ours */
+				json_decref(page);
+			}
 			if (r.next_token)
 				tok = strdup(r.next_token);
 			aws_ec2_instances_free(&r);
