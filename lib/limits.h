@@ -91,6 +91,33 @@
 #define IT_VERDICT_MAX_REASONS 16              /* reasons kept in one verdict */
 #define IT_VERDICT_REASON_LEN  256             /* bytes per reason, NUL included */
 
+/* AWS client layer (aws_*.c). Sizes are bytes unless they say items. */
+#define IT_AWS_MAX_URL         2048            /* endpoint + path + query */
+#define IT_AWS_MAX_HEADERS     16              /* headers one signed request carries */
+#define IT_AWS_MAX_HEADER_LEN  8192            /* one "name: value" line (session tokens are long) */
+#define IT_AWS_MAX_CANONICAL   (64 * 1024)     /* canonical request / string to sign */
+#define IT_AWS_MAX_KEY_ID      128             /* access key id */
+#define IT_AWS_MAX_SECRET      128             /* secret access key */
+#define IT_AWS_MAX_SESSION     4096            /* session token (STS documents no max; ~1-2 KB seen) */
+#define IT_AWS_MAX_CODE        128             /* AWS error code */
+#define IT_AWS_MAX_MESSAGE     512             /* AWS error message kept for the caller */
+#define IT_AWS_MAX_REQUEST_ID  128
+#define IT_AWS_XML_DEPTH       24              /* element nesting in a Query-API response */
+#define IT_AWS_XML_TEXT        (16 * 1024)     /* text of one element */
+#define IT_AWS_MAX_FIELD       2048            /* one parsed string field (names, ARNs, ...) */
+#define IT_AWS_MAX_ITEMS       1000            /* instances / images / metadata items per page */
+#define IT_AWS_MAX_IDS         200             /* ids in one Describe* call (EC2 accepts 1000; keep bodies small) */
+#define IT_AWS_MAX_TAGS        64              /* AWS allows 50 user tags per resource */
+#define IT_AWS_MAX_PRODUCT_CODES 16
+#define IT_AWS_MAX_PAGES       1000            /* NextToken pages followed in one listing */
+#define IT_AWS_MAX_ACCOUNTS    100000          /* assumed-role credential sets cached */
+#define IT_AWS_MAX_CRED_DOC    (64 * 1024)     /* container / IMDS / web identity token documents */
+#define IT_AWS_MAX_INI_LINE    4096            /* shared credentials file line */
+#define IT_AWS_MAX_ENV         4096            /* one AWS_* environment value */
+#define IT_AWS_MAX_S3_KEY      1024            /* S3 object key (S3 max) */
+#define IT_AWS_MAX_S3_OBJECT   (256 * 1024 * 1024) /* one PutObject body */
+#define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
+
 /* Logging */
 #define IT_MAX_LOG_LINE        4096
 #define IT_REQUEST_ID_LEN      16              /* hex chars */

@@ -1,0 +1,145 @@
+/* aws_securityhub.c: BatchImportFindings (see aws_securityhub.h). */
+#include "aws_securityhub.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_io.h"
+#include "status.h"
+
+void aws_securityhub_result_free(struct aws_securityhub_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->failed && i < r->n_failed; i++) {
+		free(r->failed[i].id);
+		free(r->failed[i].error_code);
+		free(r->failed[i].error_message);
+	}
+	free(r->failed);
+	memset(r, 0, sizeof(*r));
+}
+
+static int dup_field(const json_t *o, const char *key, char **dst)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	if (!s)
+		return IT_OK;
+	if (strlen(s) > IT_AWS_MAX_FIELD)
+		return IT_ETOOBIG;
+	*dst = strdup(s);
+	return *dst ? IT_OK : IT_ENOMEM;
+}
+
+static int count(const json_t *doc, const char *key, long *dst)
+{
+	const json_t *v = json_object_get(doc, key);
+	if (!v)
+		return IT_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 1000000)
+		return IT_EINVAL;
+	*dst = (long)json_integer_value(v);
+	return IT_OK;
+}
+
+int aws_securityhub_parse_import(const char *json, size_t len, struct aws_securityhub_result *ret)
+{
+	struct aws_securityhub_result r;
+	json_t *doc = NULL, *failed, *it;
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = json_load_bounded(json, len, IT_MAX_AWS_RESPONSE, IT_MAX_JSON_DEPTH, &doc, NULL);
+	if (rc)
+		return rc;
+	if (!json_is_object(doc)) {
+		rc = IT_EINVAL;
+		goto out;
+	}
+	rc = count(doc, "SuccessCount", &r.success_count);
+	if (rc == 0)
+		rc = count(doc, "FailedCount", &r.failed_count);
+	if (rc)
+		goto out;
+	failed = json_object_get(doc, "FailedFindings");
+	if (failed && !json_is_array(failed)) {
+		rc = IT_EINVAL;
+		goto out;
+	}
+	if (json_array_size(failed) > IT_AWS_MAX_FAILED) {
+		rc = IT_ETOOBIG;
+		goto out;
+	}
+	if (json_array_size(failed)) {
+		r.failed = calloc(json_array_size(failed), sizeof(*r.failed));
+		if (!r.failed) {
+			rc = IT_ENOMEM;
+			goto out;
+		}
+	}
+	json_array_foreach(failed, i, it) {
+		struct aws_securityhub_failed *f = &r.failed[r.n_failed++];
+		if (!json_is_object(it)) {
+			rc = IT_EINVAL;
+			break;
+		}
+		rc = dup_field(it, "Id", &f->id);
+		if (rc == 0)
+			rc = dup_field(it, "ErrorCode", &f->error_code);
+		if (rc == 0)
+			rc = dup_field(it, "ErrorMessage", &f->error_message);
+		if (rc)
+			break;
+	}
+out:
+	json_decref(doc);
+	if (rc) {
+		aws_securityhub_result_free(&r);
+		return rc;
+	}
+	*ret = r;
+	return IT_OK;
+}
+
+int aws_securityhub_import(struct aws_ctx *ctx, const char *account, const char *region,
+			   const json_t *findings, struct aws_securityhub_result *ret,
+			   struct aws_error *err)
+{
+	struct aws_call call;
+	struct buf body;
+	json_t *doc;
+	char *json;
+	int rc;
+
+	if (!json_is_array(findings) || json_array_size(findings) == 0 ||
+	    json_array_size(findings) > IT_AWS_BATCH)
+		return aws_error_set(err, IT_EINVAL, "1..%d findings per call", IT_AWS_BATCH);
+	doc = json_pack("{s:O}", "Findings", (json_t *)findings);
+	json = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	if (!json)
+		return aws_error_set(err, IT_ENOMEM, "cannot serialise findings");
+	memset(&call, 0, sizeof(call));
+	buf_init(&body, 0);
+	call.service = AWS_SVC_SECURITYHUB;
+	call.region = region;
+	call.account = account;
+	call.method = "POST";
+	call.path = "/findings/import";
+	call.content_type = "application/json";
+	call.body = json;
+	call.body_len = strlen(json);
+	call.kind = AWS_BODY_JSON;
+	rc = aws_call(ctx, &call, &body, err);
+	if (rc == 0) {
+		rc = aws_securityhub_parse_import(body.data ? body.data : "{}",
+						  body.len ? body.len : 2, ret);
+		if (rc)
+			aws_error_set(err, rc, "unparsable BatchImportFindings response");
+	}
+	free(json);
+	buf_finish(&body);
+	return rc;
+}

@@ -1,0 +1,720 @@
+#!/usr/bin/python3
+"""fake_aws.py: one local HTTP server that plays every AWS endpoint Italic calls.
+
+Run with Debian's interpreter (it needs python3-botocore):
+
+    /usr/bin/python3 tests/fake_aws/fake_aws.py [--port 0] [--port-file PATH]
+
+It listens on 127.0.0.1 (a free port unless --port is given), prints
+"fake_aws listening on PORT" and writes PORT to --port-file. Point Italic at it with
+AWS_ENDPOINT_URL=http://127.0.0.1:PORT (all services), the IMDS override
+AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT, or container credentials
+AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/__creds/container.
+
+Signature checking
+------------------
+Every request that carries an Authorization header is verified with botocore's own
+pure-Python signers, instantiated directly (botocore.auth.SigV4Auth for every service,
+S3SigV4Auth for s3; never the CRT classes, see AWS-NOTES §10): the request is rebuilt
+as an AWSRequest from the received method, URL, body and exactly the headers named in
+SignedHeaders, the canonical request / string to sign / signature are recomputed at
+the X-Amz-Date of the request with the secret the fake knows for the access key id,
+and compared. A request that does not verify gets 403 SignatureDoesNotMatch (or
+InvalidClientTokenId for an unknown key, or a missing/mismatched session token). For
+S3 the x-amz-content-sha256 value must also equal the SHA-256 of the received body.
+Only AssumeRoleWithWebIdentity, IMDS and container credentials are unsigned.
+
+Services (service = the credential scope's service, account = the account the access
+key belongs to, region = the credential scope's region)
+------------------------------------------------------------------------------------
+  sts          POST / Action=AssumeRole | AssumeRoleWithWebIdentity (Query XML)
+  ec2          POST / Action=DescribeInstances | DescribeImages |
+               DescribeInstanceImageMetadata (Query XML, NextToken paging)
+  config       POST / X-Amz-Target StarlingDoveService.PutEvaluations (JSON 1.1)
+  securityhub  POST /findings/import (rest-json)
+  s3           PUT /<bucket>/<key> (path style) or Host <bucket>.s3... (virtual)
+  IMDSv2       PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role]
+  container    GET /__creds/container (Authorization must equal the configured token)
+
+Control API (JSON in, JSON out)
+-------------------------------
+  GET  /__control/health                 -> {"ok": true}
+  POST /__control/reset                  -> forget fixtures, faults, requests, stored data
+  POST /__control/keys      {"AKID": {"secret": "...", "token": null|"...",
+                             "account": "123456789012"}}    add long-term/temporary keys
+  POST /__control/instances [{"account","region","InstanceId","ImageId","State":"running",
+                             "StateCode":16,"LaunchTime","Platform","PlatformDetails",
+                             "Tags":{"k":"v"}}]              replace the instance list
+  POST /__control/images    [{"region"(optional),"ImageId","OwnerId","OwnerAlias","Name",
+                             "CreationDate","DeprecationTime","State","Platform",
+                             "PlatformDetails","ProductCodes":[{"Code","Type"}],
+                             "Tags":{...},"Gone":"empty"|"notfound"}]   replace images
+  POST /__control/image_metadata {"supported": true|false}  DescribeInstanceImageMetadata:
+                             answers from instances + images when supported, else
+                             InvalidAction (400)
+  POST /__control/faults    [{"service":"ec2","operation":"DescribeImages"(or "*"),
+                             "kind":"throttle"|"5xx"|"slow"|"malformed"|"error",
+                             "count":N, "sleep":seconds, "status":400, "code":"X"}]
+                             appended; each matching request uses one count
+  POST /__control/sts       {"duration": seconds issued creds live (default 3600),
+                             "external_id": required ExternalId or null,
+                             "deny_accounts": ["..."], "web_tokens": ["..."]}
+  POST /__control/imds      {"role": "role-name", "disabled": false}
+  POST /__control/container {"token": "Bearer x" | null}
+  POST /__control/page_size {"size": N}     DescribeInstances listing page size
+  GET  /__control/requests   -> [{"service","operation","method","path","host",
+                             "akid","account","region","status","headers","body"}]
+  GET  /__control/state      -> {"evaluations":[...],"findings":[...],"objects":{...}}
+
+Defaults: key AKIDEXAMPLE / wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY in account
+999999999999; IMDS role "italic-instance"; container token unset (any accepted).
+Credentials issued by STS/IMDS/container are registered as keys automatically (an
+AssumeRole key belongs to the role's account).
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import secrets
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+DEFAULT_KEY = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+CENTRAL_ACCOUNT = "999999999999"
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.keys = {DEFAULT_KEY[0]: {"secret": DEFAULT_KEY[1], "token": None,
+                                      "account": CENTRAL_ACCOUNT}}
+        self.instances = []
+        self.images = []
+        self.metadata_supported = True
+        self.faults = []
+        self.requests = []
+        self.sts = {"duration": 3600, "external_id": None, "deny_accounts": [],
+                    "web_tokens": None}
+        self.imds = {"role": "italic-instance", "disabled": False}
+        self.imds_tokens = set()
+        self.container = {"token": None}
+        self.page_size = 1000
+        self.evaluations = []
+        self.findings = []
+        self.objects = {}
+
+    def issue(self, account, prefix):
+        akid = prefix + secrets.token_hex(8).upper()
+        secret = secrets.token_urlsafe(30)
+        token = "FQo" + secrets.token_urlsafe(120)
+        expires = now() + datetime.timedelta(seconds=self.sts["duration"])
+        self.keys[akid] = {"secret": secret, "token": token, "account": account}
+        return {"AccessKeyId": akid, "SecretAccessKey": secret, "Token": token,
+                "Expiration": iso(expires)}
+
+    def take_fault(self, service, operation):
+        for f in self.faults:
+            if f.get("count", 1) <= 0:
+                continue
+            if f.get("service", "*") not in ("*", service):
+                continue
+            if f.get("operation", "*") not in ("*", operation):
+                continue
+            f["count"] = f.get("count", 1) - 1
+            return dict(f)
+        return None
+
+
+STATE = State()
+
+
+def xml_error(code, message, ns_style="ec2"):
+    rid = secrets.token_hex(8)
+    if ns_style == "sts":
+        return (f'<ErrorResponse xmlns="{STS_NS}"><Error><Type>Sender</Type><Code>{escape(code)}'
+                f'</Code><Message>{escape(message)}</Message></Error><RequestId>{rid}'
+                f'</RequestId></ErrorResponse>')
+    if ns_style == "s3":
+        return (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{escape(code)}</Code>'
+                f'<Message>{escape(message)}</Message><RequestId>{rid}</RequestId></Error>')
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>'
+            f'{escape(code)}</Code><Message>{escape(message)}</Message></Error></Errors>'
+            f'<RequestID>{rid}</RequestID></Response>')
+
+
+class AwsError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def parse_auth(value):
+    """'AWS4-HMAC-SHA256 Credential=A/D/R/S/aws4_request, SignedHeaders=a;b, Signature=x'"""
+    if not value.startswith("AWS4-HMAC-SHA256 "):
+        raise AwsError(400, "IncompleteSignature", "unsupported algorithm")
+    fields = {}
+    for part in value[len("AWS4-HMAC-SHA256 "):].split(","):
+        k, _, v = part.strip().partition("=")
+        fields[k] = v
+    try:
+        akid, date, region, service, term = fields["Credential"].split("/")
+        signed = fields["SignedHeaders"].split(";")
+        sig = fields["Signature"]
+    except (KeyError, ValueError):
+        raise AwsError(400, "IncompleteSignature", "malformed Authorization")
+    if term != "aws4_request":
+        raise AwsError(400, "IncompleteSignature", "bad scope terminator")
+    return akid, date, region, service, signed, sig
+
+
+def verify(method, raw_path, headers, body):
+    """Returns (akid, account, region, service). Raises AwsError on any mismatch."""
+    auth = headers.get("Authorization")
+    akid, date, region, service, signed, sig = parse_auth(auth)
+    with STATE.lock:
+        key = STATE.keys.get(akid)
+    if not key:
+        raise AwsError(403, "InvalidClientTokenId",
+                       "The security token included in the request is invalid.")
+    got_token = headers.get("X-Amz-Security-Token")
+    if key["token"] is not None:
+        if got_token != key["token"]:
+            raise AwsError(403, "InvalidClientTokenId", "session token missing or wrong")
+        if "x-amz-security-token" not in signed:
+            raise AwsError(403, "SignatureDoesNotMatch", "session token not signed")
+    amz_date = headers.get("X-Amz-Date")
+    if not amz_date or amz_date[:8] != date:
+        raise AwsError(403, "SignatureDoesNotMatch", "X-Amz-Date does not match the scope")
+    for required in ("host", "x-amz-date"):
+        if required not in signed:
+            raise AwsError(403, "SignatureDoesNotMatch", f"{required} not signed")
+    host = headers.get("Host")
+    sub = {}
+    for name in signed:
+        v = headers.get(name)
+        if v is None:
+            raise AwsError(403, "SignatureDoesNotMatch", f"signed header {name} missing")
+        sub[name] = v
+    if service == "s3":
+        want = headers.get("x-amz-content-sha256")
+        if want != hashlib.sha256(body).hexdigest():
+            raise AwsError(400, "XAmzContentSHA256Mismatch",
+                           "x-amz-content-sha256 does not match the body")
+        if "x-amz-content-sha256" not in signed:
+            raise AwsError(403, "SignatureDoesNotMatch", "x-amz-content-sha256 not signed")
+    req = AWSRequest(method=method, url=f"http://{host}{raw_path}", data=body, headers=sub)
+    req.context["timestamp"] = amz_date
+    creds = Credentials(akid, key["secret"], key["token"])
+    signer = (S3SigV4Auth if service == "s3" else SigV4Auth)(creds, service, region)
+    creq = signer.canonical_request(req)
+    sts = signer.string_to_sign(req, creq)
+    expect = signer.signature(sts, req)
+    if not secrets.compare_digest(expect, sig):
+        raise AwsError(403, "SignatureDoesNotMatch",
+                       "The request signature we calculated does not match the signature "
+                       "you provided.")
+    return akid, key["account"], region, service
+
+
+# ---- EC2 ----
+
+def tag_xml(tags):
+    if not tags:
+        return "<tagSet/>"
+    items = "".join(f"<item><key>{escape(k)}</key><value>{escape(str(v))}</value></item>"
+                    for k, v in tags.items())
+    return f"<tagSet>{items}</tagSet>"
+
+
+def instance_xml(i):
+    out = [f"<item><instanceId>{escape(i['InstanceId'])}</instanceId>",
+           f"<imageId>{escape(i.get('ImageId', ''))}</imageId>",
+           f"<instanceState><code>{int(i.get('StateCode', 16))}</code>"
+           f"<name>{escape(i.get('State', 'running'))}</name></instanceState>",
+           f"<launchTime>{escape(i.get('LaunchTime', '2026-01-15T11:00:00.000Z'))}</launchTime>"]
+    if i.get("Platform"):
+        out.append(f"<platform>{escape(i['Platform'])}</platform>")
+    out.append(f"<platformDetails>{escape(i.get('PlatformDetails', 'Linux/UNIX'))}"
+               f"</platformDetails>")
+    out.append(tag_xml(i.get("Tags")))
+    out.append("</item>")
+    return "".join(out)
+
+
+def image_fields_xml(im, owner_tag="imageOwnerId", state_tag="imageState"):
+    out = [f"<imageId>{escape(im['ImageId'])}</imageId>"]
+    for key, tag in (("OwnerId", owner_tag), ("OwnerAlias", "imageOwnerAlias"),
+                     ("Name", "name"), ("CreationDate", "creationDate"),
+                     ("DeprecationTime", "deprecationTime"), ("Platform", "platform"),
+                     ("PlatformDetails", "platformDetails")):
+        if im.get(key) is not None:
+            out.append(f"<{tag}>{escape(str(im[key]))}</{tag}>")
+    out.append(f"<{state_tag}>{escape(im.get('State', 'available'))}</{state_tag}>")
+    return "".join(out)
+
+
+def image_xml(im):
+    codes = "".join(f"<item><productCode>{escape(c['Code'])}</productCode>"
+                    f"<type>{escape(c.get('Type', 'marketplace'))}</type></item>"
+                    for c in im.get("ProductCodes", []))
+    return (f"<item>{image_fields_xml(im)}<productCodes>{codes}</productCodes>"
+            f"{tag_xml(im.get('Tags'))}</item>")
+
+
+def numbered(params, prefix):
+    out = []
+    n = 1
+    while f"{prefix}.{n}" in params:
+        out.append(params[f"{prefix}.{n}"])
+        n += 1
+    return out
+
+
+def ec2(action, params, account, region):
+    with STATE.lock:
+        instances = [dict(i) for i in STATE.instances
+                     if i.get("account", CENTRAL_ACCOUNT) == account
+                     and i.get("region", "us-east-1") == region]
+        images = [dict(i) for i in STATE.images if i.get("region", region) == region]
+        page = STATE.page_size
+        supported = STATE.metadata_supported
+    rid = secrets.token_hex(8)
+    if action == "DescribeInstances":
+        ids = numbered(params, "InstanceId")
+        if ids:
+            known = {i["InstanceId"] for i in instances}
+            missing = [x for x in ids if x not in known]
+            if missing:
+                raise AwsError(400, "InvalidInstanceID.NotFound",
+                               f"The instance ID '{missing[0]}' does not exist")
+            sel = [i for i in instances if i["InstanceId"] in ids]
+            nxt = None
+        else:
+            start = int(params.get("NextToken", "0") or 0)
+            sel = instances[start:start + page]
+            nxt = str(start + page) if start + page < len(instances) else None
+        body = "".join(instance_xml(i) for i in sel)
+        tok = f"<nextToken>{nxt}</nextToken>" if nxt else ""
+        return (f'<DescribeInstancesResponse xmlns="{EC2_NS}"><requestId>{rid}</requestId>'
+                f"<reservationSet><item><reservationId>r-0</reservationId>"
+                f"<ownerId>{account}</ownerId><instancesSet>{body}</instancesSet></item>"
+                f"</reservationSet>{tok}</DescribeInstancesResponse>")
+    if action == "DescribeImages":
+        ids = numbered(params, "ImageId")
+        by_id = {i["ImageId"]: i for i in images}
+        for x in ids:
+            if x in by_id and by_id[x].get("Gone") == "notfound":
+                raise AwsError(400, "InvalidAMIID.NotFound",
+                               f"The image id '[{x}]' does not exist")
+        sel = [by_id[x] for x in ids if x in by_id and by_id[x].get("Gone") != "empty"]
+        for x in ids:
+            if x not in by_id:
+                raise AwsError(400, "InvalidAMIID.NotFound",
+                               f"The image id '[{x}]' does not exist")
+        return (f'<DescribeImagesResponse xmlns="{EC2_NS}"><requestId>{rid}</requestId>'
+                f"<imagesSet>{''.join(image_xml(i) for i in sel)}</imagesSet>"
+                f"</DescribeImagesResponse>")
+    if action == "DescribeInstanceImageMetadata":
+        if not supported:
+            raise AwsError(400, "InvalidAction",
+                           "The action DescribeInstanceImageMetadata is not valid for this "
+                           "web service.")
+        ids = numbered(params, "InstanceId")
+        by_img = {i["ImageId"]: i for i in images}
+        items = []
+        for i in instances:
+            if ids and i["InstanceId"] not in ids:
+                continue
+            im = by_img.get(i.get("ImageId"), {"ImageId": i.get("ImageId", ""),
+                                               "State": "deregistered"})
+            items.append(
+                f"<item><instanceId>{escape(i['InstanceId'])}</instanceId>"
+                f"<launchTime>{escape(i.get('LaunchTime', '2026-01-15T11:00:00.000Z'))}"
+                f"</launchTime><instanceState><code>{int(i.get('StateCode', 16))}</code>"
+                f"<name>{escape(i.get('State', 'running'))}</name></instanceState>"
+                f"<imageMetadata>{image_fields_xml(im)}</imageMetadata></item>")
+        return (f'<DescribeInstanceImageMetadataResponse xmlns="{EC2_NS}"><requestId>{rid}'
+                f"</requestId><instanceImageMetadataSet>{''.join(items)}"
+                f"</instanceImageMetadataSet></DescribeInstanceImageMetadataResponse>")
+    raise AwsError(400, "InvalidAction", f"The action {action} is not valid")
+
+
+# ---- STS ----
+
+def sts_response(action, creds, arn):
+    return (f'<{action}Response xmlns="{STS_NS}"><{action}Result><Credentials>'
+            f"<AccessKeyId>{creds['AccessKeyId']}</AccessKeyId>"
+            f"<SecretAccessKey>{escape(creds['SecretAccessKey'])}</SecretAccessKey>"
+            f"<SessionToken>{escape(creds['Token'])}</SessionToken>"
+            f"<Expiration>{creds['Expiration']}</Expiration></Credentials>"
+            f"<AssumedRoleUser><Arn>{escape(arn)}</Arn><AssumedRoleId>AROA:x</AssumedRoleId>"
+            f"</AssumedRoleUser></{action}Result><ResponseMetadata><RequestId>"
+            f"{secrets.token_hex(8)}</RequestId></ResponseMetadata></{action}Response>")
+
+
+def sts(action, params):
+    arn = params.get("RoleArn", "")
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or \
+            not parts[5].startswith("role/"):
+        raise AwsError(400, "ValidationError", "bad RoleArn")
+    account = parts[4]
+    with STATE.lock:
+        cfg = dict(STATE.sts)
+        if action == "AssumeRole":
+            if account in cfg["deny_accounts"]:
+                raise AwsError(403, "AccessDenied", "not authorized to perform sts:AssumeRole")
+            if cfg["external_id"] is not None and params.get("ExternalId") != cfg["external_id"]:
+                raise AwsError(403, "AccessDenied", "ExternalId mismatch")
+        else:
+            tokens = cfg["web_tokens"]
+            if tokens is not None and params.get("WebIdentityToken") not in tokens:
+                raise AwsError(400, "InvalidIdentityToken", "token rejected")
+        creds = STATE.issue(account, "ASIA")
+    session = params.get("RoleSessionName", "")
+    return sts_response(action, creds, f"arn:aws:sts::{account}:assumed-role/x/{session}")
+
+
+# ---- HTTP ----
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake_aws"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send(self, status, body, ctype="text/xml", extra=None):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", secrets.token_hex(8))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def handle_any(self, method):
+        body = self.read_body()
+        path = self.path
+        try:
+            if path.startswith("/__control/"):
+                return self.control(method, path, body)
+            if path.startswith("/latest/"):
+                return self.imds(method, path)
+            if path.startswith("/__creds/container"):
+                return self.container()
+            return self.aws(method, path, body)
+        except Exception as e:  # a bug in the fake must be visible, not a hang
+            self.send(500, json.dumps({"fake_error": repr(e)}), "application/json")
+
+    # -- control --
+    def control(self, method, path, body):
+        what = path[len("/__control/"):]
+        data = json.loads(body or b"null") if method == "POST" else None
+        with STATE.lock:
+            if what == "health":
+                out = {"ok": True}
+            elif what == "reset":
+                STATE.reset()
+                out = {"ok": True}
+            elif what == "keys":
+                for akid, v in data.items():
+                    STATE.keys[akid] = {"secret": v["secret"], "token": v.get("token"),
+                                        "account": v.get("account", CENTRAL_ACCOUNT)}
+                out = {"ok": True}
+            elif what == "instances":
+                STATE.instances = data
+                out = {"ok": True}
+            elif what == "images":
+                STATE.images = data
+                out = {"ok": True}
+            elif what == "image_metadata":
+                STATE.metadata_supported = bool(data.get("supported", True))
+                out = {"ok": True}
+            elif what == "faults":
+                STATE.faults.extend(data)
+                out = {"ok": True}
+            elif what == "sts":
+                STATE.sts.update(data)
+                out = {"ok": True}
+            elif what == "imds":
+                STATE.imds.update(data)
+                out = {"ok": True}
+            elif what == "container":
+                STATE.container.update(data)
+                out = {"ok": True}
+            elif what == "page_size":
+                STATE.page_size = int(data["size"])
+                out = {"ok": True}
+            elif what == "requests":
+                out = list(STATE.requests)
+            elif what == "state":
+                out = {"evaluations": STATE.evaluations, "findings": STATE.findings,
+                       "objects": {k: {"size": len(v["body"]), "sha256": v["sha256"],
+                                       "content_type": v["content_type"],
+                                       "content_encoding": v["content_encoding"]}
+                                   for k, v in STATE.objects.items()}}
+            else:
+                return self.send(404, json.dumps({"error": "unknown control"}),
+                                 "application/json")
+        self.send(200, json.dumps(out), "application/json")
+
+    def record(self, **kw):
+        kw.setdefault("headers", {k: v for k, v in self.headers.items()
+                                  if k.lower() not in ("authorization",
+                                                       "x-amz-security-token")})
+        with STATE.lock:
+            STATE.requests.append(kw)
+
+    # -- credential endpoints --
+    def imds(self, method, path):
+        with STATE.lock:
+            cfg = dict(STATE.imds)
+        if cfg["disabled"]:
+            return self.send(404, "", "text/plain")
+        if path == "/latest/api/token":
+            if method != "PUT" or not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                return self.send(400, "", "text/plain")
+            tok = secrets.token_urlsafe(24)
+            with STATE.lock:
+                STATE.imds_tokens.add(tok)
+            self.record(service="imds", operation="token", method=method, path=path, status=200)
+            return self.send(200, tok, "text/plain")
+        with STATE.lock:
+            ok = self.headers.get("X-aws-ec2-metadata-token") in STATE.imds_tokens
+        if not ok:
+            self.record(service="imds", operation="get", method=method, path=path, status=401)
+            return self.send(401, "", "text/plain")
+        base = "/latest/meta-data/iam/security-credentials/"
+        self.record(service="imds", operation="get", method=method, path=path, status=200)
+        if path == base:
+            return self.send(200, cfg["role"], "text/plain")
+        if path == base + cfg["role"]:
+            with STATE.lock:
+                c = STATE.issue(CENTRAL_ACCOUNT, "ASIA")
+            c.update({"Code": "Success", "Type": "AWS-HMAC", "LastUpdated": iso(now())})
+            return self.send(200, json.dumps(c), "text/plain")
+        return self.send(404, "", "text/plain")
+
+    def container(self):
+        with STATE.lock:
+            want = STATE.container["token"]
+        got = self.headers.get("Authorization")
+        status = 200 if (want is None or got == want) else 401
+        self.record(service="container", operation="credentials", method="GET",
+                    path=self.path, status=status, authorized=got is not None)
+        if status != 200:
+            return self.send(401, json.dumps({"message": "unauthorized"}), "application/json")
+        with STATE.lock:
+            c = STATE.issue(CENTRAL_ACCOUNT, "ASIA")
+        c["RoleArn"] = "arn:aws:iam::999999999999:role/task"
+        return self.send(200, json.dumps(c), "application/json")
+
+    # -- AWS services --
+    def aws(self, method, path, body):
+        headers = self.headers
+        host = headers.get("Host", "")
+        account = region = akid = None
+        params = {}
+        ctype = headers.get("Content-Type", "")
+        if ctype.startswith("application/x-www-form-urlencoded"):
+            params = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+        unsigned_web = params.get("Action") == "AssumeRoleWithWebIdentity"
+        try:
+            if headers.get("Authorization"):
+                akid, account, region, service = verify(method, path, headers, body)
+            elif unsigned_web:
+                service = "sts"
+            else:
+                raise AwsError(403, "MissingAuthenticationToken", "request is not signed")
+        except AwsError as e:
+            svc = "unknown"
+            auth = headers.get("Authorization", "")
+            if "/aws4_request" in auth:
+                svc = auth.split("/")[3] if auth.count("/") >= 4 else svc
+            self.record(service=svc, operation=params.get("Action") or
+                        headers.get("X-Amz-Target", "") or method, method=method, path=path,
+                        host=host, akid=akid, status=e.status, error=e.code)
+            style = "sts" if svc == "sts" else ("s3" if svc == "s3" else "ec2")
+            if svc in ("config", "securityhub"):
+                return self.send(e.status, json.dumps({"__type": e.code, "message": e.message}),
+                                 "application/x-amz-json-1.1", {"x-amzn-ErrorType": e.code})
+            return self.send(e.status, xml_error(e.code, e.message, style))
+
+        if service == "config":
+            op = headers.get("X-Amz-Target", "").split(".")[-1]
+        elif service == "securityhub":
+            op = "BatchImportFindings" if path == "/findings/import" else path
+        elif service == "s3":
+            op = "PutObject" if method == "PUT" else method
+        else:
+            op = params.get("Action", "")
+        rec = dict(service=service, operation=op, method=method, path=path, host=host,
+                   akid=akid, account=account, region=region,
+                   body=body.decode("utf-8", "replace")[:4096])
+        json_style = service in ("config", "securityhub")
+        with STATE.lock:
+            fault = STATE.take_fault(service, op)
+        status, out, ctype_out, extra = 200, "", "text/xml", {}
+        try:
+            if fault and fault["kind"] == "slow":
+                time.sleep(float(fault.get("sleep", 2)))
+                fault = None
+            if fault and fault["kind"] == "throttle":
+                code = {"ec2": "RequestLimitExceeded", "sts": "Throttling",
+                        "s3": "SlowDown", "config": "ThrottlingException",
+                        "securityhub": "TooManyRequestsException"}.get(service, "Throttling")
+                raise AwsError(fault.get("status", 503 if service in ("ec2", "s3") else 400),
+                               code, "Rate exceeded")
+            if fault and fault["kind"] == "5xx":
+                raise AwsError(fault.get("status", 500), "InternalError", "injected 5xx")
+            if fault and fault["kind"] == "error":
+                raise AwsError(fault.get("status", 400), fault.get("code", "InjectedError"),
+                               "injected error")
+            if fault and fault["kind"] == "malformed":
+                status, out = 200, "<DescribeImagesResponse><imagesSet><item><imageId>"
+            elif service == "ec2":
+                out = ec2(op, params, account, region)
+            elif service == "sts":
+                out = sts(op, params)
+            elif service == "config":
+                out, ctype_out = self.put_evaluations(op, body, account, region)
+            elif service == "securityhub":
+                out, ctype_out = self.import_findings(body, account, region)
+            elif service == "s3":
+                out = self.put_object(path, host, headers, body)
+            else:
+                raise AwsError(400, "UnknownService", service)
+        except AwsError as e:
+            status = e.status
+            if json_style:
+                out = json.dumps({"__type": e.code, "message": e.message})
+                ctype_out = "application/x-amz-json-1.1"
+                extra = {"x-amzn-ErrorType": e.code}
+            else:
+                out = xml_error(e.code, e.message, "sts" if service == "sts" else
+                                ("s3" if service == "s3" else "ec2"))
+            rec["error"] = e.code
+        rec["status"] = status
+        self.record(**rec)
+        self.send(status, out, ctype_out, extra)
+
+    def put_evaluations(self, op, body, account, region):
+        if op != "PutEvaluations":
+            raise AwsError(400, "UnknownOperationException", op)
+        if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
+            raise AwsError(400, "SerializationException", "bad content type")
+        doc = json.loads(body)
+        evs = doc.get("Evaluations", [])
+        if not doc.get("ResultToken") or len(evs) > 100:
+            raise AwsError(400, "InvalidParameterValueException", "bad request")
+        failed = []
+        for e in evs:
+            ann = e.get("Annotation")
+            if e.get("ComplianceType") not in ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE") \
+                    or (ann is not None and not 1 <= len(ann) <= 256) \
+                    or not isinstance(e.get("OrderingTimestamp"), (int, float)):
+                raise AwsError(400, "InvalidParameterValueException", "bad evaluation")
+            if e.get("ComplianceResourceId", "").startswith("i-fail"):
+                failed.append(e)
+        with STATE.lock:
+            STATE.evaluations.extend(dict(e, account=account, region=region,
+                                          result_token=doc["ResultToken"])
+                                     for e in evs if e not in failed)
+        return json.dumps({"FailedEvaluations": failed}), "application/x-amz-json-1.1"
+
+    def import_findings(self, body, account, region):
+        doc = json.loads(body)
+        findings = doc.get("Findings", [])
+        if not 1 <= len(findings) <= 100:
+            raise AwsError(400, "InvalidInputException", "1..100 findings")
+        def bad(f):
+            return not f.get("Id") or str(f.get("Id")).startswith("fail")
+        failed = [{"Id": f.get("Id", ""), "ErrorCode": "InvalidInput",
+                   "ErrorMessage": "Finding does not adhere to Amazon Finding Format."}
+                  for f in findings if bad(f)]
+        ok = [f for f in findings if not bad(f)]
+        with STATE.lock:
+            STATE.findings.extend(dict(f, _account=account, _region=region) for f in ok)
+        return json.dumps({"FailedCount": len(failed), "SuccessCount": len(findings) - len(failed),
+                           "FailedFindings": failed}), "application/json"
+
+    def put_object(self, path, host, headers, body):
+        raw = urllib.parse.unquote(path.split("?")[0])
+        if ".s3." in host:
+            bucket = host.split(".s3.")[0]
+            key = raw.lstrip("/")
+        else:
+            bucket, _, key = raw.lstrip("/").partition("/")
+        if not bucket or not key:
+            raise AwsError(400, "InvalidRequest", "bucket and key required")
+        with STATE.lock:
+            STATE.objects[f"{bucket}/{key}"] = {
+                "body": body, "sha256": hashlib.sha256(body).hexdigest(),
+                "content_type": headers.get("Content-Type"),
+                "content_encoding": headers.get("Content-Encoding")}
+        return ""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    args = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv.daemon_threads = True
+    port = srv.server_address[1]
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(port))
+        import os
+        os.rename(args.port_file + ".tmp", args.port_file)
+    print(f"fake_aws listening on {port}", flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
