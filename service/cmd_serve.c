@@ -13,10 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws_creds.h"
+#include "aws_http.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
 #include "evaluator.h"
+#include "facts_aws.h"
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
@@ -40,9 +43,56 @@ static void declare_metrics(struct metrics *m)
 			"Group commits of the single writer (events, verdicts, deliveries), by result.");
 	metrics_declare(m, "italic_writer_jobs_total", METRIC_COUNTER,
 			"Jobs written by group commits (divide by commits for the mean batch).");
+	metrics_declare(m, "italic_aws_calls_total", METRIC_COUNTER, "AWS API calls by service, operation and outcome.");
+	metrics_declare(m, "italic_image_cache_total", METRIC_COUNTER, "Image facts lookups by cache result.");
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
 	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
 			"Time from an event's acceptance to its verdict.");
+}
+
+/*
+ * ITALIC_AWS=auto: use AWS when the standard chain finds credentials (environment, web
+ * identity, container, profile, IMDSv2). The chain is asked once here, so a machine
+ * without credentials runs without AWS from the start instead of failing every event.
+ */
+static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws **ret_facts)
+{
+	struct aws_ctx_config ac;
+	struct sigv4_credentials c;
+	struct aws_error err;
+	enum aws_creds_source src;
+	int rc;
+
+	if (srv->cfg.aws == CONFIG_AWS_OFF) {
+		log_msg(&srv->log, LOG_INFO, NULL, "AWS is off (ITALIC_AWS=off): facts come from events and registered images");
+		return IT_OK;
+	}
+	rc = aws_env_load(env, aws_env_getenv, NULL);
+	if (rc)
+		return rc;
+	memset(&ac, 0, sizeof(ac));
+	ac.env = env;
+	ac.log = &srv->log;
+	ac.member_role = srv->cfg.member_role[0] ? srv->cfg.member_role : NULL;
+	ac.external_id = srv->cfg.external_id[0] ? srv->cfg.external_id : NULL;
+	rc = aws_ctx_new(&ac, &srv->aws);
+	if (rc) {
+		log_msg(&srv->log, LOG_ERROR, NULL, "invalid AWS settings (ITALIC_MEMBER_ROLE / ITALIC_EXTERNAL_ID?)");
+		return rc;
+	}
+	memset(&err, 0, sizeof(err));
+	rc = aws_creds_base(aws_ctx_creds(srv->aws), &c, &src, &err);
+	sigv4_credentials_wipe(&c);
+	if (rc) {
+		log_kv(&srv->log, LOG_WARN, NULL, "no AWS credentials found: running without AWS", "reason",
+		       err.message[0] ? err.message : status_str(rc), NULL);
+		aws_ctx_free(srv->aws);
+		srv->aws = NULL;
+		return IT_OK;
+	}
+	log_kv(&srv->log, LOG_INFO, NULL, "AWS credentials found", "source", aws_creds_source_names[src],
+	       "member_role", srv->cfg.member_role[0] ? srv->cfg.member_role : "(own credentials)", NULL);
+	return facts_aws_new(srv, srv->aws, ret_facts);
 }
 
 static void sleep_ms(long ms)
@@ -62,6 +112,8 @@ int cmd_serve(int argc, char **argv)
 	struct server srv;
 	struct http *http = NULL;
 	struct store *s = NULL;
+	struct aws_env aws_env;
+	struct facts_aws *facts = NULL;
 	sigset_t set;
 	char err[256];
 	size_t npos = 0;
@@ -69,6 +121,7 @@ int cmd_serve(int argc, char **argv)
 	enum log_level level;
 
 	memset(&srv, 0, sizeof(srv));
+	memset(&aws_env, 0, sizeof(aws_env));
 	config_defaults(&srv.cfg);
 	switch (cli_parse(&spec, argc, argv, &srv.cfg, NULL, &npos, err, sizeof(err))) {
 	case CLI_HELP:
@@ -121,7 +174,10 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 
-	rc = evaluator_start(&srv, NULL, &srv.evaluator);
+	rc = start_aws(&srv, &aws_env, &facts);
+	if (rc)
+		goto out;
+	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
 		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the evaluator: %s", status_str(rc));
 		goto out;
@@ -153,6 +209,9 @@ int cmd_serve(int argc, char **argv)
 out:
 	http_stop(http);
 	evaluator_stop(srv.evaluator);
+	facts_aws_free(facts);
+	aws_ctx_free(srv.aws);
+	aws_env_finish(&aws_env);
 	ingest_stop(srv.ingest);
 	writer_stop(srv.writer);
 	ratelimit_free(srv.ratelimit);

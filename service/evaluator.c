@@ -206,6 +206,11 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 
 	if (p && (ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
 		rc = p->instance(p->ctx, in->account, in->region, in->instance_id, &inst);
+		if (rc == IT_EAUTH) {
+			/* Credentials vanished since start-up: judge as without AWS. */
+			p = NULL;
+			goto no_aws;
+		}
 		if (rc == IT_ENOTFOUND) {
 			verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
 			verdict_add_reason(&v, "AWS reports no such instance");
@@ -237,6 +242,7 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 		}
 	}
 
+no_aws:
 	if (!image_id) {
 		verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
 		verdict_add_reason(&v, p ? "AWS did not name the instance's image"
@@ -247,7 +253,7 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 	}
 
 	if (p) {
-		rc = p->image(p->ctx, in->account, in->region, image_id, &img);
+		rc = p->image(p->ctx, in->account, in->region, image_id, in->instance_id, &img);
 		if (rc && status_retryable(rc) && allow_retry)
 			goto out;
 		if (rc)

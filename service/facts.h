@@ -29,9 +29,11 @@ struct facts_provider {
 	 * status_retryable()). */
 	int (*instance)(void *ctx, const char *account, const char *region, const char *instance_id,
 			struct instance_facts *ret);
-	/* IT_OK with facts (status FOUND or NOT_FOUND, source set), or an IT_E* error. */
+	/* IT_OK with facts (status FOUND or NOT_FOUND, source set), or an IT_E* error.
+	 * instance_id (may be NULL) lets the provider fall back to the instance's own
+	 * record of its image when the image itself is gone. */
 	int (*image)(void *ctx, const char *account, const char *region, const char *image_id,
-		     struct image_facts **ret);
+		     const char *instance_id, struct image_facts **ret);
 	void *ctx;
 };
 

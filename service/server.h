@@ -20,6 +20,7 @@ struct ingest;
 struct writer;
 struct ratelimit;
 struct evaluator;
+struct aws_ctx;
 
 struct server {
 	struct config cfg;
@@ -35,6 +36,7 @@ struct server {
 	struct ingest *ingest;         /* event acceptance and backlog (ingest.h) */
 	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
 	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
+	struct aws_ctx *aws;           /* signed AWS clients; NULL when AWS is not in use */
 };
 
 #endif
