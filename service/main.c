@@ -5,14 +5,14 @@
  * with sigwait() in cmd_serve.c, so no handler touches shared state.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 
-#ifdef ITALIC_HAVE_POLICY
 #include "cmd_evaluate.h"
 #include "cmd_rules.h"
-#endif
+#include "status.h"
 
 static void usage(FILE *out)
 {
@@ -23,13 +23,56 @@ static void usage(FILE *out)
 		"  serve      run the service (HTTP API, ingest, evaluation, deliveries)\n"
 		"  migrate    create or upgrade the database schema\n"
 		"  token      create | list | revoke API tokens\n"
-#ifdef ITALIC_HAVE_POLICY
 		"  rules      export | import the allow-list\n"
 		"  evaluate   offline verdict for an image against a rules file\n"
-#endif
 		"  version    print the version\n"
 		"\n"
 		"Run 'italic COMMAND --help' for the options and settings of a command.\n");
+}
+
+/*
+ * `italic rules ...`: takes --db PATH (or ITALIC_DB) out of the arguments, opens and
+ * migrates the database, and hands the rest to cmd_rules (argv[0] is "rules").
+ */
+static int rules(int argc, char **argv)
+{
+	struct config cfg;
+	struct store *s = NULL;
+	char err[256], actor[96];
+	char *args[64];
+	const char *user = getenv("USER");
+	int n = 0, rc;
+
+	config_defaults(&cfg);
+	if (config_from_env(&cfg, NULL, err, sizeof(err)))
+		return fprintf(stderr, "italic rules: %s\n", err), 2;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
+			const char *v = argv[i][4] == '=' ? argv[i] + 5 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || config_set_flag(&cfg, "db", v, err, sizeof(err)))
+				return fprintf(stderr, "italic rules: --db needs a path\n"), 2;
+			continue;
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: italic rules export [--format italic|allowed-amis] [--db PATH]\n"
+			       "       italic rules import FILE [--dry-run] [--format italic|approved-amis-by-id|allowed-amis] [--db PATH]\n"
+			       "\nexport prints the allow-list; import replaces it with FILE's rules (audited; the diff is printed).\n"
+			       "--db defaults to ITALIC_DB or ./italic.db.\n");
+			return 0;
+		}
+		if (n >= (int)(sizeof(args) / sizeof(args[0])) - 1)
+			return fprintf(stderr, "italic rules: too many arguments\n"), 2;
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	if (n < 2)
+		return cmd_rules(n, args, NULL, NULL);   /* prints the usage, exit 2 */
+	if (open_and_migrate(&cfg, &s))
+		return 1;
+	snprintf(actor, sizeof(actor), "cli:%s", user && *user ? user : "unknown");
+	rc = cmd_rules(n, args, s, actor);
+	store_close(s);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -55,10 +98,19 @@ int main(int argc, char **argv)
 		return cmd_token(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc - 2, argv + 2);
-#ifdef ITALIC_HAVE_POLICY
-	if (strcmp(cmd, "evaluate") == 0)
-		return cmd_evaluate(argc - 2, argv + 2);
-#endif
+	if (strcmp(cmd, "evaluate") == 0) {
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: italic evaluate --rules FILE --image FILE [--account ID] [--region R]\n"
+			       "                       [--instance-id ID] [--instance-tags FILE] [--now RFC3339]\n\n"
+			       "Judges one image against a rules file, offline, with the service's own policy code,\n"
+			       "and prints the verdict as JSON. FILE formats: the rules import formats, and the\n"
+			       "image facts JSON of PUT /v1/images (see README).\n");
+			return 0;
+		}
+		return cmd_evaluate(argc - 1, argv + 1);
+	}
+	if (strcmp(cmd, "rules") == 0)
+		return rules(argc - 1, argv + 1);
 	fprintf(stderr, "italic: unknown command '%.64s'\n\n", cmd);
 	usage(stderr);
 	return 2;
