@@ -9,4 +9,18 @@ ROUTES = [
     ("GET", "/readyz", None, None),
     ("GET", "/openapi.yaml", None, None),
     ("GET", "/metrics", "reader", None),
+    # policy: allow-list rules, exemptions, images, simulations, audit
+    ("GET", "/v1/rules", "reader", None),
+    ("POST", "/v1/rules", "admin", {"id": "matrix", "criteria": {"owners": ["amazon"]}}),
+    ("GET", "/v1/rules/matrix", "reader", None),
+    ("PUT", "/v1/rules/matrix", "admin", {"id": "matrix", "criteria": {"owners": ["self"]}}),
+    ("DELETE", "/v1/rules/matrix", "admin", None),
+    ("GET", "/v1/exemptions", "reader", None),
+    ("POST", "/v1/exemptions", "admin", {"reason": "matrix", "account": "111122223333",
+                                         "expires_at": "2099-01-01T00:00:00Z"}),
+    ("GET", "/v1/exemptions/matrix", "reader", None),
+    ("DELETE", "/v1/exemptions/matrix", "admin", None),
+    ("GET", "/v1/images/us-east-1/ami-12345678", "reader", None),
+    ("PUT", "/v1/images/us-east-1/ami-12345678", "admin", {"owner_alias": "amazon", "tags": {}}),
+    ("GET", "/v1/audit", "admin", None),
 ]
