@@ -91,6 +91,9 @@
 #define IT_VERDICT_MAX_REASONS 16              /* reasons kept in one verdict */
 #define IT_VERDICT_REASON_LEN  256             /* bytes per reason, NUL included */
 
+/* Policy HTTP API (service/route_simulations.c) */
+#define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
+
 /* Logging */
 #define IT_MAX_LOG_LINE        4096
 #define IT_REQUEST_ID_LEN      16              /* hex chars */

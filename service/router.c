@@ -24,6 +24,7 @@ const struct route routes[] = {
 	{"GET", "/v1/images/{region}/{image_id}", ROLE_READER, route_image_get, 0},
 	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, 1},
 	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, 0},
+	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, 1},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

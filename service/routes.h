@@ -36,4 +36,7 @@ int route_image_put(struct request *req, struct response *resp);
 /* policy: route_audit.c */
 int route_audit_list(struct request *req, struct response *resp);
 
+/* policy: route_simulations.c */
+int route_simulations(struct request *req, struct response *resp);
+
 #endif

@@ -23,4 +23,5 @@ ROUTES = [
     ("GET", "/v1/images/us-east-1/ami-12345678", "reader", None),
     ("PUT", "/v1/images/us-east-1/ami-12345678", "admin", {"owner_alias": "amazon", "tags": {}}),
     ("GET", "/v1/audit", "admin", None),
+    ("POST", "/v1/simulations", "admin", {"rules": []}),
 ]
