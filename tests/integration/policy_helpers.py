@@ -83,3 +83,33 @@ def table_dump(db, tables):
 
 def deep(d):
     return copy.deepcopy(d)
+
+
+def settle(server, tables=("instances", "evaluations", "reeval_requests"), quiet=0.5, timeout=15.0):
+    """Waits until the re-evaluation signal is consumed and the tables stop changing
+    for `quiet` seconds, so before/after comparisons see only what a test did."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        now = table_dump(server.db, tables)
+        if not now.get("reeval_requests") and now == last:
+            return
+        last = now
+        time.sleep(quiet)
+    raise AssertionError("the database did not settle")
+
+
+_OPENAPI = None
+
+
+def check_schema(instance, name):
+    """Validates a response body against components.schemas[name] of openapi.yaml."""
+    global _OPENAPI
+    import jsonschema
+    import yaml
+    if _OPENAPI is None:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(root, "openapi.yaml"), encoding="utf-8") as f:
+            _OPENAPI = yaml.safe_load(f)
+    schema = {"$ref": "#/components/schemas/" + name, "components": _OPENAPI["components"]}
+    jsonschema.Draft202012Validator(schema).validate(instance)

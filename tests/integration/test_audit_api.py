@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from policy_helpers import rule
+from policy_helpers import check_schema, rule
 
 
 def test_paging_and_shape(server):
@@ -17,6 +17,8 @@ def test_paging_and_shape(server):
     ids = [e["id"] for e in all_items["items"]]
     assert len(ids) == 7 and ids == sorted(ids, reverse=True)
     e = all_items["items"][0]
+    for x in all_items["items"]:
+        check_schema(x, "AuditEntry")
     assert set(e) == {"id", "at", "actor", "action", "kind", "object_id", "before", "after"}
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$", e["at"])
     assert e["object_id"] == "r6" and e["action"] == "create" and e["kind"] == "rule"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from policy_helpers import RUN_IMAGE, RUN_INSTANCE, instance_row, launch, wait_compliance, wait_for
+from policy_helpers import RUN_IMAGE, RUN_INSTANCE, check_schema, launch, wait_compliance
 
 
 def iso(seconds_from_now):
@@ -31,6 +31,8 @@ def test_create_get_list_delete(server):
     assert r.status == 201, r
     assert r.headers["location"] == "/v1/exemptions/ex1"
     got = r.json()
+    check_schema(got, "Exemption")
+    check_schema(body, "ExemptionInput")
     for k in ("id", "account", "instance_id", "image_id", "tag", "reason"):
         assert got[k] == body[k], k
     assert got["expires_at"][:19] == body["expires_at"][:19]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from policy_helpers import launch, rule, wait_compliance
+from policy_helpers import check_schema, launch, rule, wait_compliance
 
 IMG = "ami-0123456789abcdef0"
 PATH = "/v1/images/us-west-2/" + IMG
@@ -18,6 +18,7 @@ def test_put_and_get(server):
     r = server.request("PUT", PATH, body=FACTS, token=admin)
     assert r.status == 200, r
     stored = r.json()
+    check_schema(stored, "ImageFacts")
     assert stored["image_id"] == IMG and stored["source"] == "registered"
     assert stored["owner_alias"] == "amazon" and stored["tags"] == {"Approved": "true"}
 
@@ -38,6 +39,7 @@ def test_put_and_get(server):
     r = server.get(PATH, token=reader)
     assert r.status == 200, r
     g = r.json()
+    check_schema(g, "ImageReport")
     assert g["region"] == "us-west-2" and g["image_id"] == IMG
     assert g["facts"] == stored
     assert g["source"] == "registered"
@@ -112,6 +114,7 @@ def test_unknown_image_is_404_and_unregistered_image_with_instances_is_known(ser
     r = server.get(PATH, token=reader)
     assert r.status == 200, r
     g = r.json()
+    check_schema(g, "ImageReport")
     assert g["facts"] is None and g["source"] is None and g["updated_at"] is None and g["age_seconds"] is None
     # Unknown facts: only a rule naming the id can allow it.
     assert [x["id"] for x in g["allowed_by"]] == ["by-id"]

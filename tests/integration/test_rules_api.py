@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from policy_helpers import RUN_IMAGE, RUN_INSTANCE, RUN_REGION, launch, rule, wait_compliance
+from policy_helpers import RUN_IMAGE, RUN_INSTANCE, RUN_REGION, check_schema, launch, rule, wait_compliance
 
 
 def test_create_get_list(server):
@@ -26,6 +26,8 @@ def test_create_get_list(server):
     assert r.headers["location"] == "/v1/rules/golden-linux"
     assert r.headers["content-type"] == "application/json"
     got = r.json()
+    check_schema(got, "Rule")
+    check_schema(body, "RuleInput")
     assert got["version"] == 1
     for k in ("id", "name", "description", "enabled", "scope", "criteria", "mode"):
         assert got[k] == body[k], k
@@ -99,6 +101,7 @@ def test_invalid_rule_is_422_naming_the_field(server, body, field):
     p = r.json()
     assert p["status"] == 422 and p["title"] == "Unprocessable Content"
     assert p["field"] == field, p
+    check_schema(p, "Problem")
     assert p["detail"].startswith(field + ": "), p
     assert server.get("/v1/rules", token=admin).json()["items"] == []
 
@@ -202,6 +205,8 @@ def test_audit_rows_for_rule_changes(server):
     assert server.request("PUT", "/v1/rules/r1", body=rule("r1", name="renamed"), token=admin).status == 200
     assert server.request("DELETE", "/v1/rules/r1", token=admin).status == 204
     items = server.get("/v1/audit", token=admin).json()["items"]
+    for e in items:
+        check_schema(e, "AuditEntry")
     assert [(e["action"], e["kind"], e["object_id"]) for e in items] == [
         ("delete", "rule", "r1"), ("update", "rule", "r1"), ("create", "rule", "r1")]
     assert all(re.fullmatch(r"token:alice \(tok_[0-9a-f]{12}\)", e["actor"]) for e in items), items
