@@ -117,6 +117,8 @@
 #define IT_AWS_MAX_S3_KEY      1024            /* S3 object key (S3 max) */
 #define IT_AWS_MAX_S3_OBJECT   (256 * 1024 * 1024) /* one PutObject body */
 #define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
+/* Policy HTTP API (service/route_simulations.c) */
+#define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 
 /* Logging */
 #define IT_MAX_LOG_LINE        4096

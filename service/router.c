@@ -11,6 +11,20 @@ const struct route routes[] = {
 	{"GET", "/metrics", ROLE_READER, route_metrics, 0},
 	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, 0},
 	{"POST", "/v1/events", ROLE_INGEST, route_events, 1},
+	/* policy: allow-list rules, exemptions, images, simulations, audit */
+	{"GET", "/v1/rules", ROLE_READER, route_rules_list, 0},
+	{"POST", "/v1/rules", ROLE_ADMIN, route_rules_create, 1},
+	{"GET", "/v1/rules/{id}", ROLE_READER, route_rule_get, 0},
+	{"PUT", "/v1/rules/{id}", ROLE_ADMIN, route_rule_put, 1},
+	{"DELETE", "/v1/rules/{id}", ROLE_ADMIN, route_rule_delete, 0},
+	{"GET", "/v1/exemptions", ROLE_READER, route_exemptions_list, 0},
+	{"POST", "/v1/exemptions", ROLE_ADMIN, route_exemptions_create, 1},
+	{"GET", "/v1/exemptions/{id}", ROLE_READER, route_exemption_get, 0},
+	{"DELETE", "/v1/exemptions/{id}", ROLE_ADMIN, route_exemption_delete, 0},
+	{"GET", "/v1/images/{region}/{image_id}", ROLE_READER, route_image_get, 0},
+	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, 1},
+	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, 0},
+	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, 1},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

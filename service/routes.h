@@ -16,4 +16,27 @@ int route_openapi(struct request *req, struct response *resp);
 /* route_events.c */
 int route_events(struct request *req, struct response *resp);
 
+/* policy: route_rules.c */
+int route_rules_list(struct request *req, struct response *resp);
+int route_rules_create(struct request *req, struct response *resp);
+int route_rule_get(struct request *req, struct response *resp);
+int route_rule_put(struct request *req, struct response *resp);
+int route_rule_delete(struct request *req, struct response *resp);
+
+/* policy: route_exemptions.c */
+int route_exemptions_list(struct request *req, struct response *resp);
+int route_exemptions_create(struct request *req, struct response *resp);
+int route_exemption_get(struct request *req, struct response *resp);
+int route_exemption_delete(struct request *req, struct response *resp);
+
+/* policy: route_images.c */
+int route_image_get(struct request *req, struct response *resp);
+int route_image_put(struct request *req, struct response *resp);
+
+/* policy: route_audit.c */
+int route_audit_list(struct request *req, struct response *resp);
+
+/* policy: route_simulations.c */
+int route_simulations(struct request *req, struct response *resp);
+
 #endif

@@ -1,0 +1,199 @@
+/* simulate.c: current vs proposed allow-list over every known instance (see simulate.h). */
+#include "simulate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "status.h"
+#include "store_rule.h"
+#include "store_verdict.h"
+#include "verdict.h"
+
+#define SIM_PAGE 200
+
+/* The image facts of the previous instance, kept because consecutive instances (one
+ * account and region at a time) often run the same image. */
+struct facts_cache {
+	char region[32];
+	char image_id[32];
+	struct image_facts *f;
+};
+
+static int facts_for(struct store *s, struct facts_cache *c, const char *region, const char *image_id,
+		     const struct image_facts **ret)
+{
+	struct image_facts *f = NULL;
+	int rc;
+
+	if (c->f && strcmp(c->region, region) == 0 && strcmp(c->image_id, image_id) == 0) {
+		*ret = c->f;
+		return IT_OK;
+	}
+	rc = store_image_get(s, region, image_id, &f, NULL);
+	if (rc == IT_ENOTFOUND) {
+		f = image_facts_new(image_id);
+		if (!f)
+			return IT_ENOMEM;
+		f->status = IMAGE_UNKNOWN;
+	} else if (rc) {
+		return rc;
+	}
+	image_facts_free(c->f);
+	c->f = f;
+	snprintf(c->region, sizeof(c->region), "%s", region);
+	snprintf(c->image_id, sizeof(c->image_id), "%s", image_id);
+	*ret = f;
+	return IT_OK;
+}
+
+/* Judges one stored instance under set into *v. */
+static int judge(struct store *s, struct facts_cache *cache, const struct rule_set *set,
+		 const struct verdict_row *row, const json_t *tags, int64_t now, struct verdict *v)
+{
+	struct image_tag tv[IT_MAX_FACT_TAGS];
+	struct policy_instance pi;
+	const struct image_facts *img = NULL;
+	const char *k;
+	json_t *val;
+	size_t nt = 0;
+	int rc;
+
+	if (!row->image_id[0]) {
+		verdict_init(v, COMPLIANCE_INSUFFICIENT_DATA);
+		verdict_add_reason(v, "the instance's image is not known");
+		return IT_OK;
+	}
+	rc = facts_for(s, cache, row->region, row->image_id, &img);
+	if (rc)
+		return rc;
+	json_object_foreach((json_t *)tags, k, val) {
+		if (nt >= IT_MAX_FACT_TAGS || !json_is_string(val))
+			continue;
+		tv[nt].key = (char *)k;
+		tv[nt].value = (char *)json_string_value(val);
+		nt++;
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.account = row->account;
+	pi.region = row->region;
+	pi.instance_id = row->instance_id;
+	pi.state = row->state[0] ? row->state : NULL;
+	pi.tags = tv;
+	pi.n_tags = nt;
+	pi.tags_known = tags != NULL;
+	policy_evaluate(set, &pi, img, now, v);
+	return IT_OK;
+}
+
+static json_t *change_json(const struct verdict_row *row, const struct verdict *from, const struct verdict *to)
+{
+	json_t *vj = NULL, *c;
+
+	if (verdict_to_json(to, &vj) != IT_OK)
+		return NULL;
+	c = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:O,s:O,s:O}", "account", row->account, "region", row->region,
+		      "instance_id", row->instance_id, "image_id", row->image_id[0] ? row->image_id : NULL, "from",
+		      compliance_names[from->compliance], "to", compliance_names[to->compliance], "reasons",
+		      json_object_get(vj, "reasons"), "matched_rule", json_object_get(vj, "matched_rule"),
+		      "exemption", json_object_get(vj, "exemption"));
+	json_decref(vj);
+	return c;
+}
+
+static json_t *counts_json(const size_t n[COMPLIANCE__MAX])
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < COMPLIANCE__MAX; i++) {
+		if (json_object_set_new(o, compliance_names[i], json_integer((json_int_t)n[i]))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int simulate_run(struct store *s, const struct rule_set *current, const struct rule_set *proposed, int64_t now_ms,
+		 size_t max_changes, json_t **ret)
+{
+	char after_a[13] = "", after_r[32] = "", after_i[32] = "";
+	size_t from_n[COMPLIANCE__MAX] = {0}, to_n[COMPLIANCE__MAX] = {0};
+	size_t n = 0, evaluated = 0, changed = 0, skipped = 0;
+	struct facts_cache cache = {"", "", NULL};
+	struct verdict_row *page = calloc(SIM_PAGE, sizeof(*page));
+	json_t *changes = json_array(), *out = NULL;
+	int rc = page && changes ? IT_OK : IT_ENOMEM, in_txn = 0;
+
+	/* A deferred read transaction: one snapshot for every page, no write lock. */
+	if (rc == IT_OK) {
+		rc = store_exec(s, "BEGIN DEFERRED");
+		in_txn = rc == IT_OK;
+	}
+	while (rc == IT_OK) {
+		rc = store_verdict_page(s, NULL, NULL, after_a, after_r, after_i, page, SIM_PAGE, &n);
+		if (rc)
+			break;
+		for (size_t i = 0; rc == IT_OK && i < n; i++) {
+			const struct verdict_row *row = &page[i];
+			struct verdict from, to;
+			json_t *tags = NULL;
+
+			if (strcmp(row->compliance, compliance_names[COMPLIANCE_NOT_APPLICABLE]) == 0 ||
+			    strcmp(row->state, "terminated") == 0) {
+				skipped++;
+				continue;
+			}
+			if (row->tags_json)
+				tags = json_loads(row->tags_json, 0, NULL);
+			rc = judge(s, &cache, current, row, tags, now_ms, &from);
+			if (rc == IT_OK)
+				rc = judge(s, &cache, proposed, row, tags, now_ms, &to);
+			json_decref(tags);
+			if (rc)
+				break;
+			evaluated++;
+			from_n[from.compliance]++;
+			to_n[to.compliance]++;
+			if (from.compliance == to.compliance)
+				continue;
+			changed++;
+			if (json_array_size(changes) < max_changes) {
+				json_t *c = change_json(row, &from, &to);
+				if (!c || json_array_append_new(changes, c))
+					rc = IT_ENOMEM;
+			}
+		}
+		if (n) {
+			snprintf(after_a, sizeof(after_a), "%s", page[n - 1].account);
+			snprintf(after_r, sizeof(after_r), "%s", page[n - 1].region);
+			snprintf(after_i, sizeof(after_i), "%s", page[n - 1].instance_id);
+		}
+		for (size_t i = 0; i < n; i++)
+			verdict_row_finish(&page[i]);
+		if (n < SIM_PAGE)
+			break;
+	}
+	if (in_txn && store_exec(s, "COMMIT") != IT_OK)
+		store_rollback(s);
+	if (rc == IT_OK) {
+		json_t *from_j = counts_json(from_n), *to_j = counts_json(to_n);
+		out = from_j && to_j
+			? json_pack("{s:I,s:I,s:I,s:{s:o,s:o},s:O,s:b}", "evaluated", (json_int_t)evaluated, "changed",
+				    (json_int_t)changed, "skipped_not_applicable", (json_int_t)skipped, "counts", "from",
+				    from_j, "to", to_j, "changes", changes, "truncated", changed > json_array_size(changes))
+			: NULL;
+		if (!from_j || !to_j) {
+			json_decref(from_j);
+			json_decref(to_j);
+		}
+		if (!out)
+			rc = IT_ENOMEM;
+	}
+	json_decref(changes);
+	image_facts_free(cache.f);
+	free(page);
+	if (rc == IT_OK)
+		*ret = out;
+	return rc;
+}
