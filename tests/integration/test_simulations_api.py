@@ -145,7 +145,7 @@ def test_changes_are_capped(server):
     assert res["evaluated"] == 1005 and res["changed"] == 1005
     assert res["truncated"] is True and len(res["changes"]) == 1000
     assert res["counts"]["from"]["COMPLIANT"] == 1005
-    # Unknown facts and nothing naming the image: INSUFFICIENT_DATA under an empty list.
-    assert res["counts"]["to"]["INSUFFICIENT_DATA"] == 1005
+    # An empty allow-list fails closed, whatever the (unknown) facts.
+    assert res["counts"]["to"]["NON_COMPLIANT"] == 1005
     ids = [x["instance_id"] for x in res["changes"]]
     assert ids == sorted(ids)
