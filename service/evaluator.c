@@ -55,6 +55,7 @@ struct evaluator {
 	pthread_mutex_t mu;          /* guards snap */
 	pthread_cond_t wake;         /* re-evaluation thread sleeps here */
 	struct rules_snap *snap;
+	int64_t snap_reeval_id;      /* newest reeval_requests id the snapshot has seen */
 	struct outbox_settings outbox;
 };
 
@@ -86,7 +87,7 @@ static void snap_put(struct evaluator *ev, struct rules_snap *s)
 	}
 }
 
-static int snap_load(struct evaluator *ev, struct store *db)
+static int snap_load(struct evaluator *ev, struct store *db, int64_t reeval_id)
 {
 	struct rules_snap *s = calloc(1, sizeof(*s)), *old;
 	int rc;
@@ -106,6 +107,7 @@ static int snap_load(struct evaluator *ev, struct store *db)
 	pthread_mutex_lock(&ev->mu);
 	old = ev->snap;
 	ev->snap = s;
+	ev->snap_reeval_id = reeval_id;
 	pthread_mutex_unlock(&ev->mu);
 	snap_put(ev, old);
 	return IT_OK;
@@ -617,7 +619,19 @@ static void *worker(void *arg)
 		}
 		if (n > 0 && !atomic_load(&ev->stop)) {
 			struct prepared ps[CLAIM_BATCH];
-			struct rules_snap *rs = snap_get(ev);
+			struct rules_snap *rs;
+			int64_t max_id = 0, pending = 0;
+			/* A rule change committed before this event was read must judge it: reload
+			 * now rather than waiting for the re-evaluation thread. */
+			if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
+				int stale;
+				pthread_mutex_lock(&ev->mu);
+				stale = max_id != ev->snap_reeval_id;
+				pthread_mutex_unlock(&ev->mu);
+				if (stale && snap_load(ev, db, max_id) != IT_OK)
+					log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules");
+			}
+			rs = snap_get(ev);
 			for (size_t i = 0; i < n; i++)
 				prepare(ev, db, rs, &rows[i], &ps[i]);
 			snap_put(ev, rs);
@@ -774,7 +788,7 @@ static void *reeval_thread(void *arg)
 		size_t n = 0;
 
 		if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
-			if (snap_load(ev, db) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
+			if (snap_load(ev, db, max_id) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
 			    store_reeval_ack(db, max_id) != IT_OK)
 				log_msg(&srv->log, LOG_WARN, NULL, "could not acknowledge re-evaluation requests");
 			continue;
@@ -784,7 +798,7 @@ static void *reeval_thread(void *arg)
 			/* Exemptions expire by time alone: reload so the snapshot holds the
 			 * live set (expired ones would not apply anyway). */
 			struct rules_snap *rs;
-			if (snap_load(ev, db) != IT_OK)
+			if (snap_load(ev, db, ev->snap_reeval_id) != IT_OK)
 				log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules; using the previous set");
 			rs = snap_get(ev);
 			reevaluate_rows(ev, db, rs, due, n, "timer");
@@ -837,7 +851,7 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 	pthread_cond_init(&ev->wake, NULL);
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));
 	if (rc == IT_OK)
-		rc = snap_load(ev, db);
+		rc = snap_load(ev, db, 0);
 	store_close(db);
 	if (rc)
 		goto fail;
@@ -888,6 +902,15 @@ void evaluator_stop(struct evaluator *ev)
 	pthread_cond_destroy(&ev->wake);
 	pthread_mutex_destroy(&ev->mu);
 	free(ev);
+}
+
+void evaluator_poke(struct evaluator *ev)
+{
+	if (!ev)
+		return;
+	pthread_mutex_lock(&ev->mu);
+	pthread_cond_broadcast(&ev->wake);
+	pthread_mutex_unlock(&ev->mu);
 }
 
 void instance_facts_finish(struct instance_facts *f)

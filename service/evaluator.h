@@ -25,4 +25,9 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 	WARN_UNUSED;
 void evaluator_stop(struct evaluator *ev);
 
+/* Tells the evaluator that rules, exemptions or registered images changed (their
+ * reeval_requests row is committed): it reloads the rules at once and re-evaluates
+ * every known instance in the background. NULL is a no-op. */
+void evaluator_poke(struct evaluator *ev);
+
 #endif

@@ -19,6 +19,7 @@
 #include "apiutil.h"
 #include "clock.h"
 #include "parse.h"
+#include "evaluator.h"
 #include "routes.h"
 #include "rule.h"
 #include "status.h"
@@ -108,6 +109,8 @@ int route_exemptions_create(struct request *req, struct response *resp)
 
 	apiutil_actor(req, actor);
 	rc = store_exemption_create(db, e, actor, now);
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_EEXIST) {
 		rc = resp_problem(resp, 409, "an exemption with this id exists",
 				  json_pack("{s:s,s:s}", "field", "id", "id", e->id));
@@ -151,6 +154,8 @@ int route_exemption_delete(struct request *req, struct response *resp)
 		return resp_problem(resp, 404, "no such exemption", NULL);
 	apiutil_actor(req, actor);
 	rc = store_exemption_delete(request_db(req), req->params[0], actor, clock_now_ms(NULL));
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND)
 		return resp_problem(resp, 404, "no such exemption", NULL);
 	if (rc)

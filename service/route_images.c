@@ -30,6 +30,7 @@
 #include "image_facts.h"
 #include "parse.h"
 #include "policy.h"
+#include "evaluator.h"
 #include "routes.h"
 #include "rule.h"
 #include "status.h"
@@ -81,6 +82,8 @@ int route_image_put(struct request *req, struct response *resp)
 		return resp_problem(resp, 503, "out of memory", NULL);
 	apiutil_actor(req, actor);
 	rc = store_image_put(request_db(req), region, f, actor, clock_now_ms(NULL));
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc) {
 		image_facts_free(f);
 		return apiutil_store_error(req, resp, rc, "registering an image failed");

@@ -30,6 +30,7 @@
 #include "apiutil.h"
 #include "clock.h"
 #include "parse.h"
+#include "evaluator.h"
 #include "routes.h"
 #include "rule.h"
 #include "status.h"
@@ -140,6 +141,8 @@ int route_rules_create(struct request *req, struct response *resp)
 
 	apiutil_actor(req, actor);
 	rc = store_rule_create(db, r, actor, clock_now_ms(NULL));
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_EEXIST) {
 		rc = resp_problem(resp, 409, "a rule with this id exists; PUT /v1/rules/{id} replaces it",
 				  json_pack("{s:s,s:s}", "field", "id", "id", r->id));
@@ -203,6 +206,8 @@ int route_rule_put(struct request *req, struct response *resp)
 	}
 	apiutil_actor(req, actor);
 	rc = store_rule_update(request_db(req), r, expected, actor, clock_now_ms(NULL));
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND) {
 		rc = resp_problem(resp, 404, "no such rule; POST /v1/rules creates one", NULL);
 	} else if (rc == IT_ECONFLICT) {
@@ -230,6 +235,8 @@ int route_rule_delete(struct request *req, struct response *resp)
 		return IT_OK;
 	apiutil_actor(req, actor);
 	rc = store_rule_delete(request_db(req), id, expected, actor, clock_now_ms(NULL));
+	if (rc == IT_OK)
+		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND)
 		return not_found(resp);
 	if (rc == IT_ECONFLICT)
