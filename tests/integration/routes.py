@@ -25,3 +25,8 @@ ROUTES = [
     ("GET", "/v1/audit", "admin", None),
     ("POST", "/v1/simulations", "admin", {"rules": []}),
 ]
+
+# pipeline
+ROUTES += [
+    ("POST", "/v1/events", "ingest", '{"version":"0","id":"x"}'),
+]
