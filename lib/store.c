@@ -21,6 +21,8 @@ struct stmt_slot {
 struct store {
 	sqlite3 *db;
 	struct stmt_slot slots[STMT_CACHE];
+	int wal_max_frames;      /* store_wal_keeper: 0 = not the keeper */
+	int wal_frames;          /* WAL size after the last commit (from the WAL hook) */
 };
 
 /*
@@ -199,6 +201,37 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = ctx;
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+int store_wal_keeper(struct store *s, int max_frames)
+{
+	if (max_frames < 1)
+		return IT_EINVAL;
+	s->wal_max_frames = max_frames;
+	/* Replaces the automatic-checkpoint hook of this connection. */
+	sqlite3_wal_hook(s->db, wal_hook, s);
+	return IT_OK;
+}
+
+int store_checkpoint_if_due(struct store *s)
+{
+	int log = 0, done = 0, rc;
+
+	if (!s->wal_max_frames || s->wal_frames < s->wal_max_frames)
+		return IT_OK;
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+	if (rc == SQLITE_OK)
+		s->wal_frames = 0;
+	return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? IT_OK : store_status(rc);
 }
 
 const char *store_errmsg(struct store *s)

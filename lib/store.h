@@ -55,6 +55,18 @@ int store_begin(struct store *s) WARN_UNUSED;
 int store_commit(struct store *s) WARN_UNUSED;
 void store_rollback(struct store *s);
 
+/*
+ * Makes this connection the one that keeps the WAL short: automatic (passive)
+ * checkpoints are turned off for it, and store_checkpoint_if_due() after each of its
+ * commits runs a RESTART checkpoint once the WAL holds more than max_frames pages. With
+ * many short readers a passive checkpoint never gets to restart the WAL, which then
+ * grows without bound and slows every read; RESTART waits (briefly) for the readers.
+ */
+int store_wal_keeper(struct store *s, int max_frames) WARN_UNUSED;
+/* Runs the checkpoint store_wal_keeper asked for, if due. Returns IT_OK (also when a
+ * busy reader made it give up: it is tried again after the next commit). */
+int store_checkpoint_if_due(struct store *s);
+
 /* Last SQLite error text of this connection (borrowed). */
 const char *store_errmsg(struct store *s);
 

@@ -57,6 +57,9 @@ int store_schema_version(struct store *s, int *ret_version)
 	if (rc)
 		return rc;
 	rc = store_step(s, st);
+	/* Reset at once: a statement left on a row keeps a read transaction open, which
+	 * pins the WAL and stops every checkpoint. */
+	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
 		*ret_version = 0;
 		return IT_OK;

@@ -155,6 +155,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (store_schema_version(s, &srv.schema_version))
 		srv.schema_version = 0;
+	store_close(s);   /* the pool and the writer have their own connections */
+	s = NULL;
 	rc = store_pool_new(srv.cfg.db, (int)srv.cfg.http_threads + 2, &srv.pool);
 	if (rc) {
 		log_msg(&srv.log, LOG_ERROR, NULL, "cannot open database connections: %s", status_str(rc));

@@ -25,6 +25,9 @@ struct writer {
 	int stop;
 };
 
+/* About 16 MiB of WAL with 4 KiB pages before the writer restarts it. */
+#define WAL_MAX_FRAMES 4000
+
 static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
 static const char SQL_RELEASE[] = "RELEASE job";
@@ -51,6 +54,8 @@ static void run_batch(struct writer *w, struct pending **batch, size_t n)
 		rc = store_commit(w->db);
 	else
 		store_rollback(w->db);
+	if (rc == IT_OK && store_checkpoint_if_due(w->db) != IT_OK)
+		log_msg(&w->srv->log, LOG_WARN, NULL, "WAL checkpoint failed: %s", store_errmsg(w->db));
 	if (rc) {
 		/* Nothing of the batch was kept: every job learns why. */
 		for (size_t i = 0; i < n; i++)
@@ -101,7 +106,10 @@ int writer_start(struct server *srv, struct writer **ret)
 		return IT_ENOMEM;
 	w->srv = srv;
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &w->db, err, sizeof(err));
+	if (rc == IT_OK)
+		rc = store_wal_keeper(w->db, WAL_MAX_FRAMES);
 	if (rc) {
+		store_close(w->db);
 		free(w);
 		return rc;
 	}
