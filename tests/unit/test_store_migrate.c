@@ -78,6 +78,19 @@ int main(void)
 		CHECK(applied == n, "all %d real migrations applied (%d)", n, applied);
 	}
 	CHECK(table_exists(s, "tokens") == 1, "tokens table");
+	{
+		/* store_schema_version must leave no read transaction open on its connection:
+		 * one would pin the WAL and no checkpoint could ever complete. */
+		struct store *w = NULL;
+		int v2 = 0, log = -1, done = -2;
+		CHECK(store_schema_version(s, &v2) == IT_OK && v2 > 0, "version");
+		CHECK(store_open(path, 0, &w, err, sizeof(err)) == IT_OK, "second connection");
+		CHECK(store_exec(w, "CREATE TABLE wal_probe(x); INSERT INTO wal_probe VALUES (1)") == IT_OK, "write");
+		CHECK(sqlite3_wal_checkpoint_v2(store_db(w), NULL, SQLITE_CHECKPOINT_RESTART, &log, &done) == SQLITE_OK,
+		      "RESTART checkpoint is not blocked by the first connection");
+		CHECK(log == done, "whole WAL checkpointed (%d of %d)", done, log);
+		store_close(w);
+	}
 	store_close(s);
 	unlink(path);
 	{
