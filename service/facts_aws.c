@@ -49,6 +49,13 @@ static const char *outcome_of(int rc)
 	}
 }
 
+/* An answer that does not parse is the server's fault, and usually passes: retry it
+ * like a 5xx rather than judging with no facts. */
+static int transient(int rc)
+{
+	return rc == IT_EINVAL ? IT_ESERVER : rc;
+}
+
 static size_t slot_of(const char *key)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -136,7 +143,7 @@ static int instance(void *vctx, const char *account, const char *region, const c
 	int rc;
 
 	memset(&out, 0, sizeof(out));
-	rc = aws_ec2_describe_instances(f->ctx, account, region, ids, 1, &out, &err);
+	rc = transient(aws_ec2_describe_instances(f->ctx, account, region, ids, 1, &out, &err));
 	if (rc == IT_OK && out.n == 0)
 		rc = IT_ENOTFOUND;
 	count(f, "DescribeInstances", outcome_of(rc));
@@ -239,7 +246,7 @@ static int image(void *vctx, const char *account, const char *region, const char
 	}
 	metrics_add(f->srv->metrics, "italic_image_cache_total", "result=\"miss\"", 1);
 	memset(&out, 0, sizeof(out));
-	rc = aws_ec2_describe_images(f->ctx, account, region, ids, 1, &out, &err);
+	rc = transient(aws_ec2_describe_images(f->ctx, account, region, ids, 1, &out, &err));
 	count(f, "DescribeImages", outcome_of(rc));
 	if (rc) {
 		log_kv(&f->srv->log, LOG_WARN, NULL, "DescribeImages failed", "account", account, "region", region,
