@@ -16,6 +16,7 @@ Prints a JSON object with every figure; bench/run renders it into RESULTS.md.
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -91,7 +92,7 @@ class Server:
 
 
 def wrk(url, script, seconds, conns, threads=2, env=None):
-    e = dict(os.environ)
+    e = dict(os.environ, RUN_NONCE=str(random.randint(1, 65535)))
     if env:
         e.update(env)
     p = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds, "--timeout", "10s",

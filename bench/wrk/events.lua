@@ -17,6 +17,8 @@ function init(args)
   tmpl = f:read("*a")
   f:close()
   delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+  -- RUN_NONCE (1..65535) keeps ids unique across runs against one database.
+  nonce = tonumber(os.getenv("RUN_NONCE") or "0") % 65536
   counter = 0
   bad = 0
   ok = 0
@@ -29,10 +31,10 @@ end
 
 function request()
   counter = counter + 1
-  local id = string.format("%08x-%04x-4%03x-8%03x-%06x%06x", tid, counter % 65536, tid % 4096,
+  local id = string.format("%04x%04x-%04x-4%03x-8%03x-%06x%06x", nonce, tid, counter % 65536, tid % 4096,
                            math.floor(counter / 65536) % 4096, math.floor(counter / 16777216) % 16777216,
                            counter % 16777216)
-  local iid = string.format("i-%05x%06x%06x", tid % 1048576, math.floor(counter / 16777216) % 16777216,
+  local iid = string.format("i-%04x%01x%06x%06x", nonce, tid % 16, math.floor(counter / 16777216) % 16777216,
                             counter % 16777216)
   local body = tmpl:gsub("{{ID}}", id):gsub("{{IID}}", iid)
   return wrk.format(nil, nil, nil, body)
