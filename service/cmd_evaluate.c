@@ -105,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct eval_opts *o)
 			fprintf(stderr, "italic evaluate: %s needs a value\n%s", argv[i], usage);
 			return -1;
 		}
-		*(const char **)((char *)o + flags[f].off) = argv[++i];
+		*(const char **)(void *)((char *)o + flags[f].off) = argv[++i];
 	}
 	if (!o->rules || !o->image) {
 		fprintf(stderr, "italic evaluate: --rules and --image are required\n%s", usage);
