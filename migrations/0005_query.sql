@@ -1,0 +1,87 @@
+-- 0005_query: indexes for the read API, per-database settings, and a compliance
+-- count table kept by triggers so /v1/summary and /metrics never count 100k rows.
+--
+-- Each list query of lib/store_query.c is one static statement per "filter shape":
+-- the most selective filter given picks the index that leads it, the others are
+-- checked on the rows that index yields, and the sort key plus the primary key make
+-- the keyset. tests/unit/test_store_query.c asserts with EXPLAIN QUERY PLAN that every
+-- statement searches one of these indexes.
+
+-- Small per-database values, e.g. the HMAC key that signs paging cursors.
+CREATE TABLE settings (
+  key        TEXT PRIMARY KEY,
+  value      BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- instances: current verdicts, newest first by evaluated_at or observed_at. A
+-- WITHOUT ROWID table appends the primary key (account, region, instance_id) to
+-- every index, which is exactly the tie-break of the keyset.
+CREATE INDEX instances_q_eval           ON instances(evaluated_at);
+CREATE INDEX instances_q_acct_eval      ON instances(account, evaluated_at);
+CREATE INDEX instances_q_acct_comp_eval ON instances(account, compliance, evaluated_at);
+CREATE INDEX instances_q_comp_eval      ON instances(compliance, evaluated_at);
+CREATE INDEX instances_q_image_eval     ON instances(image_id, evaluated_at);
+CREATE INDEX instances_q_rule_eval      ON instances(matched_rule, evaluated_at);
+CREATE INDEX instances_q_obs            ON instances(observed_at);
+CREATE INDEX instances_q_acct_obs       ON instances(account, observed_at);
+CREATE INDEX instances_q_acct_comp_obs  ON instances(account, compliance, observed_at);
+CREATE INDEX instances_q_comp_obs       ON instances(compliance, observed_at);
+CREATE INDEX instances_q_image_obs      ON instances(image_id, observed_at);
+CREATE INDEX instances_q_rule_obs       ON instances(matched_rule, observed_at);
+-- The images behind non-compliant instances (summary top 10), per account and region.
+CREATE INDEX instances_q_nc_image ON instances(account, region, image_id)
+  WHERE compliance = 'NON_COMPLIANT';
+
+-- evaluations: history, newest first by (evaluated_at, id). evaluated_at also bounds
+-- since/until and the retention purge.
+CREATE INDEX evaluations_q_eval       ON evaluations(evaluated_at);
+CREATE INDEX evaluations_q_acct_eval  ON evaluations(account, evaluated_at);
+CREATE INDEX evaluations_q_comp_eval  ON evaluations(compliance, evaluated_at);
+CREATE INDEX evaluations_q_image_eval ON evaluations(image_id, evaluated_at);
+CREATE INDEX evaluations_q_rule_eval  ON evaluations(matched_rule, evaluated_at);
+
+-- Instance counts per (account, region, compliance): at most accounts x regions x 4
+-- rows, kept exact by the triggers below in the writer's own transaction. Writers must
+-- change instances with INSERT ... ON CONFLICT DO UPDATE, UPDATE or DELETE, never with
+-- INSERT OR REPLACE (whose implicit delete fires no trigger unless recursive_triggers
+-- is on).
+CREATE TABLE instance_counts (
+  account    TEXT NOT NULL,
+  region     TEXT NOT NULL,
+  compliance TEXT NOT NULL,
+  n          INTEGER NOT NULL,
+  PRIMARY KEY (account, region, compliance)
+) WITHOUT ROWID;
+
+INSERT INTO instance_counts(account, region, compliance, n)
+  SELECT account, region, compliance, count(*) FROM instances
+  GROUP BY account, region, compliance;
+
+CREATE TRIGGER instance_counts_ins AFTER INSERT ON instances
+BEGIN
+  INSERT INTO instance_counts(account, region, compliance, n)
+    VALUES (NEW.account, NEW.region, NEW.compliance, 1)
+    ON CONFLICT(account, region, compliance) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER instance_counts_del AFTER DELETE ON instances
+BEGIN
+  UPDATE instance_counts SET n = n - 1
+    WHERE account = OLD.account AND region = OLD.region AND compliance = OLD.compliance;
+  DELETE FROM instance_counts
+    WHERE account = OLD.account AND region = OLD.region AND compliance = OLD.compliance AND n <= 0;
+END;
+
+CREATE TRIGGER instance_counts_upd AFTER UPDATE OF account, region, compliance ON instances
+  WHEN OLD.account IS NOT NEW.account OR OLD.region IS NOT NEW.region
+    OR OLD.compliance IS NOT NEW.compliance
+BEGIN
+  UPDATE instance_counts SET n = n - 1
+    WHERE account = OLD.account AND region = OLD.region AND compliance = OLD.compliance;
+  DELETE FROM instance_counts
+    WHERE account = OLD.account AND region = OLD.region AND compliance = OLD.compliance AND n <= 0;
+  INSERT INTO instance_counts(account, region, compliance, n)
+    VALUES (NEW.account, NEW.region, NEW.compliance, 1)
+    ON CONFLICT(account, region, compliance) DO UPDATE SET n = n + 1;
+END;
