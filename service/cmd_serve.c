@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "http.h"
+#include "retention.h"
 #include "server.h"
 #include "status.h"
 #include "store_migrate.h"
@@ -49,6 +50,7 @@ int cmd_serve(int argc, char **argv)
 	};
 	struct server srv;
 	struct http *http = NULL;
+	struct retention *retention = NULL;
 	struct store *s = NULL;
 	sigset_t set;
 	char err[256];
@@ -100,7 +102,7 @@ int cmd_serve(int argc, char **argv)
 	declare_metrics(srv.metrics);
 
 	rc = http_start(&srv, &http);
-	if (rc)
+	if (rc || retention_start(&srv, &retention))
 		goto out;
 	atomic_store(&srv.ready, 1);
 	log_kv(&srv.log, LOG_INFO, NULL, "listening", "listen", srv.cfg.listen, "db", srv.cfg.db,
@@ -124,6 +126,7 @@ int cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	retention_stop(retention);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);
 	store_close(s);

@@ -10,6 +10,10 @@ const struct route routes[] = {
 	{"GET", "/readyz", ROLE_NONE, route_readyz, 0},
 	{"GET", "/metrics", ROLE_READER, route_metrics, 0},
 	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, 0},
+	{"GET", "/v1/instances", ROLE_READER, route_instances_list, 0},
+	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, 0},
+	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, 0},
+	{"GET", "/v1/summary", ROLE_READER, route_summary, 0},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 
