@@ -9,4 +9,8 @@ ROUTES = [
     ("GET", "/readyz", None, None),
     ("GET", "/openapi.yaml", None, None),
     ("GET", "/metrics", "reader", None),
+    ("GET", "/v1/instances", "reader", None),
+    ("GET", "/v1/instances/111122223333/us-east-1/i-0123456789abcdef0", "reader", None),
+    ("GET", "/v1/evaluations", "reader", None),
+    ("GET", "/v1/summary", "reader", None),
 ]
