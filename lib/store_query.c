@@ -101,7 +101,8 @@ static const char SQL_ANY[] = "SELECT 1 FROM instance_counts" C_WHERE " LIMIT 1"
 /* From the trigger-kept instance_nc_images (a few rows per account and region). */
 #define TOP(where) "SELECT image_id, sum(n) AS t FROM instance_nc_images" where \
 	" GROUP BY image_id ORDER BY t DESC, image_id LIMIT ?3"
-static const char SQL_TOP_ALL[] = TOP("");
+static const char SQL_TOP_ALL[] = "SELECT image_id, n FROM instance_nc_image_totals"
+	" ORDER BY n DESC, image_id LIMIT ?3";
 static const char SQL_TOP_ACCT[] = TOP(" WHERE account = ?1");
 static const char SQL_TOP_REGION[] = TOP(" WHERE region = ?2");
 static const char SQL_TOP_BOTH[] = TOP(" WHERE account = ?1 AND region = ?2");

@@ -360,6 +360,11 @@ static void check_summary(struct store *s)
 			   " EXCEPT SELECT account, region, image_id, count(*) FROM instances"
 			   " WHERE compliance = 'NON_COMPLIANT' GROUP BY 1,2,3)") == 0 &&
 	      count_sql(s, "SELECT count(*) FROM instance_nc_images WHERE n <= 0") == 0, "non-compliant image table exact");
+	CHECK(count_sql(s, "SELECT count(*) FROM (SELECT image_id, count(*) FROM instances WHERE compliance = 'NON_COMPLIANT'"
+			   " GROUP BY 1 EXCEPT SELECT image_id, n FROM instance_nc_image_totals)") == 0 &&
+	      count_sql(s, "SELECT count(*) FROM (SELECT image_id, n FROM instance_nc_image_totals EXCEPT"
+			   " SELECT image_id, count(*) FROM instances WHERE compliance = 'NON_COMPLIANT' GROUP BY 1)") == 0,
+	      "non-compliant image totals exact");
 
 	memcpy(untouched, counts, sizeof(counts));
 	CHECK(store_query_totals(s, "999999999999", NULL, counts) == IT_OK && counts[0] == 0 && counts[1] == 0,
