@@ -43,16 +43,26 @@ const char *const query_compliance_names[QUERY_COMPLIANCE__MAX] = {
 
 enum i_shape { I_ALL, I_ACCT, I_ACCT_COMP, I_COMP, I_IMAGE, I_RULE, I_SHAPE__MAX };
 
+static const char SQL_I_ALL_EVAL[] = I_LIST("", "evaluated_at");
+static const char SQL_I_ALL_OBS[] = I_LIST("", "observed_at");
+static const char SQL_I_ACCT_EVAL[] = I_LIST_ACCT("account = ?1 AND ", "evaluated_at");
+static const char SQL_I_ACCT_OBS[] = I_LIST_ACCT("account = ?1 AND ", "observed_at");
+static const char SQL_I_ACCT_COMP_EVAL[] = I_LIST_ACCT("account = ?1 AND compliance = ?3 AND ", "evaluated_at");
+static const char SQL_I_ACCT_COMP_OBS[] = I_LIST_ACCT("account = ?1 AND compliance = ?3 AND ", "observed_at");
+static const char SQL_I_COMP_EVAL[] = I_LIST("compliance = ?3 AND ", "evaluated_at");
+static const char SQL_I_COMP_OBS[] = I_LIST("compliance = ?3 AND ", "observed_at");
+static const char SQL_I_IMAGE_EVAL[] = I_LIST("image_id = ?4 AND ", "evaluated_at");
+static const char SQL_I_IMAGE_OBS[] = I_LIST("image_id = ?4 AND ", "observed_at");
+static const char SQL_I_RULE_EVAL[] = I_LIST("matched_rule = ?5 AND ", "evaluated_at");
+static const char SQL_I_RULE_OBS[] = I_LIST("matched_rule = ?5 AND ", "observed_at");
+
 static const char *const i_sql[I_SHAPE__MAX][QUERY_SORT__MAX] = {
-	[I_ALL] = {I_LIST("", "evaluated_at"), I_LIST("", "observed_at")},
-	[I_ACCT] = {I_LIST_ACCT("account = ?1 AND ", "evaluated_at"),
-		    I_LIST_ACCT("account = ?1 AND ", "observed_at")},
-	[I_ACCT_COMP] = {I_LIST_ACCT("account = ?1 AND compliance = ?3 AND ", "evaluated_at"),
-			 I_LIST_ACCT("account = ?1 AND compliance = ?3 AND ", "observed_at")},
-	[I_COMP] = {I_LIST("compliance = ?3 AND ", "evaluated_at"), I_LIST("compliance = ?3 AND ", "observed_at")},
-	[I_IMAGE] = {I_LIST("image_id = ?4 AND ", "evaluated_at"), I_LIST("image_id = ?4 AND ", "observed_at")},
-	[I_RULE] = {I_LIST("matched_rule = ?5 AND ", "evaluated_at"),
-		    I_LIST("matched_rule = ?5 AND ", "observed_at")},
+	[I_ALL] = {SQL_I_ALL_EVAL, SQL_I_ALL_OBS},
+	[I_ACCT] = {SQL_I_ACCT_EVAL, SQL_I_ACCT_OBS},
+	[I_ACCT_COMP] = {SQL_I_ACCT_COMP_EVAL, SQL_I_ACCT_COMP_OBS},
+	[I_COMP] = {SQL_I_COMP_EVAL, SQL_I_COMP_OBS},
+	[I_IMAGE] = {SQL_I_IMAGE_EVAL, SQL_I_IMAGE_OBS},
+	[I_RULE] = {SQL_I_RULE_EVAL, SQL_I_RULE_OBS},
 };
 
 static const char SQL_INSTANCE[] = "SELECT " I_COLS " FROM instances"
@@ -72,12 +82,18 @@ static const char SQL_INSTANCE[] = "SELECT " I_COLS " FROM instances"
 
 enum e_shape { E_ALL, E_ACCT, E_COMP, E_IMAGE, E_RULE, E_SHAPE__MAX };
 
+static const char SQL_E_ALL[] = E_LIST("");
+static const char SQL_E_ACCT[] = E_LIST("account = ?1 AND ");
+static const char SQL_E_COMP[] = E_LIST("compliance = ?3 AND ");
+static const char SQL_E_IMAGE[] = E_LIST("image_id = ?4 AND ");
+static const char SQL_E_RULE[] = E_LIST("matched_rule = ?5 AND ");
+
 static const char *const e_sql[E_SHAPE__MAX] = {
-	[E_ALL] = E_LIST(""),
-	[E_ACCT] = E_LIST("account = ?1 AND "),
-	[E_COMP] = E_LIST("compliance = ?3 AND "),
-	[E_IMAGE] = E_LIST("image_id = ?4 AND "),
-	[E_RULE] = E_LIST("matched_rule = ?5 AND "),
+	[E_ALL] = SQL_E_ALL,
+	[E_ACCT] = SQL_E_ACCT,
+	[E_COMP] = SQL_E_COMP,
+	[E_IMAGE] = SQL_E_IMAGE,
+	[E_RULE] = SQL_E_RULE,
 };
 
 static const char SQL_HISTORY[] = "SELECT " E_COLS " FROM evaluations"
@@ -135,24 +151,24 @@ static const char SQL_PURGE_INBOX[] = "DELETE FROM inbox WHERE seq IN"
 	" (SELECT seq FROM inbox WHERE state = 2 AND done_at < ?1 LIMIT ?2)";
 
 static const struct query_statement statements[] = {
-	{"instances_all_eval", i_sql[I_ALL][0], "instances"},
-	{"instances_all_obs", i_sql[I_ALL][1], "instances"},
-	{"instances_acct_eval", i_sql[I_ACCT][0], "instances"},
-	{"instances_acct_obs", i_sql[I_ACCT][1], "instances"},
-	{"instances_acct_comp_eval", i_sql[I_ACCT_COMP][0], "instances"},
-	{"instances_acct_comp_obs", i_sql[I_ACCT_COMP][1], "instances"},
-	{"instances_comp_eval", i_sql[I_COMP][0], "instances"},
-	{"instances_comp_obs", i_sql[I_COMP][1], "instances"},
-	{"instances_image_eval", i_sql[I_IMAGE][0], "instances"},
-	{"instances_image_obs", i_sql[I_IMAGE][1], "instances"},
-	{"instances_rule_eval", i_sql[I_RULE][0], "instances"},
-	{"instances_rule_obs", i_sql[I_RULE][1], "instances"},
+	{"instances_all_eval", SQL_I_ALL_EVAL, "instances"},
+	{"instances_all_obs", SQL_I_ALL_OBS, "instances"},
+	{"instances_acct_eval", SQL_I_ACCT_EVAL, "instances"},
+	{"instances_acct_obs", SQL_I_ACCT_OBS, "instances"},
+	{"instances_acct_comp_eval", SQL_I_ACCT_COMP_EVAL, "instances"},
+	{"instances_acct_comp_obs", SQL_I_ACCT_COMP_OBS, "instances"},
+	{"instances_comp_eval", SQL_I_COMP_EVAL, "instances"},
+	{"instances_comp_obs", SQL_I_COMP_OBS, "instances"},
+	{"instances_image_eval", SQL_I_IMAGE_EVAL, "instances"},
+	{"instances_image_obs", SQL_I_IMAGE_OBS, "instances"},
+	{"instances_rule_eval", SQL_I_RULE_EVAL, "instances"},
+	{"instances_rule_obs", SQL_I_RULE_OBS, "instances"},
 	{"instance", SQL_INSTANCE, "instances"},
-	{"evaluations_all", e_sql[E_ALL], "evaluations"},
-	{"evaluations_acct", e_sql[E_ACCT], "evaluations"},
-	{"evaluations_comp", e_sql[E_COMP], "evaluations"},
-	{"evaluations_image", e_sql[E_IMAGE], "evaluations"},
-	{"evaluations_rule", e_sql[E_RULE], "evaluations"},
+	{"evaluations_all", SQL_E_ALL, "evaluations"},
+	{"evaluations_acct", SQL_E_ACCT, "evaluations"},
+	{"evaluations_comp", SQL_E_COMP, "evaluations"},
+	{"evaluations_image", SQL_E_IMAGE, "evaluations"},
+	{"evaluations_rule", SQL_E_RULE, "evaluations"},
 	{"history", SQL_HISTORY, "evaluations"},
 	{"totals", SQL_TOTALS, NULL},
 	{"accounts", SQL_ACCOUNTS, NULL},
