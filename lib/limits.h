@@ -32,6 +32,17 @@
 #define IT_LIST_DEFAULT        100
 #define IT_LIST_MAX            1000
 
+/* Query API (lists, summary, gauges, retention) */
+#define IT_CURSOR_MAX_AGE_MS   (24LL * 3600 * 1000)   /* a paging cursor is good for a day */
+#define IT_SUMMARY_ACCOUNTS    1000            /* by_account entries, largest accounts first */
+#define IT_SUMMARY_IMAGES      10              /* images behind the most non-compliant instances */
+#define IT_SUMMARY_EXEMPTIONS  100             /* exemptions expiring soon, soonest first */
+#define IT_SUMMARY_EXPIRY_DAYS 7               /* "expiring soon" window */
+#define IT_METRICS_ACCOUNTS    50              /* per-account gauges, largest accounts only */
+#define IT_RETENTION_BATCH     1000            /* rows per purge transaction */
+#define IT_RETENTION_PAUSE_MS  50              /* between purge transactions */
+#define IT_RETENTION_INTERVAL_S 600            /* between purge passes */
+
 /* AWS */
 #define IT_AWS_BATCH           100             /* PutEvaluations / BatchImportFindings */
 #define IT_ANNOTATION_MAX      256             /* PutEvaluations Annotation */

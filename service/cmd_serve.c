@@ -23,6 +23,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
+#include "retention.h"
 #include "writer.h"
 #include "server.h"
 #include "status.h"
@@ -111,6 +112,7 @@ int cmd_serve(int argc, char **argv)
 	};
 	struct server srv;
 	struct http *http = NULL;
+	struct retention *retention = NULL;
 	struct store *s = NULL;
 	struct aws_env aws_env;
 	struct facts_aws *facts = NULL;
@@ -186,7 +188,7 @@ int cmd_serve(int argc, char **argv)
 	}
 
 	rc = http_start(&srv, &http);
-	if (rc)
+	if (rc || retention_start(&srv, &retention))
 		goto out;
 	atomic_store(&srv.ready, 1);
 	log_kv(&srv.log, LOG_INFO, NULL, "listening", "listen", srv.cfg.listen, "db", srv.cfg.db,
@@ -210,6 +212,7 @@ int cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	retention_stop(retention);
 	evaluator_stop(srv.evaluator);
 	facts_aws_free(facts);
 	aws_ctx_free(srv.aws);

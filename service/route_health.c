@@ -47,6 +47,7 @@ int route_metrics(struct request *req, struct response *resp)
 		    (double)(clock_now_ms(NULL) - srv->started_ms) / 1000.0);
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	(void)query_metrics_render(req, &resp->body);
 	rc = metrics_render(srv->metrics, &resp->body);
 	if (rc)
 		return resp_problem(resp, 500, "metrics too large", NULL);

@@ -25,6 +25,10 @@ const struct route routes[] = {
 	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, 1},
 	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, 0},
 	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, 1},
+	{"GET", "/v1/instances", ROLE_READER, route_instances_list, 0},
+	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, 0},
+	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, 0},
+	{"GET", "/v1/summary", ROLE_READER, route_summary, 0},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

@@ -39,4 +39,13 @@ int route_audit_list(struct request *req, struct response *resp);
 /* policy: route_simulations.c */
 int route_simulations(struct request *req, struct response *resp);
 
+/* route_instances.c, route_evaluations.c, route_summary.c: the query API */
+int route_instances_list(struct request *req, struct response *resp);
+int route_instance_get(struct request *req, struct response *resp);
+int route_evaluations_list(struct request *req, struct response *resp);
+int route_summary(struct request *req, struct response *resp);
+/* Appends the dashboard gauges (instances by compliance and account, newest verdict
+ * age, inbox and outbox depth) to out; route_metrics calls it before rendering. */
+int query_metrics_render(struct request *req, struct buf *out);
+
 #endif

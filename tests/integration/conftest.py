@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+import openapi_check
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("ITALIC_BIN", os.path.join(ROOT, "build", "service", "italic"))
 
@@ -131,7 +133,10 @@ class Server:
             self._tokens[key] = self.cli(*args).stdout.strip()
         return self._tokens[key]
 
-    def request(self, method, path, body=None, token=None, headers=None, auth="bearer", timeout=30):
+    def request(self, method, path, body=None, token=None, headers=None, auth="bearer", timeout=30,
+                validate=True):
+        """One HTTP request. Every answer is checked against openapi.yaml unless
+        validate=False (for tests that send deliberately raw or undocumented input)."""
         h = {}
         if token is not None:
             if auth == "bearer":
@@ -152,9 +157,12 @@ class Server:
             c.request(method, path, body=body, headers=h)
             r = c.getresponse()
             data = r.read()
-            return Response(r.status, r.getheaders(), data.decode("utf-8", "replace"))
+            resp = Response(r.status, r.getheaders(), data.decode("utf-8", "replace"))
         finally:
             c.close()
+        if validate:
+            openapi_check.validate(method, path, resp.status, resp.headers.get("content-type"), resp.body)
+        return resp
 
     def get(self, path, token=None, **kw):
         return self.request("GET", path, token=token, **kw)

@@ -29,4 +29,8 @@ ROUTES = [
 # pipeline
 ROUTES += [
     ("POST", "/v1/events", "ingest", '{"version":"0","id":"x"}'),
+    ("GET", "/v1/instances", "reader", None),
+    ("GET", "/v1/instances/111122223333/us-east-1/i-0123456789abcdef0", "reader", None),
+    ("GET", "/v1/evaluations", "reader", None),
+    ("GET", "/v1/summary", "reader", None),
 ]

@@ -1,0 +1,196 @@
+/*
+ * store_query.h: every read of the query API (lists, one instance, its history,
+ * summary, dashboard gauges), the retention purge, the per-database secret behind
+ * paging cursors, and the online backup.
+ *
+ * Lists are keyset-paged, never OFFSET: a page is "the next limit rows strictly after
+ * this key" in a total order (sort time descending, then the primary key descending),
+ * so rows committed between two pages cannot repeat or hide rows that were already
+ * there, and a page 50 deep costs what the first one costs.
+ *
+ * Filters never become SQL text. Each list has a small fixed set of static statements,
+ * one per "shape" (which filter leads, which time sorts); the leading filter picks the
+ * index (migrations/0005_query.sql) and the others are `(?n IS NULL OR col = ?n)`
+ * checks on the rows that index yields. store_query_statements() lists every statement
+ * so tests/unit/test_store_query.c can hold each to an index with EXPLAIN QUERY PLAN.
+ *
+ * Rows reach the caller through a callback, with column texts borrowed for the call
+ * only. Times are Unix milliseconds.
+ */
+#ifndef ITALIC_STORE_QUERY_H
+#define ITALIC_STORE_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "store.h"
+
+enum query_sort { QUERY_SORT_EVALUATED, QUERY_SORT_OBSERVED, QUERY_SORT__MAX };
+extern const char *const query_sort_names[QUERY_SORT__MAX];   /* "evaluated_at", "observed_at" */
+
+/* The compliance values of SPEC §3, in a fixed order (summary and gauges). */
+enum query_compliance {
+	QUERY_COMPLIANT,
+	QUERY_NON_COMPLIANT,
+	QUERY_NOT_APPLICABLE,
+	QUERY_INSUFFICIENT_DATA,
+	QUERY_COMPLIANCE__MAX
+};
+extern const char *const query_compliance_names[QUERY_COMPLIANCE__MAX];
+
+/* Filters of the list routes; NULL (or -1 for exempted) means "any". Borrowed. */
+struct query_filter {
+	const char *account;
+	const char *region;
+	const char *compliance;
+	const char *image_id;
+	const char *rule;          /* matched_rule */
+	const char *state;
+	int exempted;              /* -1 any, 0 without exemption, 1 with */
+	int64_t since_ms;          /* evaluations only: evaluated_at >= since (INT64_MIN: none) */
+	int64_t until_ms;          /* evaluations only: evaluated_at < until (INT64_MAX: none) */
+};
+
+/* Fills f with "no filter". */
+void query_filter_init(struct query_filter *f);
+
+/* A position in a list: the key of the last row of the previous page. */
+struct query_key {
+	int64_t sort;              /* sort time of the row */
+	int64_t id;                /* evaluations.id (evaluation and history lists) */
+	char account[16];
+	char region[32];
+	char instance_id[24];
+};
+
+/*
+ * One row, instance or evaluation. Texts are borrowed until the callback returns; NULL
+ * when the column is NULL. has_next_change says whether next_change_at is set.
+ */
+struct query_row {
+	int64_t id;                        /* evaluations only */
+	const char *account, *region, *instance_id, *image_id, *state;
+	const char *compliance, *previous_compliance;
+	const char *reasons_json;          /* JSON array of strings */
+	const char *matched_rule, *exemption, *facts_source;
+	const char *tags_json;             /* instances only: JSON object or NULL */
+	const char *trigger, *trigger_event_id;   /* evaluations only */
+	int64_t observed_at, evaluated_at, next_change_at;
+	int has_next_change;
+};
+
+/* Row callback: return IT_OK to go on; any other status stops and is returned. */
+typedef int (*query_row_fn)(void *ctx, const struct query_row *row);
+
+/* What a list call reports besides its rows: whether a next page exists and its key. */
+struct query_page {
+	int has_next;
+	struct query_key next;     /* valid when has_next */
+};
+
+/*
+ * Current verdicts matching f, sorted by sort descending (then account, region,
+ * instance_id descending), strictly after *after (NULL: from the start), at most
+ * limit (1..IT_LIST_MAX) rows. *ret_page is written on success. Errors: IT_EINVAL
+ * (limit out of range), IT_EDB/IT_EBUSY, or the callback's status.
+ */
+int store_query_instances(struct store *s, const struct query_filter *f, enum query_sort sort,
+			  const struct query_key *after, int limit, query_row_fn fn, void *ctx,
+			  struct query_page *ret_page) WARN_UNUSED;
+
+/* History matching f (since/until included), by (evaluated_at, id) descending. */
+int store_query_evaluations(struct store *s, const struct query_filter *f, const struct query_key *after,
+			    int limit, query_row_fn fn, void *ctx, struct query_page *ret_page) WARN_UNUSED;
+
+/* The current verdict of one instance: fn is called once. IT_ENOTFOUND when unknown. */
+int store_query_instance(struct store *s, const char *account, const char *region,
+			 const char *instance_id, query_row_fn fn, void *ctx) WARN_UNUSED;
+
+/* One instance's history by id descending, after after->id (NULL: newest first). */
+int store_query_history(struct store *s, const char *account, const char *region, const char *instance_id,
+			const struct query_key *after, int limit, query_row_fn fn, void *ctx,
+			struct query_page *ret_page) WARN_UNUSED;
+
+/* ---- summary and gauges (account/region NULL: all) ---- */
+
+/* Instances per compliance, from the trigger-kept instance_counts table. */
+int store_query_totals(struct store *s, const char *account, const char *region,
+		       int64_t ret_counts[QUERY_COMPLIANCE__MAX]) WARN_UNUSED;
+
+/* Accounts with the most instances first (ties by account), at most max; fn gets the
+ * account, its total and its per-compliance counts. *ret_total_accounts (optional)
+ * gets how many accounts there are in all. */
+typedef int (*query_account_fn)(void *ctx, const char *account, int64_t total,
+				const int64_t counts[QUERY_COMPLIANCE__MAX]);
+int store_query_accounts(struct store *s, const char *account, const char *region, int max,
+			 query_account_fn fn, void *ctx, int64_t *ret_total_accounts) WARN_UNUSED;
+
+/* Images behind the most NON_COMPLIANT instances, most first, at most max. */
+typedef int (*query_image_fn)(void *ctx, const char *image_id, int64_t n);
+int store_query_top_images(struct store *s, const char *account, const char *region, int max,
+			   query_image_fn fn, void *ctx) WARN_UNUSED;
+
+/* evaluated_at of the newest current verdict; *ret_has is 0 when there is none. */
+int store_query_newest(struct store *s, const char *account, const char *region, int64_t *ret_ms,
+		       int *ret_has) WARN_UNUSED;
+
+/*
+ * Exemptions (migrations/0002_policy.sql: exemptions(id, body JSON, expires_at,
+ * created_by, created_at)) expiring in (now_ms, until_ms], soonest first, at most max.
+ * With account set, only exemptions scoped to that account or to no account. When the
+ * table does not exist (policy not installed) there are none: fn is not called.
+ */
+struct query_exemption {
+	const char *id, *reason, *account, *instance_id, *image_id, *created_by;   /* borrowed */
+	int64_t expires_at;
+};
+typedef int (*query_exemption_fn)(void *ctx, const struct query_exemption *e);
+int store_query_expiring_exemptions(struct store *s, const char *account, int64_t now_ms, int64_t until_ms,
+				    int max, query_exemption_fn fn, void *ctx) WARN_UNUSED;
+
+/* Pending inbox rows (state < 2) and the received_at of the oldest (0 when none). */
+int store_query_inbox_depth(struct store *s, int64_t *ret_depth, int64_t *ret_oldest_ms) WARN_UNUSED;
+
+/* Rows of the outbox table `deliveries`; 0 while that table does not exist. */
+int store_query_outbox_depth(struct store *s, int64_t *ret_depth) WARN_UNUSED;
+
+/* ---- secrets, retention, backup ---- */
+
+/*
+ * The per-database secret named name (len bytes, 1..64), created from getrandom() on
+ * first use and kept in the settings table. Concurrent first uses agree on one value.
+ * ret gets len bytes on success. Errors: IT_EINVAL, IT_EIO (no randomness), IT_EDB.
+ */
+int store_query_secret(struct store *s, const char *name, size_t len, int64_t now_ms, uint8_t *ret)
+	WARN_UNUSED;
+
+/*
+ * One retention step, each part in its own short transaction: deletes at most batch
+ * evaluations with evaluated_at < now_ms - retention_days, and at most batch inbox
+ * rows that are done (state 2) with done_at < now_ms - QUERY_INBOX_KEEP_MS. Current
+ * verdicts (instances) are never touched. The counts deleted are written on success;
+ * a caller repeats until both are below batch.
+ */
+#define QUERY_INBOX_KEEP_MS (2LL * 24 * 3600 * 1000)
+int store_query_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch,
+		      int64_t *ret_evaluations, int64_t *ret_inbox) WARN_UNUSED;
+
+/*
+ * Copies the database of src into a new file at path with SQLite's online backup API,
+ * step_pages pages per step, sleeping pause_ms between steps. The whole copy reads one
+ * snapshot: a read transaction is held on src throughout, so writers carry on (WAL)
+ * and the copy is consistent. path must not exist (the caller handles --force by
+ * removing it). Errors: IT_EEXIST, IT_EIO, IT_EDB, IT_EFULL.
+ */
+int store_query_backup(struct store *src, const char *path, int step_pages, int pause_ms) WARN_UNUSED;
+
+/* Every static statement of this module, for plan tests. */
+struct query_statement {
+	const char *name;
+	const char *sql;
+	const char *table;        /* the big table it reads, or NULL when it reads small ones */
+};
+const struct query_statement *store_query_statements(size_t *ret_n);
+
+#endif

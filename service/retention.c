@@ -1,0 +1,130 @@
+/* retention.c: the purge thread (see retention.h). */
+#include "retention.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clock.h"
+#include "limits.h"
+#include "status.h"
+#include "store_query.h"
+
+struct retention {
+	struct server *srv;
+	struct store *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* CLOCK_MONOTONIC */
+	int stop;
+};
+
+/* Sleeps up to ms, returning 1 early when asked to stop. */
+static int wait_ms(struct retention *r, int64_t ms)
+{
+	struct timespec ts;
+	int stop;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+		;
+	stop = r->stop;
+	pthread_mutex_unlock(&r->mu);
+	return stop;
+}
+
+static void pass(struct retention *r)
+{
+	struct server *srv = r->srv;
+	int64_t total_e = 0, total_i = 0, ne, ni;
+	int rc;
+
+	for (;;) {
+		rc = store_query_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &ne, &ni);
+		if (rc) {
+			log_msg(&srv->log, LOG_WARN, NULL, "retention purge failed: %s (retrying next pass)", status_str(rc));
+			break;
+		}
+		total_e += ne;
+		total_i += ni;
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"evaluations\"", (uint64_t)ne);
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"inbox\"", (uint64_t)ni);
+		if (ne < IT_RETENTION_BATCH && ni < IT_RETENTION_BATCH)
+			break;
+		if (wait_ms(r, IT_RETENTION_PAUSE_MS))
+			break;
+	}
+	if (total_e || total_i) {
+		char e[24], i[24];
+		snprintf(e, sizeof(e), "%lld", (long long)total_e);
+		snprintf(i, sizeof(i), "%lld", (long long)total_i);
+		log_kv(&srv->log, LOG_INFO, NULL, "retention purge", "evaluations", e, "inbox", i, NULL);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct retention *r = arg;
+
+	do
+		pass(r);
+	while (!wait_ms(r, (int64_t)IT_RETENTION_INTERVAL_S * 1000));
+	return NULL;
+}
+
+int retention_start(struct server *srv, struct retention **ret)
+{
+	struct retention *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	char err[256];
+	int rc;
+
+	if (!r)
+		return IT_ENOMEM;
+	r->srv = srv;
+	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &r->db, err, sizeof(err));
+	if (rc) {
+		log_msg(&srv->log, LOG_ERROR, NULL, "retention: cannot open the database: %s", err);
+		free(r);
+		return rc;
+	}
+	metrics_declare(srv->metrics, "italic_retention_deleted_total", METRIC_COUNTER,
+			"Rows deleted by the retention purge, by table.");
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&r->thread, NULL, run, r) != 0) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		store_close(r->db);
+		free(r);
+		return IT_ENOMEM;
+	}
+	*ret = r;
+	return IT_OK;
+}
+
+void retention_stop(struct retention *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	store_close(r->db);
+	free(r);
+}

@@ -1,0 +1,169 @@
+/*
+ * route_instances.c: GET /v1/instances (current verdicts, filtered, keyset-paged, JSON
+ * or CSV) and GET /v1/instances/{account}/{region}/{instance_id} (one verdict and its
+ * history, paged the same way).
+ */
+#include <string.h>
+
+#include "limits.h"
+#include "parse.h"
+#include "route_query.h"
+#include "routes.h"
+#include "status.h"
+
+struct list_out {
+	json_t *items;       /* JSON mode */
+	struct buf *csv;     /* CSV mode */
+	int evaluations;
+};
+
+static int add_row(void *ctx, const struct query_row *r)
+{
+	struct list_out *o = ctx;
+	json_t *j;
+
+	if (o->csv)
+		return query_csv_row(o->csv, r, o->evaluations);
+	j = o->evaluations ? query_evaluation_json(r) : query_instance_json(r);
+	if (!j || json_array_append_new(o->items, j))
+		return IT_ENOMEM;
+	return IT_OK;
+}
+
+static int store_failure(struct response *resp, int rc)
+{
+	unsigned st = http_status_for(rc);
+	return resp_problem(resp, st >= 500 ? st : 500,
+			    st == 503 ? "database busy or unavailable; retry" : "could not read the database", NULL);
+}
+
+/* Shared by /v1/instances and /v1/evaluations: run the list, answer JSON or CSV. */
+int query_list(struct request *req, struct response *resp, int evaluations)
+{
+	unsigned accepted = QP_FILTERS | QP_LIMIT | QP_CURSOR |
+			    (evaluations ? (QP_SINCE | QP_UNTIL) : QP_SORT);
+	enum cursor_kind kind = evaluations ? CURSOR_EVALUATIONS : CURSOR_INSTANCES;
+	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
+	struct query_key after;
+	struct query_page page;
+	struct list_out out = {NULL, NULL, evaluations};
+	struct qparams q;
+	json_t *next;
+	int has_after = 0, rc;
+
+	if (qparams_parse(req, accepted, &q, resp))
+		return IT_OK;
+	rc = query_cursor_key(req, key);
+	if (rc)
+		return store_failure(resp, rc);
+	rc = query_scope(evaluations ? "evaluations" : "instances", &q, scope);
+	if (rc)
+		return rc;
+	if (query_cursor_in(req, &q, kind, scope, key, &after, &has_after, resp))
+		return IT_OK;
+
+	if (query_wants_csv(req)) {
+		out.csv = &resp->body;
+		buf_reset(&resp->body);
+		rc = query_csv_header(out.csv, evaluations);
+	} else {
+		out.items = json_array();
+		rc = out.items ? IT_OK : IT_ENOMEM;
+	}
+	if (rc == IT_OK) {
+		if (evaluations)
+			rc = store_query_evaluations(request_db(req), &q.filter, has_after ? &after : NULL, q.limit,
+						     add_row, &out, &page);
+		else
+			rc = store_query_instances(request_db(req), &q.filter, q.sort, has_after ? &after : NULL,
+						   q.limit, add_row, &out, &page);
+	}
+	if (rc) {
+		json_decref(out.items);
+		buf_reset(&resp->body);
+		return store_failure(resp, rc);
+	}
+	next = query_cursor_out(&page, kind, scope, key);
+	if (!next) {
+		json_decref(out.items);
+		return resp_problem(resp, 500, "could not build the next cursor", NULL);
+	}
+	if (out.csv) {
+		resp->status = 200;
+		resp->content_type = "text/csv; charset=utf-8; header=present";
+		if (json_is_string(next))
+			rc = resp_header(resp, "X-Next-Cursor", json_string_value(next));
+		json_decref(next);
+		return rc;
+	}
+	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", out.items, "next_cursor", next));
+}
+
+int route_instances_list(struct request *req, struct response *resp)
+{
+	return query_list(req, resp, 0);
+}
+
+static int instance_one(void *ctx, const struct query_row *r)
+{
+	json_t **ret = ctx;
+	*ret = query_instance_json(r);
+	return *ret ? IT_OK : IT_ENOMEM;
+}
+
+int route_instance_get(struct request *req, struct response *resp)
+{
+	const char *account = req->params[0], *region = req->params[1], *instance_id = req->params[2];
+	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
+	struct list_out out = {NULL, NULL, 1};
+	struct query_key after;
+	struct query_page page;
+	struct qparams q;
+	json_t *inst = NULL, *next;
+	int has_after = 0, rc;
+
+	if (req->nparams != 3)
+		return IT_EINVAL;
+	if (!valid_account_id(account))
+		return resp_problem_field(resp, 400, "account", "account must be a 12-digit AWS account ID");
+	if (!valid_region(region))
+		return resp_problem_field(resp, 400, "region", "region must be an AWS region name such as us-east-1");
+	if (!valid_instance_id(instance_id))
+		return resp_problem_field(resp, 400, "instance_id", "instance_id must be i- followed by 8 or 17 hex digits");
+	if (qparams_parse(req, QP_LIMIT | QP_CURSOR, &q, resp))
+		return IT_OK;
+	rc = query_cursor_key(req, key);
+	if (rc)
+		return store_failure(resp, rc);
+	{
+		const char *parts[] = {"history", account, region, instance_id};
+		rc = cursor_scope(parts, 4, scope);
+		if (rc)
+			return rc;
+	}
+	if (query_cursor_in(req, &q, CURSOR_HISTORY, scope, key, &after, &has_after, resp))
+		return IT_OK;
+
+	rc = store_query_instance(request_db(req), account, region, instance_id, instance_one, &inst);
+	if (rc == IT_ENOTFOUND)
+		return resp_problem(resp, 404, "no verdict for this instance", NULL);
+	if (rc)
+		return store_failure(resp, rc);
+	out.items = json_array();
+	rc = out.items ? store_query_history(request_db(req), account, region, instance_id,
+					     has_after ? &after : NULL, q.limit, add_row, &out, &page)
+		       : IT_ENOMEM;
+	if (rc) {
+		json_decref(inst);
+		json_decref(out.items);
+		return store_failure(resp, rc);
+	}
+	next = query_cursor_out(&page, CURSOR_HISTORY, scope, key);
+	if (!next) {
+		json_decref(inst);
+		json_decref(out.items);
+		return resp_problem(resp, 500, "could not build the next cursor", NULL);
+	}
+	return resp_json(resp, 200, json_pack("{s:o,s:{s:o,s:o}}", "instance", inst, "history", "items", out.items,
+					      "next_cursor", next));
+}
