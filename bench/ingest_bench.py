@@ -41,7 +41,7 @@ def free_port():
 def build():
     b = os.path.join(ROOT, "build-bench")
     if not os.path.exists(os.path.join(b, "build.ninja")):
-        subprocess.run(["meson", "setup", b, "--buildtype=release", "-Dtests=false"], cwd=ROOT, check=True,
+        subprocess.run(["meson", "setup", b, "--buildtype=release"], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
     subprocess.run(["ninja", "-C", b, "service/italic"], check=True, stdout=subprocess.DEVNULL)
     return os.path.join(b, "service", "italic")
