@@ -25,6 +25,9 @@ const struct route routes[] = {
 	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, 1},
 	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, 0},
 	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, 1},
+	/* deliveries and sweep */
+	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, 0},
+	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, 0},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

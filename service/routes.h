@@ -39,4 +39,8 @@ int route_audit_list(struct request *req, struct response *resp);
 /* policy: route_simulations.c */
 int route_simulations(struct request *req, struct response *resp);
 
+/* deliveries and sweep: route_deliveries.c */
+int route_deliveries_list(struct request *req, struct response *resp);
+int route_sweeps_list(struct request *req, struct response *resp);
+
 #endif
