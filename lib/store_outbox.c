@@ -35,6 +35,8 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM deliveries WHERE destinati
 static const char SQL_OLDEST_CREATED[] =
 	"SELECT min(created_at) FROM deliveries WHERE state = 'pending' AND destination = ?1"
 	" AND next_attempt_at <= ?2 AND (leased_until IS NULL OR leased_until < ?2)";
+static const char SQL_RELEASE_ALL[] =
+	"UPDATE deliveries SET leased_until = NULL WHERE state = 'pending' AND leased_until IS NOT NULL";
 static const char SQL_NEWER[] =
 	"SELECT 1 FROM deliveries WHERE destination = ?1 AND account = ?2 AND region = ?3 AND instance_id = ?4"
 	" AND id > ?5 LIMIT 1";
@@ -308,4 +310,16 @@ int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *re
 		return store_status(rc);
 	*ret = rc == SQLITE_ROW;
 	return IT_OK;
+}
+
+int store_outbox_release_all(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_RELEASE_ALL, &st);
+
+	if (rc)
+		return rc;
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
 }

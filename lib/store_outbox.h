@@ -75,6 +75,10 @@ int store_outbox_oldest_due(struct store *s, const char *destination, int64_t no
  * after its successor went out). */
 int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *ret) WARN_UNUSED;
 
+/* Releases every lease. Only at start-up, when no deliverer of this database can be
+ * alive (one process owns it), so a kill -9 does not hold rows back for a lease. */
+int store_outbox_release_all(struct store *s) WARN_UNUSED;
+
 /* Count of rows for (destination, state). */
 int store_outbox_count(struct store *s, const char *destination, const char *state, int64_t *ret) WARN_UNUSED;
 

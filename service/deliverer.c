@@ -615,6 +615,12 @@ static void *run(void *arg)
 	return NULL;
 }
 
+static int release_all(struct store *db, void *ctx)
+{
+	(void)ctx;
+	return store_outbox_release_all(db);
+}
+
 int deliverers_start(struct server *srv, struct deliverers **ret)
 {
 	struct deliverers *d = calloc(1, sizeof(*d));
@@ -637,6 +643,9 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 		*ret = d;
 		return IT_OK;
 	}
+	/* The previous process's leases died with it. */
+	if (writer_run(srv->writer, release_all, NULL) != IT_OK)
+		log_msg(&srv->log, LOG_WARN, NULL, "could not release old delivery leases; they expire in 5 minutes");
 	for (int i = 0; i < DEST__MAX; i++) {
 		struct dthread *t = &d->threads[i];
 		if (!enabled[i])

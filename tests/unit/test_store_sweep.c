@@ -95,6 +95,8 @@ int main(void)
 	outbox_row_finish(&orows[0]);
 	outbox_row_finish(&orows[1]);
 	CHECK(store_outbox_oldest_due(s, "securityhub", 200, &oldest) == IT_OK && oldest == 0, "leased rows not due");
+	CHECK(store_outbox_release_all(s) == IT_OK, "release all");
+	CHECK(store_outbox_oldest_due(s, "securityhub", 200, &oldest) == IT_OK && oldest == 60, "released rows due");
 	store_close(s);
 	unlink(path);
 	return tap_done();
