@@ -344,7 +344,9 @@ static void *run(void *arg)
 	}
 	while (!atomic_load(&s->stop)) {
 		struct sweep_row due[DUE_BATCH];
-		int64_t now = clock_now_ms(NULL), next = 0, wait = IDLE_MAX_MS;
+		/* A pair seen for the first time is due an interval later: look again by then. */
+		int64_t now = clock_now_ms(NULL), next = 0,
+			wait = s->interval_ms < IDLE_MAX_MS ? s->interval_ms : IDLE_MAX_MS;
 		size_t n = 0;
 
 		if (store_sweep_due(db, now, s->interval_ms, due, DUE_BATCH, &n, &next) != IT_OK)
