@@ -4,6 +4,7 @@ instance's account)."""
 import re
 
 from aws_fixtures import fake_aws  # noqa: F401  (pytest fixture)
+from policy_helpers import check_schema
 from deliverylib import (ACCOUNT, BAD_AMI, GOOD_AMI, REGION, aws_server, deliveries, fake_instance,
                          gunzip_lines, images, invocation, post, run_instances, scheduled, state_change,
                          time, wait_delivered, wait_for)
@@ -328,6 +329,8 @@ def test_deliveries_api_validation_and_paging(make_server, fake_aws):
     got = [i["id"] for i in p1["items"] + p2["items"]]
     assert got == sorted(got, reverse=True) and len(set(got)) == 3
     item = p2["items"][0]
+    for i in p1["items"] + p2["items"]:
+        check_schema(i, "Delivery")
     assert set(item) == {"id", "destination", "account", "region", "instance_id", "state", "attempts",
                          "last_error", "next_attempt_at", "created_at", "done_at"}
     assert srv.get("/v1/deliveries", token=srv.token("ingest")).status == 403

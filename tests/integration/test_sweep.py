@@ -4,6 +4,7 @@ and each pair's last sweep is visible in GET /v1/sweeps."""
 import sqlite3
 
 from aws_fixtures import fake_aws  # noqa: F401  (pytest fixture)
+from policy_helpers import check_schema
 from deliverylib import (ACCOUNT, BAD_AMI, GOOD_AMI, REGION, aws_server, fake_instance, images, run_instances,
                          time, wait_for)
 
@@ -47,6 +48,7 @@ def test_sweep_finds_unannounced_and_retires_vanished(make_server, fake_aws):
                       "last_started_at": items[0]["last_started_at"],
                       "last_finished_at": items[0]["last_finished_at"]}]
     assert items[0]["last_started_at"] <= items[0]["last_finished_at"]
+    check_schema(items[0], "Sweep")
 
     gone = verdict(srv.db, VANISHING)
     assert gone["compliance"] == "NOT_APPLICABLE"
@@ -88,6 +90,7 @@ def test_sweep_records_errors_and_api_validation(make_server, fake_aws):
     items = wait_for(lambda: [i for i in srv.get("/v1/sweeps", token=rd).json()["items"] if i["error"]], 20,
                      "a failed sweep")
     assert "UnauthorizedOperation" in items[0]["error"]
+    check_schema(items[0], "Sweep")
     assert verdict(srv.db, KNOWN)["compliance"] == "COMPLIANT"   # a failed listing retires nothing
     for q in ("limit=0", "limit=1001", "cursor=nope", "cursor=123456789012/not_a_region", "cursor=1234/us-east-1"):
         r = srv.get("/v1/sweeps?" + q, token=rd)
