@@ -32,6 +32,14 @@ static const char SQL_LIST[] =
 	"SELECT " COLS " FROM deliveries WHERE (?1 IS NULL OR destination = ?1) AND (?2 IS NULL OR state = ?2)"
 	" AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
 static const char SQL_COUNT[] = "SELECT count(*) FROM deliveries WHERE destination = ?1 AND state = ?2";
+static const char SQL_OLDEST_CREATED[] =
+	"SELECT min(created_at) FROM deliveries WHERE state = 'pending' AND destination = ?1"
+	" AND next_attempt_at <= ?2 AND (leased_until IS NULL OR leased_until < ?2)";
+static const char SQL_RELEASE_ALL[] =
+	"UPDATE deliveries SET leased_until = NULL WHERE state = 'pending' AND leased_until IS NOT NULL";
+static const char SQL_NEWER[] =
+	"SELECT 1 FROM deliveries WHERE destination = ?1 AND account = ?2 AND region = ?3 AND instance_id = ?4"
+	" AND id > ?5 LIMIT 1";
 
 void outbox_row_finish(struct outbox_row *r)
 {
@@ -121,9 +129,11 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 	char group[96];
 	sqlite3_stmt *st;
 	size_t n = 0;
+	/* Inside a caller's transaction (the writer's), that transaction is the unit. */
+	int own = sqlite3_get_autocommit(store_db(s));
 	int rc;
 
-	rc = store_begin(s);
+	rc = own ? store_begin(s) : IT_OK;
 	if (rc)
 		return rc;
 	rc = store_stmt(s, SQL_OLDEST_DUE, &st);
@@ -134,7 +144,8 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 	rc = store_step(s, st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
-		store_rollback(s);
+		if (own)
+			store_rollback(s);
 		*ret_n = 0;
 		return IT_OK;
 	}
@@ -165,7 +176,7 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 		sqlite3_reset(st);
 		rows[i].attempts++;
 	}
-	if (rc == IT_OK)
+	if (rc == IT_OK && own)
 		rc = store_commit(s);
 	if (rc) {
 		for (size_t i = 0; i < n; i++)
@@ -175,7 +186,8 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 	*ret_n = n;
 	return IT_OK;
 fail:
-	store_rollback(s);
+	if (own)
+		store_rollback(s);
 	return rc;
 }
 
@@ -260,4 +272,54 @@ int store_outbox_count(struct store *s, const char *destination, const char *sta
 	}
 	sqlite3_reset(st);
 	return store_status(rc);
+}
+
+int store_outbox_oldest_due(struct store *s, const char *destination, int64_t now, int64_t *ret_created_at)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_OLDEST_CREATED, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_step(s, st);
+	if (rc == SQLITE_ROW) {
+		*ret_created_at = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return store_status(rc);
+}
+
+int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *ret)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_NEWER, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, r->destination);
+	store_bind_text(st, 2, r->account);
+	store_bind_text(st, 3, r->region);
+	store_bind_text(st, 4, r->instance_id);
+	sqlite3_bind_int64(st, 5, r->id);
+	rc = store_step(s, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_status(rc);
+	*ret = rc == SQLITE_ROW;
+	return IT_OK;
+}
+
+int store_outbox_release_all(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_RELEASE_ALL, &st);
+
+	if (rc)
+		return rc;
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
 }

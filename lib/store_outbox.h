@@ -42,7 +42,8 @@ int store_outbox_add(struct store *s, const char *destination, const char *group
 		     const char *region, const char *instance_id, const char *payload, int64_t now) WARN_UNUSED;
 
 /* Leases up to max due rows of one group of destination until now + lease_ms; *ret_n
- * may be 0. Rows are filled oldest first; the caller finishes them. */
+ * may be 0. Rows are filled oldest first; the caller finishes them. Runs in its own
+ * transaction, or in the caller's when one is open (a writer job). */
 int store_outbox_lease(struct store *s, const char *destination, int64_t now, int64_t lease_ms,
 		       struct outbox_row *rows, size_t max, size_t *ret_n) WARN_UNUSED;
 
@@ -63,6 +64,20 @@ int store_outbox_next_due(struct store *s, const char *destination, int64_t *ret
  */
 int store_outbox_list(struct store *s, const char *destination, const char *state, int64_t before_id,
 		      struct outbox_row *rows, size_t max, size_t *ret_n) WARN_UNUSED;
+
+/* Oldest created_at among the due, unleased pending rows of destination (0 when
+ * none): the SIEM deliverer flushes when it is ITALIC_SIEM_FLUSH_SECONDS old. */
+int store_outbox_oldest_due(struct store *s, const char *destination, int64_t now, int64_t *ret_created_at)
+	WARN_UNUSED;
+
+/* *ret = 1 when a newer row (higher id, any state) of the same destination exists for
+ * r's instance: sending r would overwrite newer news (a Security Hub finding retried
+ * after its successor went out). */
+int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *ret) WARN_UNUSED;
+
+/* Releases every lease. Only at start-up, when no deliverer of this database can be
+ * alive (one process owns it), so a kill -9 does not hold rows back for a lease. */
+int store_outbox_release_all(struct store *s) WARN_UNUSED;
 
 /* Count of rows for (destination, state). */
 int store_outbox_count(struct store *s, const char *destination, const char *state, int64_t *ret) WARN_UNUSED;

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "deliverer.h"
 #include "evaluator.h"
 #include "facts_aws.h"
 #include "http.h"
@@ -28,6 +29,7 @@
 #include "server.h"
 #include "status.h"
 #include "store_migrate.h"
+#include "sweep.h"
 
 #ifndef ITALIC_VERSION
 #define ITALIC_VERSION "unknown"
@@ -49,6 +51,7 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
 	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
 			"Time from an event's acceptance to its verdict.");
+	deliveries_declare_metrics(m);
 }
 
 /*
@@ -116,6 +119,8 @@ int cmd_serve(int argc, char **argv)
 	struct store *s = NULL;
 	struct aws_env aws_env;
 	struct facts_aws *facts = NULL;
+	struct deliverers *deliverers = NULL;
+	struct sweep *sweep = NULL;
 	sigset_t set;
 	char err[256];
 	size_t npos = 0;
@@ -186,6 +191,13 @@ int cmd_serve(int argc, char **argv)
 		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the evaluator: %s", status_str(rc));
 		goto out;
 	}
+	rc = deliverers_start(&srv, &deliverers);
+	if (rc == IT_OK)
+		rc = sweep_start(&srv, srv.evaluator, &sweep);
+	if (rc) {
+		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start deliveries or the sweep: %s", status_str(rc));
+		goto out;
+	}
 
 	rc = http_start(&srv, &http);
 	if (rc || retention_start(&srv, &retention))
@@ -212,6 +224,8 @@ int cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	sweep_stop(sweep);
+	deliverers_stop(deliverers);
 	retention_stop(retention);
 	evaluator_stop(srv.evaluator);
 	facts_aws_free(facts);

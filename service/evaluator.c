@@ -128,6 +128,8 @@ struct judge_in {
 	const char *trigger;
 	const char *event_id;
 	const char *result_token;
+	int facts_fresh;               /* state/image/tags just read from AWS (sweep): no lookup */
+	const char *gone_reason;       /* set: the instance is gone (NOT_APPLICABLE, this reason) */
 };
 
 static char *tags_json(const struct image_tag *tags, size_t n, int known)
@@ -199,14 +201,15 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 	int64_t now = clock_now_ms(NULL);
 
 	memset(&inst, 0, sizeof(inst));
-	if (in->deleted || (state && strcmp(state, "terminated") == 0)) {
+	if (in->gone_reason || in->deleted || (state && strcmp(state, "terminated") == 0)) {
 		verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-		verdict_add_reason(&v, in->deleted ? "configuration item deleted or out of scope" : "instance terminated");
-		return fill_row(row, in, &v, image_id, state ? state : "terminated", "event",
-				tags_json(tags, n_tags, tags_known), now);
+		verdict_add_reason(&v, "%s", in->gone_reason ? in->gone_reason
+					: in->deleted ? "configuration item deleted or out of scope" : "instance terminated");
+		return fill_row(row, in, &v, image_id, state ? state : "terminated",
+				in->facts_fresh ? "describe-instances" : "event", tags_json(tags, n_tags, tags_known), now);
 	}
 
-	if (p && (ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
+	if (p && !in->facts_fresh && (ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
 		rc = p->instance(p->ctx, in->account, in->region, in->instance_id, &inst);
 		if (rc == IT_EAUTH) {
 			/* Credentials vanished since start-up: judge as without AWS. */
@@ -829,6 +832,74 @@ static void *reeval_thread(void *arg)
 	}
 	store_close(db);
 	return NULL;
+}
+
+/* ---- observations from outside the inbox (the sweep) ---- */
+
+struct observe_job {
+	struct evaluator *ev;
+	struct verdict_row *rows;
+	size_t n;
+	size_t applied;
+};
+
+static int write_observed(struct store *db, void *ctx)
+{
+	struct observe_job *j = ctx;
+	int rc = IT_OK;
+
+	j->applied = 0;
+	for (size_t i = 0; rc == IT_OK && i < j->n; i++) {
+		enum verdict_apply how;
+		char prev[24] = "";
+		rc = store_verdict_apply(db, &j->rows[i], &how, prev);
+		if (rc == IT_OK)
+			rc = outbox_enqueue_verdict(db, &j->ev->outbox, &j->rows[i], prev, how, j->rows[i].evaluated_at);
+		if (rc == IT_OK && how == VERDICT_APPLIED)
+			j->applied++;
+		if (rc == IT_OK && how != VERDICT_STALE)
+			count_verdict(j->ev, &j->rows[i]);
+	}
+	return rc;
+}
+
+int evaluator_observe(struct evaluator *ev, struct store *db, const struct evaluator_obs *obs, size_t n,
+		      const char *trigger, size_t *ret_applied)
+{
+	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
+	struct observe_job j = {ev, out, 0, 0};
+	struct rules_snap *rs;
+	int rc = out ? IT_OK : IT_ENOMEM;
+
+	rs = snap_get(ev);
+	for (size_t i = 0; rc == IT_OK && i < n; i++) {
+		struct judge_in in;
+		memset(&in, 0, sizeof(in));
+		in.account = obs[i].account;
+		in.region = obs[i].region;
+		in.instance_id = obs[i].instance_id;
+		in.image_id = obs[i].image_id;
+		in.state = obs[i].state;
+		in.tags = obs[i].tags;
+		in.n_tags = obs[i].n_tags;
+		in.tags_known = obs[i].tags_known;
+		in.observed_at = obs[i].observed_at;
+		in.trigger = trigger;
+		in.facts_fresh = 1;
+		in.gone_reason = obs[i].gone_reason;
+		rc = judge(ev, db, rs, &in, 0, &out[j.n]);
+		if (rc == IT_OK)
+			j.n++;
+	}
+	snap_put(ev, rs);
+	if (rc == IT_OK && j.n > 0)
+		rc = writer_run(ev->srv->writer, write_observed, &j);
+	if (rc == IT_OK && ret_applied)
+		*ret_applied = j.applied;
+	for (size_t i = 0; i < j.n; i++)
+		verdict_row_finish(&out[i]);
+	free(out);
+	return rc;
 }
 
 /* ---- lifecycle ---- */

@@ -17,6 +17,7 @@
 #include "compiler.h"
 #include "facts.h"
 #include "server.h"
+#include "store.h"
 
 struct evaluator;
 
@@ -29,5 +30,28 @@ void evaluator_stop(struct evaluator *ev);
  * reeval_requests row is committed): it reloads the rules at once and re-evaluates
  * every known instance in the background. NULL is a no-op. */
 void evaluator_poke(struct evaluator *ev);
+
+/* One instance as seen outside an event (the reconciliation sweep's listing). */
+struct evaluator_obs {
+	const char *account, *region, *instance_id;
+	const char *image_id;             /* NULL when unknown */
+	const char *state;                /* EC2 state name; NULL when unknown */
+	const struct image_tag *tags;     /* borrowed; n_tags entries */
+	size_t n_tags;
+	int tags_known;
+	const char *gone_reason;          /* set: the instance no longer exists -> NOT_APPLICABLE */
+	int64_t observed_at;              /* when the facts were read (the listing's time) */
+};
+
+/*
+ * Judges each observation like an event's instance (rules snapshot, image facts from
+ * the provider; the instance facts given are taken as fresh, so no DescribeInstances)
+ * and writes the verdicts and their deliveries through the writer with the given
+ * trigger ("sweep"). A verdict older than the stored one is stale and not written.
+ * db is the caller's read connection. *ret_applied (may be NULL) counts the verdicts
+ * written. Errors: IT_ENOMEM, or the writer's status (then nothing was written).
+ */
+int evaluator_observe(struct evaluator *ev, struct store *db, const struct evaluator_obs *obs, size_t n,
+		      const char *trigger, size_t *ret_applied) WARN_UNUSED;
 
 #endif

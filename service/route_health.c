@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "deliverer.h"
 #include "embedded.h"
 #include "routes.h"
 #include "status.h"
@@ -45,6 +46,7 @@ int route_metrics(struct request *req, struct response *resp)
 
 	metrics_set(srv->metrics, "italic_uptime_seconds", NULL,
 		    (double)(clock_now_ms(NULL) - srv->started_ms) / 1000.0);
+	deliveries_metrics_refresh(srv, request_db(req));
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	(void)query_metrics_render(req, &resp->body);

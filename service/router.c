@@ -29,6 +29,9 @@ const struct route routes[] = {
 	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, 0},
 	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, 0},
 	{"GET", "/v1/summary", ROLE_READER, route_summary, 0},
+	/* deliveries and sweep */
+	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, 0},
+	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, 0},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

@@ -48,4 +48,8 @@ int route_summary(struct request *req, struct response *resp);
  * age, inbox and outbox depth) to out; route_metrics calls it before rendering. */
 int query_metrics_render(struct request *req, struct buf *out);
 
+/* deliveries and sweep: route_deliveries.c */
+int route_deliveries_list(struct request *req, struct response *resp);
+int route_sweeps_list(struct request *req, struct response *resp);
+
 #endif

@@ -56,6 +56,7 @@ Control API (JSON in, JSON out)
                              "kind":"throttle"|"5xx"|"slow"|"malformed"|"error",
                              "count":N, "sleep":seconds, "status":400, "code":"X"}]
                              appended; each matching request uses one count
+  POST /__control/clear_faults {}          forget every fault not yet used
   POST /__control/sts       {"duration": seconds issued creds live (default 3600),
                              "external_id": required ExternalId or null,
                              "deny_accounts": ["..."], "web_tokens": ["..."]}
@@ -65,6 +66,11 @@ Control API (JSON in, JSON out)
   GET  /__control/requests   -> [{"service","operation","method","path","host",
                              "akid","account","region","status","headers","body"}]
   GET  /__control/state      -> {"evaluations":[...],"findings":[...],"objects":{...}}
+  GET  /__control/objects    -> {"bucket/key": base64 of the stored body}
+
+Partial failures: PutEvaluations lists an evaluation in FailedEvaluations when its
+ComplianceResourceId starts with "i-fail" or "i-0fa11ed"; BatchImportFindings lists a
+finding in FailedFindings when its Id starts with "fail" or contains "/i-0fa11ed".
 
 Defaults: key AKIDEXAMPLE / wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY in account
 999999999999; IMDS role "italic-instance"; container token unset (any accepted).
@@ -482,6 +488,12 @@ class Handler(BaseHTTPRequestHandler):
             elif what == "container":
                 STATE.container.update(data)
                 out = {"ok": True}
+            elif what == "clear_faults":
+                STATE.faults = []
+                out = {"ok": True}
+            elif what == "objects":
+                import base64
+                out = {k: base64.b64encode(v["body"]).decode() for k, v in STATE.objects.items()}
             elif what == "page_size":
                 STATE.page_size = int(data["size"])
                 out = {"ok": True}
@@ -654,7 +666,7 @@ class Handler(BaseHTTPRequestHandler):
                     or (ann is not None and not 1 <= len(ann) <= 256) \
                     or not isinstance(e.get("OrderingTimestamp"), (int, float)):
                 raise AwsError(400, "InvalidParameterValueException", "bad evaluation")
-            if e.get("ComplianceResourceId", "").startswith("i-fail"):
+            if e.get("ComplianceResourceId", "").startswith(("i-fail", "i-0fa11ed")):
                 failed.append(e)
         with STATE.lock:
             STATE.evaluations.extend(dict(e, account=account, region=region,
@@ -668,7 +680,7 @@ class Handler(BaseHTTPRequestHandler):
         if not 1 <= len(findings) <= 100:
             raise AwsError(400, "InvalidInputException", "1..100 findings")
         def bad(f):
-            return not f.get("Id") or str(f.get("Id")).startswith("fail")
+            return not f.get("Id") or str(f.get("Id")).startswith("fail") or "/i-0fa11ed" in str(f.get("Id"))
         failed = [{"Id": f.get("Id", ""), "ErrorCode": "InvalidInput",
                    "ErrorMessage": "Finding does not adhere to Amazon Finding Format."}
                   for f in findings if bad(f)]

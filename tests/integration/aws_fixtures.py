@@ -55,6 +55,11 @@ class FakeAws:
     def state(self):
         return self._call("GET", "state")
 
+    def objects(self):
+        """{"bucket/key": bytes} of every S3 object the fake stored."""
+        import base64
+        return {k: base64.b64decode(v) for k, v in self._call("GET", "objects").items()}
+
     def env(self, **extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update({

@@ -24,6 +24,9 @@ ROUTES = [
     ("PUT", "/v1/images/us-east-1/ami-12345678", "admin", {"owner_alias": "amazon", "tags": {}}),
     ("GET", "/v1/audit", "admin", None),
     ("POST", "/v1/simulations", "admin", {"rules": []}),
+    # deliveries and sweep
+    ("GET", "/v1/deliveries", "reader", None),
+    ("GET", "/v1/sweeps", "reader", None),
 ]
 
 # pipeline

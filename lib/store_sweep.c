@@ -1,0 +1,149 @@
+/* store_sweep.c: sweep schedule and record (see store_sweep.h). */
+#include "store_sweep.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+
+/* due_at: the pair's last start, or its first instance's first sight, plus interval. */
+static const char SQL_DUE[] =
+	"SELECT p.account, p.region, coalesce(w.last_started_at, 0), coalesce(w.last_finished_at, 0),"
+	" coalesce(w.instances_seen, 0), coalesce(w.changed, 0), w.error,"
+	" coalesce(w.last_started_at, p.first_seen) + ?2 AS due_at"
+	" FROM (SELECT account, region, min(first_seen_at) AS first_seen FROM instances GROUP BY account, region) p"
+	" LEFT JOIN sweeps w ON w.account = p.account AND w.region = p.region"
+	" ORDER BY due_at, p.account, p.region";
+static const char SQL_BEGIN[] =
+	"INSERT INTO sweeps(account, region, last_started_at) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT(account, region) DO UPDATE SET last_started_at = excluded.last_started_at";
+static const char SQL_END[] =
+	"UPDATE sweeps SET last_finished_at = ?3, instances_seen = ?4, changed = ?5, error = ?6"
+	" WHERE account = ?1 AND region = ?2";
+static const char SQL_LIST[] =
+	"SELECT account, region, coalesce(last_started_at, 0), coalesce(last_finished_at, 0),"
+	" coalesce(instances_seen, 0), coalesce(changed, 0), error FROM sweeps"
+	" WHERE (account, region) > (?1, ?2) ORDER BY account, region LIMIT ?3";
+static const char SQL_FIRST_SEEN[] =
+	"SELECT first_seen_at FROM instances WHERE account = ?1 AND region = ?2 AND instance_id = ?3";
+
+static void row_from(sqlite3_stmt *st, struct sweep_row *r)
+{
+	const char *a = store_col_text(st, 0), *g = store_col_text(st, 1), *e = store_col_text(st, 6);
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->account, sizeof(r->account), "%s", a ? a : "");
+	snprintf(r->region, sizeof(r->region), "%s", g ? g : "");
+	r->last_started_at = sqlite3_column_int64(st, 2);
+	r->last_finished_at = sqlite3_column_int64(st, 3);
+	r->instances_seen = sqlite3_column_int64(st, 4);
+	r->changed = sqlite3_column_int64(st, 5);
+	snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
+}
+
+int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sweep_row *rows, size_t max,
+		    size_t *ret_n, int64_t *ret_next_at)
+{
+	sqlite3_stmt *st;
+	int64_t next = 0;
+	size_t n = 0;
+	int rc = store_stmt(s, SQL_DUE, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 2, interval_ms);
+	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		int64_t due = sqlite3_column_int64(st, 7);
+		if (due > now || n == max) {
+			next = due;
+			break;
+		}
+		row_from(st, &rows[n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_status(rc);
+	*ret_n = n;
+	if (ret_next_at)
+		*ret_next_at = next;
+	return IT_OK;
+}
+
+int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_BEGIN, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	sqlite3_bind_int64(st, 3, now);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_sweep_end(struct store *s, const char *account, const char *region, int64_t now, int64_t seen,
+		    int64_t changed, const char *error)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_END, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, seen);
+	sqlite3_bind_int64(st, 5, changed);
+	store_bind_text(st, 6, error);
+	rc = store_status(store_step(s, st));
+	if (rc == IT_OK && sqlite3_changes(store_db(s)) == 0)
+		rc = IT_ENOTFOUND;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_sweep_list(struct store *s, const char *after_account, const char *after_region, struct sweep_row *rows,
+		     size_t max, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc = store_stmt(s, SQL_LIST, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, after_account ? after_account : "");
+	store_bind_text(st, 2, after_region ? after_region : "");
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW)
+		row_from(st, &rows[n++]);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_status(rc);
+	*ret_n = n;
+	return IT_OK;
+}
+
+int store_sweep_first_seen(struct store *s, const char *account, const char *region, const char *instance_id,
+			   int64_t *ret_ms)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_FIRST_SEEN, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	store_bind_text(st, 3, instance_id);
+	rc = store_step(s, st);
+	if (rc == SQLITE_ROW) {
+		*ret_ms = sqlite3_column_int64(st, 0);
+		rc = IT_OK;
+	} else {
+		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
+	}
+	sqlite3_reset(st);
+	return rc;
+}

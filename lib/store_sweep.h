@@ -1,0 +1,54 @@
+/*
+ * store_sweep.h: what the reconciliation sweep reads and records (tables instances and
+ * sweeps, migration 0006), and the instance fact the Security Hub deliverer needs.
+ *
+ * A pair (account, region) is known once Italic holds a verdict for an instance in it.
+ * Each pair is swept on its own schedule: due when its last sweep started an interval
+ * ago, or — never swept — an interval after Italic first saw an instance there. So
+ * pairs spread out over the interval by themselves instead of being listed all at once.
+ * Writes (store_sweep_begin/_end) run inside the caller's (the writer's) transaction.
+ */
+#ifndef ITALIC_STORE_SWEEP_H
+#define ITALIC_STORE_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "store.h"
+
+struct sweep_row {
+	char account[13];
+	char region[32];
+	int64_t last_started_at;     /* 0: never */
+	int64_t last_finished_at;    /* 0: never (or running) */
+	int64_t instances_seen;
+	int64_t changed;
+	char error[256];             /* "" when the last sweep succeeded */
+};
+
+/*
+ * Up to max known pairs due at now for a sweep every interval_ms, most overdue first.
+ * *ret_next_at (may be NULL) receives when the next pair not returned falls due (0 when
+ * no pair is known). Rows are value records (nothing to free).
+ */
+int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sweep_row *rows, size_t max,
+		    size_t *ret_n, int64_t *ret_next_at) WARN_UNUSED;
+
+/* Records that a sweep of the pair started at now (creates its row). In a transaction. */
+int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now) WARN_UNUSED;
+
+/* Records the end of the pair's sweep: error NULL on success. In a transaction. */
+int store_sweep_end(struct store *s, const char *account, const char *region, int64_t now, int64_t seen,
+		    int64_t changed, const char *error) WARN_UNUSED;
+
+/* Sweeps recorded, ordered by (account, region), after the given key ("" "" for the
+ * start), up to max. */
+int store_sweep_list(struct store *s, const char *after_account, const char *after_region, struct sweep_row *rows,
+		     size_t max, size_t *ret_n) WARN_UNUSED;
+
+/* instances.first_seen_at of one instance; IT_ENOTFOUND when Italic does not know it. */
+int store_sweep_first_seen(struct store *s, const char *account, const char *region, const char *instance_id,
+			   int64_t *ret_ms) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,680 @@
+/*
+ * deliverer.c: sending the outbox to AWS Config, Security Hub and S3 (see deliverer.h).
+ *
+ * Each thread loops: lease a batch through the writer, send it, record each row's
+ * outcome through the writer, and sleep until the next row is due (at most 1 s, so a
+ * new verdict goes out within a second without the evaluator having to signal).
+ */
+#include "deliverer.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws_configservice.h"
+#include "aws_s3.h"
+#include "aws_securityhub.h"
+#include "clock.h"
+#include "finding.h"
+#include "siem_log.h"
+#include "status.h"
+#include "store_outbox.h"
+#include "store_sweep.h"
+#include "verdict.h"
+#include "writer.h"
+
+#define LEASE_MS (5 * 60 * 1000)        /* a batch is sent well within this */
+#define RETRY_BASE_MS 1000
+#define RETRY_CAP_MS (5 * 60 * 1000)
+#define POLL_MS 1000
+#define SIEM_LEASE_CHUNK 1000           /* rows leased at a time while filling an object */
+
+enum dest { DEST_CONFIG, DEST_SECURITYHUB, DEST_SIEM, DEST__MAX };
+static const char *const dest_names[DEST__MAX] = {"config", "securityhub", "siem"};
+static const char *const state_names[] = {"pending", "failed", "done"};
+
+struct deliverers;
+
+struct dthread {
+	struct deliverers *d;
+	enum dest dest;
+	pthread_t thread;
+	int started;
+};
+
+struct deliverers {
+	struct server *srv;
+	struct dthread threads[DEST__MAX];
+	_Atomic(int) stop;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	char host[SIEM_HOST_MAX];
+	_Atomic(uint64_t) seq;           /* SIEM object sequence of this process */
+};
+
+/* What happened to one leased row. */
+struct outcome {
+	int64_t id;
+	int ok;                  /* delivered (or superseded): done */
+	int final;               /* failure AWS will never accept: failed now */
+	int attempts;
+	const char *label;       /* for italic_deliveries_sent_total */
+	char error[320];
+};
+
+/* ---- metrics ---- */
+
+void deliveries_declare_metrics(struct metrics *m)
+{
+	metrics_declare(m, "italic_deliveries", METRIC_GAUGE, "Delivery rows by destination and state.");
+	metrics_declare(m, "italic_deliveries_sent_total", METRIC_COUNTER,
+			"Delivery attempts by destination and outcome (delivered, superseded, retry, failed).");
+}
+
+void deliveries_metrics_refresh(struct server *srv, struct store *db)
+{
+	for (int d = 0; d < DEST__MAX; d++) {
+		for (size_t s = 0; s < ARRAY_LEN(state_names); s++) {
+			char labels[96];
+			int64_t n = 0;
+			if (store_outbox_count(db, dest_names[d], state_names[s], &n) != IT_OK)
+				continue;
+			snprintf(labels, sizeof(labels), "destination=\"%s\",state=\"%s\"", dest_names[d], state_names[s]);
+			metrics_set(srv->metrics, "italic_deliveries", labels, (double)n);
+		}
+	}
+}
+
+static void count_sent(struct deliverers *d, enum dest dest, const char *outcome)
+{
+	char labels[96];
+	snprintf(labels, sizeof(labels), "destination=\"%s\",outcome=\"%s\"", dest_names[dest], outcome);
+	metrics_add(d->srv->metrics, "italic_deliveries_sent_total", labels, 1);
+}
+
+static void count_call(struct deliverers *d, const char *service, const char *op, int rc)
+{
+	char labels[128];
+	snprintf(labels, sizeof(labels), "service=\"%s\",operation=\"%s\",outcome=\"%s\"", service, op,
+		 rc == IT_OK ? "ok" : status_retryable(rc) ? "retryable" : "error");
+	metrics_add(d->srv->metrics, "italic_aws_calls_total", labels, 1);
+}
+
+/* ---- outcomes ---- */
+
+/* A status AWS meant as "never": the request itself is wrong, denied or refers to
+ * something that does not exist. Throttling, 5xx, network and missing credentials are
+ * worth another try. */
+static int is_final(int rc)
+{
+	return rc == IT_EDENIED || rc == IT_ENOTFOUND || rc == IT_EREMOTE || rc == IT_EINVAL || rc == IT_ETOOBIG;
+}
+
+static void set_ok(struct outcome *o, const char *label)
+{
+	o->ok = 1;
+	o->label = label;
+	o->error[0] = '\0';
+}
+
+static void set_fail(struct outcome *o, int final, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void set_fail(struct outcome *o, int final, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->ok = 0;
+	o->final = final;
+	o->label = final ? "failed" : "retry";
+	va_start(ap, fmt);
+	vsnprintf(o->error, sizeof(o->error), fmt, ap);
+	va_end(ap);
+}
+
+static void set_aws_fail(struct outcome *o, int rc, const struct aws_error *err)
+{
+	if (err->code[0])
+		set_fail(o, is_final(rc), "%s: %s (%s)", err->code, err->message, status_str(rc));
+	else
+		set_fail(o, is_final(rc), "%s%s%s", status_str(rc), err->message[0] ? ": " : "", err->message);
+}
+
+static int64_t retry_at(int64_t now, int attempts)
+{
+	uint64_t r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint64_t)now;
+	return now + 1 + aws_backoff_ms(attempts > 0 ? attempts : 1, RETRY_BASE_MS, RETRY_CAP_MS, r);
+}
+
+struct record_job {
+	struct outcome *o;
+	size_t n;
+	int64_t now;
+};
+
+static int record_outcomes(struct store *db, void *ctx)
+{
+	struct record_job *j = ctx;
+	int rc = IT_OK;
+
+	for (size_t i = 0; rc == IT_OK && i < j->n; i++) {
+		struct outcome *o = &j->o[i];
+		if (o->ok)
+			rc = store_outbox_done(db, o->id, j->now);
+		else
+			rc = store_outbox_fail(db, o->id, j->now, retry_at(j->now, o->attempts), o->error, o->final);
+	}
+	return rc;
+}
+
+static void record(struct deliverers *d, enum dest dest, struct outcome *o, size_t n)
+{
+	struct record_job j = {o, n, clock_now_ms(NULL)};
+	int rc;
+
+	if (n == 0)
+		return;
+	rc = writer_run(d->srv->writer, record_outcomes, &j);
+	if (rc) {
+		/* The rows stay leased and come back when the lease runs out. */
+		log_kv(&d->srv->log, LOG_ERROR, NULL, "delivery outcomes not recorded; will resend", "destination",
+		       dest_names[dest], "status", status_str(rc), NULL);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		count_sent(d, dest, o[i].label ? o[i].label : "delivered");
+}
+
+/* ---- leasing ---- */
+
+struct lease_job {
+	const char *dest;
+	int64_t now;
+	struct outbox_row *rows;
+	size_t max;
+	size_t n;
+};
+
+static int lease_rows(struct store *db, void *ctx)
+{
+	struct lease_job *j = ctx;
+	size_t n = 0;
+	int rc = store_outbox_lease(db, j->dest, j->now, LEASE_MS, j->rows, j->max, &n);
+
+	if (rc == IT_OK)
+		j->n = n;
+	return rc;
+}
+
+static int lease(struct deliverers *d, enum dest dest, struct outbox_row *rows, size_t max, size_t *ret_n)
+{
+	struct lease_job j = {dest_names[dest], clock_now_ms(NULL), rows, max, 0};
+	int rc = writer_run(d->srv->writer, lease_rows, &j);
+
+	if (rc) {
+		/* The job may have filled rows before the commit failed: nothing is leased. */
+		for (size_t i = 0; i < j.n; i++)
+			outbox_row_finish(&rows[i]);
+		return rc;
+	}
+	*ret_n = j.n;
+	return IT_OK;
+}
+
+static void outcomes_init(struct outcome *o, const struct outbox_row *rows, size_t n)
+{
+	memset(o, 0, n * sizeof(*o));
+	for (size_t i = 0; i < n; i++) {
+		o[i].id = rows[i].id;
+		o[i].attempts = rows[i].attempts;
+	}
+}
+
+static void log_failure(struct deliverers *d, enum dest dest, const struct outbox_row *r, const struct outcome *o,
+			const struct aws_error *err)
+{
+	log_kv(&d->srv->log, o->final ? LOG_ERROR : LOG_WARN, NULL,
+	       o->final ? "delivery refused for good" : "delivery failed; will retry", "destination", dest_names[dest],
+	       "account", r->account, "region", r->region, "error", o->error, "request_id",
+	       err ? err->request_id : "", NULL);
+}
+
+/* ---- AWS Config ---- */
+
+/* The annotation: the verdict's reasons and the instance's path, ≤ 256 characters. */
+static int annotation(const json_t *p, char out[IT_ANNOTATION_MAX + 1])
+{
+	const char *path = json_string_value(json_object_get(p, "instance_path"));
+	struct verdict v;
+	json_t *r;
+	size_t i;
+
+	verdict_init(&v, COMPLIANCE_COMPLIANT);
+	json_array_foreach(json_object_get(p, "reasons"), i, r) {
+		if (json_is_string(r))
+			verdict_add_reason(&v, "%s", json_string_value(r));
+	}
+	return verdict_annotation(&v, path ? path : "", out, IT_ANNOTATION_MAX + 1);
+}
+
+static void send_config(struct deliverers *d, struct outbox_row *rows, size_t n, struct outcome *o)
+{
+	struct aws_config_evaluation ev[IT_AWS_BATCH];
+	char ann[IT_AWS_BATCH][IT_ANNOTATION_MAX + 1];
+	size_t map[IT_AWS_BATCH], ne = 0;
+	json_t *pl[IT_AWS_BATCH];
+	struct aws_config_result res;
+	struct aws_error err;
+	const char *token = NULL;
+	int rc;
+
+	memset(pl, 0, sizeof(pl));
+	for (size_t i = 0; i < n; i++) {
+		const char *c, *id, *mine;
+		int dup = 0;
+		enum aws_compliance ct = AWS_COMPLIANCE__MAX;
+
+		pl[i] = json_loads(rows[i].payload, 0, NULL);
+		c = json_string_value(json_object_get(pl[i], "compliance"));
+		id = json_string_value(json_object_get(pl[i], "resource_id"));
+		for (int k = 0; c && k < AWS_COMPLIANCE__MAX; k++)
+			if (strcmp(c, aws_compliance_names[k]) == 0)
+				ct = (enum aws_compliance)k;
+		if (!token)
+			token = json_string_value(json_object_get(pl[i], "result_token"));
+		mine = json_string_value(json_object_get(pl[i], "result_token"));
+		if (!pl[i] || !id || ct == AWS_COMPLIANCE__MAX || !token || !mine || strcmp(token, mine) != 0) {
+			set_fail(&o[i], 1, "unusable config payload");
+			continue;
+		}
+		/* Two verdicts of one instance under one token: only the newer one matters. */
+		for (size_t k = i + 1; k < n && !dup; k++)
+			dup = strcmp(rows[k].instance_id, rows[i].instance_id) == 0;
+		if (dup) {
+			set_ok(&o[i], "superseded");
+			continue;
+		}
+		if (annotation(pl[i], ann[ne]) != IT_OK)
+			ann[ne][0] = '\0';
+		ev[ne].resource_type = "AWS::EC2::Instance";
+		ev[ne].resource_id = id;
+		ev[ne].compliance = ct;
+		ev[ne].annotation = ann[ne][0] ? ann[ne] : NULL;
+		ev[ne].ordering_ms = json_integer_value(json_object_get(pl[i], "ordering_timestamp")) * 1000;
+		map[ne++] = i;
+	}
+	if (ne > 0) {
+		memset(&res, 0, sizeof(res));
+		memset(&err, 0, sizeof(err));
+		rc = aws_config_put_evaluations(d->srv->aws, rows[map[0]].account, rows[map[0]].region, token, ev, ne, 0,
+						&res, &err);
+		count_call(d, "config", "PutEvaluations", rc);
+		for (size_t e = 0; e < ne; e++) {
+			struct outcome *oe = &o[map[e]];
+			if (rc) {
+				set_aws_fail(oe, rc, &err);
+				continue;
+			}
+			set_ok(oe, "delivered");
+			for (size_t f = 0; f < res.n_failed; f++)
+				if (res.failed[f].resource_id && strcmp(res.failed[f].resource_id, ev[e].resource_id) == 0)
+					set_fail(oe, 0, "Config listed the evaluation in FailedEvaluations");
+		}
+		if (rc)
+			log_failure(d, DEST_CONFIG, &rows[map[0]], &o[map[0]], &err);
+		else if (res.n_failed)
+			log_kv(&d->srv->log, LOG_WARN, NULL, "PutEvaluations returned FailedEvaluations; will retry them",
+			       "account", rows[map[0]].account, "region", rows[map[0]].region, NULL);
+		aws_config_result_free(&res);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(pl[i]);
+}
+
+/* ---- Security Hub ---- */
+
+static void send_securityhub(struct deliverers *d, struct store *db, struct outbox_row *rows, size_t n,
+			     struct outcome *o)
+{
+	json_t *findings = json_array();
+	size_t map[IT_AWS_BATCH], nf = 0;
+	char ids[IT_AWS_BATCH][FINDING_ID_MAX];
+	struct aws_securityhub_result res;
+	struct aws_error err;
+	int rc;
+
+	for (size_t i = 0; findings && i < n; i++) {
+		json_t *p, *f = NULL;
+		int64_t first = 0;
+		int newer = 0;
+
+		if (store_outbox_superseded(db, &rows[i], &newer) == IT_OK && newer) {
+			/* A newer verdict of this instance is queued or sent: this one would undo it. */
+			set_ok(&o[i], "superseded");
+			continue;
+		}
+		p = json_loads(rows[i].payload, 0, NULL);
+		if (store_sweep_first_seen(db, rows[i].account, rows[i].region, rows[i].instance_id, &first) != IT_OK)
+			first = 0;
+		rc = p ? finding_build(p, first, &f) : IT_EINVAL;
+		json_decref(p);
+		if (rc) {
+			set_fail(&o[i], rc == IT_EINVAL, "cannot build the finding: %s", status_str(rc));
+			continue;
+		}
+		finding_id(rows[i].account, rows[i].region, rows[i].instance_id, ids[nf]);
+		json_array_append_new(findings, f);
+		map[nf++] = i;
+	}
+	if (!findings) {
+		for (size_t i = 0; i < n; i++)
+			set_fail(&o[i], 0, "out of memory");
+		return;
+	}
+	if (nf > 0) {
+		memset(&res, 0, sizeof(res));
+		memset(&err, 0, sizeof(err));
+		rc = aws_securityhub_import(d->srv->aws, rows[map[0]].account, rows[map[0]].region, findings, &res, &err);
+		count_call(d, "securityhub", "BatchImportFindings", rc);
+		for (size_t k = 0; k < nf; k++) {
+			struct outcome *ok = &o[map[k]];
+			if (rc) {
+				set_aws_fail(ok, rc, &err);
+				continue;
+			}
+			set_ok(ok, "delivered");
+			for (size_t f = 0; f < res.n_failed; f++)
+				if (res.failed[f].id && strcmp(res.failed[f].id, ids[k]) == 0)
+					set_fail(ok, 0, "FailedFindings: %s: %s",
+						 res.failed[f].error_code ? res.failed[f].error_code : "",
+						 res.failed[f].error_message ? res.failed[f].error_message : "");
+		}
+		if (rc)
+			log_failure(d, DEST_SECURITYHUB, &rows[map[0]], &o[map[0]], &err);
+		else if (res.n_failed)
+			log_kv(&d->srv->log, LOG_WARN, NULL, "BatchImportFindings returned FailedFindings; will retry them",
+			       "account", rows[map[0]].account, "region", rows[map[0]].region, NULL);
+		aws_securityhub_result_free(&res);
+	}
+	json_decref(findings);
+}
+
+/* ---- SIEM log ---- */
+
+struct siem_flush {
+	struct deliverers *d;
+	struct siem_batch *batch;
+	struct outcome *o;        /* rows in the batch (grown as needed) */
+	size_t n, cap;
+	struct outcome *rejected; /* lines that can never be written */
+	size_t nrej, caprej;
+};
+
+static int grow(struct outcome **a, size_t *cap, size_t need)
+{
+	struct outcome *g;
+	size_t c = *cap ? *cap * 2 : 256;
+
+	if (need <= *cap)
+		return IT_OK;
+	while (c < need)
+		c *= 2;
+	g = realloc(*a, c * sizeof(*g));
+	if (!g)
+		return IT_ENOMEM;
+	*a = g;
+	*cap = c;
+	return IT_OK;
+}
+
+/* Writes the batch as one object and records its rows' outcome. */
+static void siem_put(struct siem_flush *f)
+{
+	struct deliverers *d = f->d;
+	struct server *srv = d->srv;
+	struct aws_error err;
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	char key[IT_AWS_MAX_S3_KEY + 1];
+	int64_t now = clock_now_ms(NULL);
+	int rc;
+
+	if (f->n == 0)
+		return;
+	memset(&err, 0, sizeof(err));
+	rc = siem_key(srv->cfg.siem_prefix, d->host, now, atomic_fetch_add(&d->seq, 1), key, sizeof(key));
+	if (rc == IT_OK)
+		rc = siem_gzip(siem_batch_data(f->batch), siem_batch_bytes(f->batch), &gz, &gzlen);
+	if (rc == IT_OK) {
+		rc = aws_s3_put_object(srv->aws, NULL, aws_ctx_home_region(srv->aws), srv->cfg.siem_bucket, key, gz,
+				       gzlen, "application/gzip", NULL, &err);
+		count_call(d, "s3", "PutObject", rc);
+	}
+	free(gz);
+	for (size_t i = 0; i < f->n; i++) {
+		if (rc == IT_OK)
+			set_ok(&f->o[i], "delivered");
+		else
+			set_aws_fail(&f->o[i], rc, &err);
+	}
+	if (rc) {
+		struct outbox_row r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.region, sizeof(r.region), "%s", aws_ctx_home_region(srv->aws));
+		log_failure(d, DEST_SIEM, &r, &f->o[0], &err);
+	} else {
+		char lines[24];
+		snprintf(lines, sizeof(lines), "%zu", f->n);
+		log_kv(&srv->log, LOG_DEBUG, NULL, "SIEM object written", "key", key, "lines", lines, NULL);
+	}
+	record(d, DEST_SIEM, f->o, f->n);
+	f->n = 0;
+	siem_batch_reset(f->batch);
+}
+
+/* Writes out every due line, in objects within the batch ceilings. */
+static void siem_flush_all(struct deliverers *d)
+{
+	struct siem_flush f;
+	struct outbox_row *rows = calloc(SIEM_LEASE_CHUNK, sizeof(*rows));
+	size_t n;
+
+	memset(&f, 0, sizeof(f));
+	f.d = d;
+	if (!rows || siem_batch_new(0, 0, &f.batch) != IT_OK) {
+		free(rows);
+		return;
+	}
+	while (lease(d, DEST_SIEM, rows, SIEM_LEASE_CHUNK, &n) == IT_OK && n > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *line = rows[i].payload;
+			int rc = siem_batch_add(f.batch, line, strlen(line));
+			if (rc == IT_EFULL) {
+				siem_put(&f);
+				rc = siem_batch_add(f.batch, line, strlen(line));
+			}
+			if (rc == IT_OK && grow(&f.o, &f.cap, f.n + 1) == IT_OK) {
+				outcomes_init(&f.o[f.n], &rows[i], 1);
+				f.n++;
+			} else if (grow(&f.rejected, &f.caprej, f.nrej + 1) == IT_OK) {
+				outcomes_init(&f.rejected[f.nrej], &rows[i], 1);
+				set_fail(&f.rejected[f.nrej], rc == IT_ETOOBIG || rc == IT_EINVAL, "line not writable: %s",
+					 status_str(rc));
+				f.nrej++;
+			}
+			outbox_row_finish(&rows[i]);
+		}
+		if (f.nrej) {
+			record(d, DEST_SIEM, f.rejected, f.nrej);
+			f.nrej = 0;
+		}
+		if (n < SIEM_LEASE_CHUNK)
+			break;
+	}
+	siem_put(&f);
+	siem_batch_free(f.batch);
+	free(f.o);
+	free(f.rejected);
+	free(rows);
+}
+
+/* Flush when the oldest waiting line is ITALIC_SIEM_FLUSH_SECONDS old or enough lines
+ * wait for a full object. */
+static int siem_due(struct deliverers *d, struct store *db)
+{
+	int64_t now = clock_now_ms(NULL), oldest = 0, pending = 0;
+
+	if (store_outbox_oldest_due(db, "siem", now, &oldest) != IT_OK || oldest == 0)
+		return 0;
+	if (now - oldest >= (int64_t)d->srv->cfg.siem_flush_seconds * 1000)
+		return 1;
+	return store_outbox_count(db, "siem", "pending", &pending) == IT_OK && pending >= SIEM_MAX_LINES;
+}
+
+/* ---- threads ---- */
+
+static void nap(struct deliverers *d, int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms < 1)
+		ms = 1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&d->mu);
+	if (!atomic_load(&d->stop))
+		pthread_cond_timedwait(&d->wake, &d->mu, &ts);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void batch_cycle(struct deliverers *d, struct store *db, enum dest dest, int *ret_sent)
+{
+	struct outbox_row rows[IT_AWS_BATCH];
+	struct outcome o[IT_AWS_BATCH];
+	size_t n = 0;
+
+	*ret_sent = 0;
+	if (lease(d, dest, rows, IT_AWS_BATCH, &n) != IT_OK || n == 0)
+		return;
+	outcomes_init(o, rows, n);
+	if (dest == DEST_CONFIG)
+		send_config(d, rows, n, o);
+	else
+		send_securityhub(d, db, rows, n, o);
+	record(d, dest, o, n);
+	for (size_t i = 0; i < n; i++)
+		outbox_row_finish(&rows[i]);
+	*ret_sent = 1;
+}
+
+static void *run(void *arg)
+{
+	struct dthread *t = arg;
+	struct deliverers *d = t->d;
+	struct server *srv = d->srv;
+	struct store *db = NULL;
+	char err[256];
+
+	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
+		log_msg(&srv->log, LOG_ERROR, NULL, "%s deliverer cannot open the database: %s", dest_names[t->dest], err);
+		return NULL;
+	}
+	while (!atomic_load(&d->stop)) {
+		int64_t next = 0, now, wait = POLL_MS;
+		int sent = 0;
+
+		if (t->dest == DEST_SIEM) {
+			if (siem_due(d, db))
+				siem_flush_all(d);
+		} else {
+			batch_cycle(d, db, t->dest, &sent);
+			if (sent)
+				continue;
+		}
+		now = clock_now_ms(NULL);
+		if (t->dest != DEST_SIEM && store_outbox_next_due(db, dest_names[t->dest], &next) == IT_OK && next > now &&
+		    next - now < wait)
+			wait = next - now;
+		nap(d, wait);
+	}
+	if (t->dest == DEST_SIEM)
+		siem_flush_all(d);   /* drain: lines written before exit are not held back a restart */
+	store_close(db);
+	return NULL;
+}
+
+static int release_all(struct store *db, void *ctx)
+{
+	(void)ctx;
+	return store_outbox_release_all(db);
+}
+
+int deliverers_start(struct server *srv, struct deliverers **ret)
+{
+	struct deliverers *d = calloc(1, sizeof(*d));
+	int enabled[DEST__MAX] = {srv->cfg.config_report, srv->cfg.securityhub, srv->cfg.siem_bucket[0] != 0};
+	char host[256] = "";
+
+	if (!d)
+		return IT_ENOMEM;
+	d->srv = srv;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->wake, NULL);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	siem_host_sanitise(host, d->host);
+	if (!srv->aws) {
+		if (enabled[DEST_CONFIG] || enabled[DEST_SECURITYHUB] || enabled[DEST_SIEM])
+			log_msg(&srv->log, LOG_WARN, NULL,
+				"deliveries are off: AWS is not in use (ITALIC_AWS=off or no credentials); "
+				"deliveries stay pending until it is");
+		*ret = d;
+		return IT_OK;
+	}
+	/* The previous process's leases died with it. */
+	if (writer_run(srv->writer, release_all, NULL) != IT_OK)
+		log_msg(&srv->log, LOG_WARN, NULL, "could not release old delivery leases; they expire in 5 minutes");
+	for (int i = 0; i < DEST__MAX; i++) {
+		struct dthread *t = &d->threads[i];
+		if (!enabled[i])
+			continue;
+		t->d = d;
+		t->dest = (enum dest)i;
+		if (pthread_create(&t->thread, NULL, run, t) != 0) {
+			deliverers_stop(d);
+			return IT_ENOMEM;
+		}
+		t->started = 1;
+		log_kv(&srv->log, LOG_INFO, NULL, "deliveries on", "destination", dest_names[i], NULL);
+	}
+	*ret = d;
+	return IT_OK;
+}
+
+void deliverers_stop(struct deliverers *d)
+{
+	if (!d)
+		return;
+	atomic_store(&d->stop, 1);
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_broadcast(&d->wake);
+	pthread_mutex_unlock(&d->mu);
+	for (int i = 0; i < DEST__MAX; i++)
+		if (d->threads[i].started)
+			pthread_join(d->threads[i].thread, NULL);
+	pthread_cond_destroy(&d->wake);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}

@@ -1,0 +1,44 @@
+/*
+ * deliverer.h: the threads that send the outbox (table deliveries) to AWS.
+ *
+ * One thread per enabled destination (SPEC §6):
+ *   config       ITALIC_CONFIG_REPORT=on: PutEvaluations in the rule's (member) account,
+ *                ≤ 100 evaluations of one result token per call;
+ *   securityhub  ITALIC_SECURITYHUB=on: BatchImportFindings in the instance's account
+ *                and region, ≤ 100 findings per call, one finding per instance;
+ *   siem         ITALIC_SIEM_BUCKET set: gzip'd JSON Lines objects in the service's own
+ *                account and home region, flushed at SIEM_MAX_BYTES / SIEM_MAX_LINES or
+ *                ITALIC_SIEM_FLUSH_SECONDS after the oldest waiting line, and on stop.
+ *
+ * Every write (leases, outcomes) goes through the single writer; reads use the
+ * thread's own connection. A row is marked done only after AWS accepted it, so a crash
+ * between the two re-sends it after the lease runs out (at least once; Config and
+ * Security Hub updates are idempotent, a SIEM line may then appear twice). Failures
+ * are retried with full-jitter exponential backoff (base 1 s, cap 5 min) until the
+ * row is 24 h old (then failed, kept visible); an answer AWS means as final (a 4xx
+ * other than throttling, InvalidResultTokenException, ...) fails the row at once.
+ *
+ * Without AWS (ITALIC_AWS=off or no credentials) nothing starts: rows stay pending
+ * and are sent once the service runs with AWS.
+ */
+#ifndef ITALIC_DELIVERER_H
+#define ITALIC_DELIVERER_H
+
+#include "compiler.h"
+#include "server.h"
+#include "store.h"
+
+struct deliverers;
+
+/* Starts the enabled destinations' threads (none without srv->aws; *ret is then a
+ * handle that owns nothing). */
+int deliverers_start(struct server *srv, struct deliverers **ret) WARN_UNUSED;
+/* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op. */
+void deliverers_stop(struct deliverers *d);
+
+/* Declares italic_deliveries and italic_deliveries_sent_total. */
+void deliveries_declare_metrics(struct metrics *m);
+/* Sets the italic_deliveries{destination,state} gauges from the table (at scrape). */
+void deliveries_metrics_refresh(struct server *srv, struct store *db);
+
+#endif
