@@ -225,3 +225,38 @@ def test_listen_in_use_fails_cleanly(make_server):
     b.env["ITALIC_LISTEN"] = "127.0.0.1:%d" % a.port
     p = subprocess.run([BIN, "serve"], env=b.env, capture_output=True, text=True, timeout=20)
     assert p.returncode == 1 and "cannot listen" in p.stderr
+
+
+def test_tls_when_cert_and_key_are_set(make_server, tmp_path):
+    import http.client
+    import ssl
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    s = make_server(env={"ITALIC_TLS_CERT": cert, "ITALIC_TLS_KEY": key}, start=False)
+    s.log = open(s.log_path, "ab")
+    s.proc = subprocess.Popen([BIN, "serve"], env=s.env, stdout=s.log, stderr=s.log)
+    ctx = ssl.create_default_context(cafile=cert)
+    deadline = time.time() + 10
+    while True:
+        try:
+            c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=5)
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            assert r.status == 200 and json.loads(r.read()) == {"status": "ok"}
+            c.close()
+            break
+        except (ConnectionRefusedError, ssl.SSLError) as e:
+            if time.time() > deadline:
+                raise AssertionError("no TLS answer: %s %s" % (e, s.logs()))
+            time.sleep(0.05)
+    # Plain HTTP on the TLS port gets no HTTP answer.
+    raw = s.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
+    assert not raw.startswith(b"HTTP/1.1 200")
+
+
+def test_tls_needs_both_files(make_server, tmp_path):
+    s = make_server(env={"ITALIC_TLS_CERT": str(tmp_path / "missing.pem")}, start=False)
+    p = subprocess.run([BIN, "serve"], env=s.env, capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1 and "TLS" in p.stderr

@@ -1,0 +1,117 @@
+/* test_store: pragmas, statement cache, transactions, status mapping, pool lending. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "store.h"
+#include "tap.h"
+
+static const char SQL_INS[] = "INSERT INTO t(x) VALUES (?1)";
+static const char SQL_CNT[] = "SELECT count(*) FROM t";
+
+static int count(struct store *s)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+	if (store_stmt(s, SQL_CNT, &st) == IT_OK && store_step(s, st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+struct worker_ctx {
+	struct store_pool *pool;
+	int ok;
+};
+
+static void *borrow(void *arg)
+{
+	struct worker_ctx *w = arg;
+	for (int i = 0; i < 50; i++) {
+		struct store *s = store_pool_get(w->pool);
+		sqlite3_stmt *st;
+		if (store_stmt(s, SQL_INS, &st) == IT_OK) {
+			sqlite3_bind_int(st, 1, i);
+			if (store_step(s, st) == SQLITE_DONE)
+				w->ok++;
+			sqlite3_reset(st);
+		}
+		store_pool_put(w->pool, s);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/italic-test-store-XXXXXX", err[256];
+	struct store *s = NULL, *ro = NULL;
+	struct store_pool *pool = NULL;
+	sqlite3_stmt *a, *b;
+	pthread_t th[4];
+	struct worker_ctx w[4];
+	int fd = mkstemp(path);
+
+	close(fd);
+	CHECK(store_open("/nonexistent-dir/x.db", 0, &s, err, sizeof(err)) == IT_EDB && s == NULL, "bad path");
+	CHECK(strstr(err, "/nonexistent-dir/x.db") != NULL, "error names the file: %s", err);
+	CHECK(store_open(path, 0, &s, err, sizeof(err)) == IT_OK, "open");
+	CHECK(store_exec(s, "CREATE TABLE t(x INTEGER UNIQUE)") == IT_OK, "create");
+	{
+		sqlite3_stmt *st;
+		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0,
+		      "WAL mode");
+		sqlite3_finalize(st);
+		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA foreign_keys", -1, &st, NULL) == SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1, "foreign keys on");
+		sqlite3_finalize(st);
+	}
+	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK && store_stmt(s, SQL_INS, &b) == IT_OK && a == b,
+	      "statement prepared once per connection");
+	CHECK(store_stmt(s, "SELEC nonsense", &a) == IT_EDB, "bad SQL is IT_EDB");
+
+	CHECK(store_begin(s) == IT_OK, "begin");
+	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK, "stmt");
+	sqlite3_bind_int(a, 1, 1);
+	CHECK(store_step(s, a) == SQLITE_DONE, "insert");
+	sqlite3_reset(a);
+	store_rollback(s);
+	CHECK(count(s) == 0, "rollback undid it");
+	CHECK(store_begin(s) == IT_OK, "begin 2");
+	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK, "stmt 2");
+	sqlite3_bind_int(a, 1, 1);
+	CHECK(store_step(s, a) == SQLITE_DONE, "insert 2");
+	sqlite3_reset(a);
+	CHECK(store_commit(s) == IT_OK && count(s) == 1, "commit kept it");
+	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK, "stmt");
+	sqlite3_bind_int(a, 1, 1);
+	CHECK(store_status(store_step(s, a)) == IT_EEXIST, "unique violation is IT_EEXIST");
+	sqlite3_reset(a);
+	CHECK(store_status(SQLITE_FULL) == IT_EFULL && store_status(SQLITE_BUSY) == IT_EBUSY &&
+	      store_status(SQLITE_IOERR_WRITE) == IT_EIO, "status mapping");
+
+	CHECK(store_open(path, STORE_READONLY, &ro, err, sizeof(err)) == IT_OK, "read-only open");
+	CHECK(store_exec(ro, "INSERT INTO t(x) VALUES (99)") != IT_OK, "read-only refuses writes");
+	store_close(ro);
+
+	CHECK(store_pool_new(path, 0, &pool) == IT_EINVAL, "pool of 0");
+	CHECK(store_pool_new(path, 2, &pool) == IT_OK, "pool of 2");
+	for (int i = 0; i < 4; i++) {
+		w[i].pool = pool;
+		w[i].ok = 0;
+		pthread_create(&th[i], NULL, borrow, &w[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	/* x = 0..49 from four threads on two connections; x = 1 was already there. */
+	CHECK(w[0].ok + w[1].ok + w[2].ok + w[3].ok == 49, "each value inserted once (%d)",
+	      w[0].ok + w[1].ok + w[2].ok + w[3].ok);
+	CHECK(count(s) == 50, "rows: %d", count(s));
+	store_pool_free(pool);
+	store_pool_free(NULL);
+	store_close(s);
+	store_close(NULL);
+	unlink(path);
+	return tap_done();
+}
