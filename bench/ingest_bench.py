@@ -151,8 +151,8 @@ def main():
                                                       env={"CLOSE": "1"}), args.runs)
         out["events_close"] = median_run(lambda: wrk(base + "/v1/events", "events.lua", args.seconds, 64,
                                                      env=dict(ev_env, CLOSE="1")), args.runs)
-        # 2,000 events/s: 20 connections, each pausing ~10 ms between requests.
-        out["events_paced_2000"] = median_run(lambda: wrk(base + "/v1/events", "events.lua", args.seconds, 20,
+        # About 2,000 events/s: 24 connections, each pausing 10 ms between requests.
+        out["events_paced_2000"] = median_run(lambda: wrk(base + "/v1/events", "events.lua", args.seconds, 24,
                                                           env=dict(ev_env, DELAY_MS="10")), args.runs)
         out["rss_peak_after_ingest_kib"] = s.rss_peak_kib()
 
@@ -180,8 +180,11 @@ def main():
         con = sqlite3.connect(s2.db)
         stored = con.execute("SELECT count(*) FROM inbox").fetchone()[0]
         con.close()
+        # wrk stops reading when its time is up, so requests in flight at that moment
+        # may be stored without their 202 being counted: durable means stored >= acked.
+        # (The integration tests check acknowledged events one by one across kill -9.)
         out["durability"] = {"acknowledged_202": r["accepted"], "rows_in_inbox": stored,
-                             "ok": stored == r["accepted"]}
+                             "ok": stored >= r["accepted"]}
 
         # Event to verdict at 500 events/s (10 connections x ~20 ms pause).
         s3 = Server(binary, tempfile.mkdtemp(dir=work))
