@@ -20,49 +20,6 @@ static const char SQL_RETRY[] =
 static const char SQL_PENDING[] = "SELECT count(*), min(received_at) FROM inbox WHERE state < 2";
 static const char SQL_STATE[] = "SELECT state FROM inbox WHERE event_id = ?1";
 
-int store_inbox_insert(struct store *s, const struct inbox_new *items, size_t n, enum inbox_result *results)
-{
-	enum inbox_result tmp[256];
-	enum inbox_result *res = n <= 256 ? tmp : calloc(n, sizeof(*res));
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!res)
-		return IT_ENOMEM;
-	rc = store_begin(s);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		const struct inbox_new *e = &items[i];
-		rc = store_stmt(s, SQL_INSERT, &st);
-		if (rc)
-			goto fail;
-		store_bind_text(st, 1, e->event_id);
-		store_bind_text(st, 2, e->idem_key);
-		store_bind_text(st, 3, e->kind);
-		store_bind_text(st, 4, e->account);
-		store_bind_text(st, 5, e->region);
-		store_bind_text(st, 6, e->token_id);
-		sqlite3_bind_int64(st, 7, e->received_at);
-		sqlite3_bind_blob(st, 8, e->body, (int)e->body_len, SQLITE_STATIC);
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
-		if (rc)
-			goto fail;
-		res[i] = sqlite3_changes(store_db(s)) == 1 ? INBOX_ACCEPTED : INBOX_DUPLICATE;
-	}
-	rc = store_commit(s);
-	if (rc == IT_OK)
-		memcpy(results, res, n * sizeof(*res));
-	goto out;
-fail:
-	store_rollback(s);
-out:
-	if (res != tmp)
-		free(res);
-	return rc;
-}
-
 int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbox_result *ret)
 {
 	sqlite3_stmt *st;
@@ -132,6 +89,28 @@ int store_inbox_due(struct store *s, int64_t now, int64_t after_seq, unsigned pa
 	}
 	*ret_n = n;
 	return IT_OK;
+}
+
+int store_inbox_insert(struct store *s, const struct inbox_new *items, size_t n, enum inbox_result *results)
+{
+	enum inbox_result tmp[256];
+	enum inbox_result *res = n <= 256 ? tmp : calloc(n, sizeof(*res));
+	int rc;
+
+	if (!res)
+		return IT_ENOMEM;
+	rc = store_begin(s);
+	for (size_t i = 0; rc == IT_OK && i < n; i++)
+		rc = store_inbox_insert_one(s, &items[i], &res[i]);
+	if (rc == IT_OK)
+		rc = store_commit(s);
+	else
+		store_rollback(s);
+	if (rc == IT_OK)
+		memcpy(results, res, n * sizeof(*res));
+	if (res != tmp)
+		free(res);
+	return rc;
 }
 
 void inbox_row_finish(struct inbox_row *r)

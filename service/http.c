@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -601,32 +602,30 @@ int http_start(struct server *srv, struct http **ret)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	if (tls)
+	{
+		/* One option list; the TLS pair is appended only when serving HTTPS. */
+		struct MHD_OptionItem opts[16];
+		size_t n = 0;
+#define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){(o), (intptr_t)(v), (p)}
+		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+		OPT(MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.http_threads, NULL);
+		OPT(MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL);
+		OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.max_connections_per_ip, NULL);
+		OPT(MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.connection_timeout_s, NULL);
+		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->cfg.connection_memory, NULL);
+		OPT(MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL);
+		if (tls) {
+			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert);
+			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key);
+		}
+		OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
 		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.http_threads,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_ip,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout_s,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.connection_memory,
-			MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-			MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
-			MHD_OPTION_HTTPS_MEM_KEY, h->tls_key,
+			MHD_OPTION_ARRAY, opts,
 			MHD_OPTION_END);
-	else
-		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.http_threads,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_ip,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout_s,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.connection_memory,
-			MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-			MHD_OPTION_END);
+	}
 	(void)slen;
 	if (!h->daemon) {
 		log_msg(&srv->log, LOG_ERROR, NULL, "cannot listen on %s (in use, or no permission?)",

@@ -81,13 +81,14 @@ class Server:
             self.wait_ready()
         return self
 
-    def wait_ready(self, timeout=10):
+    def wait_ready(self, timeout=20):
+        # /readyz, not /healthz: the listener answers before every worker has started.
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("italic exited %d: %s" % (self.proc.returncode, self.logs()))
             try:
-                if self.request("GET", "/healthz").status == 200:
+                if self.request("GET", "/readyz", validate=False).status == 200:
                     return
             except OSError:
                 pass
