@@ -289,6 +289,20 @@ static const struct json_field watermark_fields[] = {
 	{"max_days_since_watermark_created", JK_INT, 0, 0, check_days},
 };
 
+/* A member set to null counts as absent (the field tables treat it so), so an entry
+ * of only nulls is as empty as {} — found by fuzz_rule: it was accepted, then its
+ * rendering ({}) was refused. */
+static size_t non_null_members(const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)obj, k, v)
+		n += !json_is_null(v);
+	return n;
+}
+
 static int check_watermarks(const json_t *v, const char *path, struct json_err *err)
 {
 	char ipath[160];
@@ -303,7 +317,7 @@ static int check_watermarks(const json_t *v, const char *path, struct json_err *
 		rc = json_check_fields(it, watermark_fields, ARRAY_LEN(watermark_fields), ipath, err);
 		if (rc)
 			return rc;
-		if (json_object_size(it) == 0)
+		if (non_null_members(it) == 0)
 			return json_err_set(err, IT_EINVAL, ipath, "needs at least one of key, source_region, max_days_since_source_created, max_days_since_watermark_created");
 	}
 	return IT_OK;

@@ -59,6 +59,7 @@ static const struct bad_case bad_rules[] = {
 	{"tag value not string", "{\"criteria\":{\"tags\":{\"Team\":[\"a\",1]}}}", "criteria.tags.Team[1]"},
 	{"unknown watermark field", "{\"criteria\":{\"watermarks\":[{\"key\":\"1:*\",\"colour\":1}]}}", "criteria.watermarks[0].colour"},
 	{"empty watermark entry", "{\"criteria\":{\"watermarks\":[{}]}}", "criteria.watermarks[0]"},
+	{"watermark entry of nulls only", "{\"criteria\":{\"watermarks\":[{\"key\":null,\"max_days_since_source_created\":null}]}}", "criteria.watermarks[0]"},
 	{"bad watermark key", "{\"criteria\":{\"watermarks\":[{\"key\":\"a\\\"b\"}]}}", "criteria.watermarks[0].key"},
 	{"bad watermark region", "{\"criteria\":{\"watermarks\":[{\"source_region\":\"US-*\"}]}}", "criteria.watermarks[0].source_region"},
 	{"negative watermark days", "{\"criteria\":{\"watermarks\":[{\"max_days_since_source_created\":-1}]}}", "criteria.watermarks[0].max_days_since_source_created"},
