@@ -121,6 +121,24 @@ void cli_help(const struct cli_spec *spec, FILE *out)
 	config_help(out, spec->settings);
 }
 
+int cli_start(const struct cli_spec *spec, const char *cmd, int argc, char **argv, struct config *cfg,
+	      char **pos, size_t *npos, int *ret_exit)
+{
+	char err[256];
+
+	switch (cli_parse(spec, argc, argv, cfg, pos, npos, err, sizeof(err))) {
+	case CLI_HELP:
+		cli_help(spec, stdout);
+		*ret_exit = 0;
+		return 0;
+	case CLI_USAGE:
+		*ret_exit = cli_usage_error(cmd, err);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 int cli_usage_error(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "italic %s: %s\n(see 'italic %s --help')\n", cmd, msg, cmd);

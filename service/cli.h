@@ -40,6 +40,14 @@ struct cli_spec {
 enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
 			  char **pos, size_t *npos, char *err, size_t errlen);
 
+/*
+ * cli_parse() plus the answers every subcommand gives: --help prints the help (exit 0),
+ * a usage error prints the message (exit 2). Returns 1 when the command should go on,
+ * 0 when it should return *ret_exit. cmd names the command in messages ("token list").
+ */
+int cli_start(const struct cli_spec *spec, const char *cmd, int argc, char **argv, struct config *cfg,
+	      char **pos, size_t *npos, int *ret_exit);
+
 /* Prints spec's usage, its own flags and the settings it accepts. */
 void cli_help(const struct cli_spec *spec, FILE *out);
 

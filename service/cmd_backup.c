@@ -56,19 +56,13 @@ int cmd_backup(int argc, char **argv)
 	struct store *s = NULL;
 	struct stat a, b;
 	char *pos[1] = {NULL}, err[512];
+	int exit_status = 0;
 	size_t npos = 0;
 	int rc;
 
 	config_defaults(&cfg);
-	switch (cli_parse(&spec, argc, argv, &cfg, pos, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("backup", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "backup", argc, argv, &cfg, pos, &npos, &exit_status))
+		return exit_status;
 	if (npos != 1 || !pos[0][0])
 		return cli_usage_error("backup", "DEST is required");
 	if (stat(cfg.db, &a) != 0) {

@@ -36,21 +36,14 @@ int cmd_migrate(int argc, char **argv)
 		.settings = migrate_settings,
 	};
 	struct config cfg;
-	char err[256];
+	int exit_status = 0;
 	size_t npos = 0;
 	struct store *s = NULL;
 	int v = 0;
 
 	config_defaults(&cfg);
-	switch (cli_parse(&spec, argc, argv, &cfg, NULL, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("migrate", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "migrate", argc, argv, &cfg, NULL, &npos, &exit_status))
+		return exit_status;
 	if (open_and_migrate(&cfg, &s))
 		return 1;
 	if (store_schema_version(s, &v) == IT_OK)

@@ -122,7 +122,7 @@ int cmd_serve(int argc, char **argv)
 	struct deliverers *deliverers = NULL;
 	struct sweep *sweep = NULL;
 	sigset_t set;
-	char err[256];
+	int exit_status = 0;
 	size_t npos = 0;
 	int sig = 0, rc, status = 1;
 	enum log_level level;
@@ -130,15 +130,8 @@ int cmd_serve(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	memset(&aws_env, 0, sizeof(aws_env));
 	config_defaults(&srv.cfg);
-	switch (cli_parse(&spec, argc, argv, &srv.cfg, NULL, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("serve", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "serve", argc, argv, &srv.cfg, NULL, &npos, &exit_status))
+		return exit_status;
 	if (log_level_parse(srv.cfg.log_level, &level))
 		level = LOG_INFO;
 	srv.log.level = level;

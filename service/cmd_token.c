@@ -65,7 +65,8 @@ static int token_create(int argc, char **argv)
 		.settings = token_settings, .opts = opts, .nopts = 3, .on_opt = create_opt, .ctx = &o,
 	};
 	struct config cfg;
-	char err[256], token[TOKEN_TEXT_LEN + 1];
+	char token[TOKEN_TEXT_LEN + 1];
+	int exit_status = 0;
 	uint8_t digest[TOKEN_DIGEST_LEN];
 	size_t npos = 0;
 	struct store *s = NULL;
@@ -73,15 +74,8 @@ static int token_create(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	config_defaults(&cfg);
-	switch (cli_parse(&spec, argc, argv, &cfg, NULL, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("token create", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "token create", argc, argv, &cfg, NULL, &npos, &exit_status))
+		return exit_status;
 	if (!o.have_role)
 		return cli_usage_error("token create", "--role is required (ingest, reader or admin)");
 	if (o.rec.n_accounts && o.rec.role != ROLE_INGEST)
@@ -131,21 +125,14 @@ static int token_list(int argc, char **argv)
 		.settings = token_settings,
 	};
 	struct config cfg;
-	char err[256];
+	int exit_status = 0;
 	size_t npos = 0;
 	struct store *s = NULL;
 	int rc;
 
 	config_defaults(&cfg);
-	switch (cli_parse(&spec, argc, argv, &cfg, NULL, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("token list", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "token list", argc, argv, &cfg, NULL, &npos, &exit_status))
+		return exit_status;
 	if (open_and_migrate(&cfg, &s))
 		return 1;
 	printf("%-17s %-8s %-24s %-21s %-21s %-8s %s\n", "ID", "ROLE", "NAME", "CREATED", "LAST USED", "STATE",
@@ -166,21 +153,15 @@ static int token_revoke(int argc, char **argv)
 		.settings = token_settings, .max_positional = 1,
 	};
 	struct config cfg;
-	char err[256], *pos[1];
+	char *pos[1];
+	int exit_status = 0;
 	size_t npos = 0;
 	struct store *s = NULL;
 	int rc;
 
 	config_defaults(&cfg);
-	switch (cli_parse(&spec, argc, argv, &cfg, pos, &npos, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_help(&spec, stdout);
-		return 0;
-	case CLI_USAGE:
-		return cli_usage_error("token revoke", err);
-	default:
-		break;
-	}
+	if (!cli_start(&spec, "token revoke", argc, argv, &cfg, pos, &npos, &exit_status))
+		return exit_status;
 	if (npos != 1)
 		return cli_usage_error("token revoke", "give the token id to revoke (see 'italic token list')");
 	if (open_and_migrate(&cfg, &s))
