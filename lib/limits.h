@@ -16,6 +16,10 @@
 #define IT_MAX_QUERY_PARAMS    32
 #define IT_MAX_QUERY_VALUE     1024
 #define IT_MAX_IDEMPOTENCY_KEY 128
+/* Parsed events the ingest route hands to the evaluator in memory (one JSON parse per
+ * event instead of two). A slot per seq % this; a miss only costs a re-parse of the
+ * stored body, so the bound is about memory: a few KB per cached RunInstances event. */
+#define IT_HANDOFF_EVENTS      1024
 
 /* JSON documents */
 #define IT_MAX_JSON_DEPTH      32

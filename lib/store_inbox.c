@@ -20,7 +20,7 @@ static const char SQL_RETRY[] =
 static const char SQL_PENDING[] = "SELECT count(*), min(received_at) FROM inbox WHERE state < 2";
 static const char SQL_STATE[] = "SELECT state FROM inbox WHERE event_id = ?1";
 
-int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbox_result *ret)
+int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbox_result *ret, int64_t *ret_seq)
 {
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_INSERT, &st);
@@ -40,6 +40,8 @@ int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbo
 	if (rc)
 		return rc;
 	*ret = sqlite3_changes(store_db(s)) == 1 ? INBOX_ACCEPTED : INBOX_DUPLICATE;
+	if (ret_seq && *ret == INBOX_ACCEPTED)
+		*ret_seq = sqlite3_last_insert_rowid(store_db(s));
 	return IT_OK;
 }
 
@@ -101,7 +103,7 @@ int store_inbox_insert(struct store *s, const struct inbox_new *items, size_t n,
 		return IT_ENOMEM;
 	rc = store_begin(s);
 	for (size_t i = 0; rc == IT_OK && i < n; i++)
-		rc = store_inbox_insert_one(s, &items[i], &res[i]);
+		rc = store_inbox_insert_one(s, &items[i], &res[i], NULL);
 	if (rc == IT_OK)
 		rc = store_commit(s);
 	else

@@ -42,8 +42,10 @@ enum inbox_result { INBOX_ACCEPTED, INBOX_DUPLICATE };
 int store_inbox_insert(struct store *s, const struct inbox_new *items, size_t n,
 		       enum inbox_result *results) WARN_UNUSED;
 
-/* Inserts one event inside the caller's transaction; *ret says new or duplicate. */
-int store_inbox_insert_one(struct store *s, const struct inbox_new *item, enum inbox_result *ret) WARN_UNUSED;
+/* Inserts one event inside the caller's transaction; *ret says new or duplicate, and
+ * ret_seq (may be NULL) receives the new row's seq when it is new. */
+int store_inbox_insert_one(struct store *s, const struct inbox_new *item, enum inbox_result *ret,
+			   int64_t *ret_seq) WARN_UNUSED;
 
 struct inbox_row {
 	int64_t seq;

@@ -424,7 +424,9 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	memset(out, 0, sizeof(*out));
 	out->ir = ir;
 	out->outcome = "evaluated";
-	rc = event_parse(ir->body, ir->body_len, &e, &err);
+	e = srv->ingest ? ingest_take_parsed(srv->ingest, ir->seq, ir->event_id) : NULL;
+	metrics_add(srv->metrics, "italic_event_handoff_total", e ? "result=\"parsed\"" : "result=\"reparsed\"", 1);
+	rc = e ? IT_OK : event_parse(ir->body, ir->body_len, &e, &err);
 	if (rc) {
 		/* Accepted once, so this is a parser change between versions: keep the row's
 		 * record and say so, rather than retrying forever. */

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,18 +34,23 @@ struct http {
 	struct MHD_Daemon *daemon;
 	struct server *srv;
 	_Atomic(int) in_flight;
+	pthread_mutex_t defer_mu;    /* the suspend/resume hand-shake of deferred requests */
+	int suspended;               /* under defer_mu: suspended and not yet resumed */
 	char *tls_cert;
 	char *tls_key;
 };
 
 struct conn_state {
-	struct request req;
+	struct request req;      /* first: request_defer/resume find the state from it */
 	struct http *h;
 	int64_t start_us;
 	int early;               /* a response was queued on the header call */
 	int too_big;             /* body passed the cap */
 	size_t discarded;
 	char path_copy[IT_MAX_PATH + 1];
+	int (*finish)(struct request *req, struct response *resp);   /* set by request_defer */
+	int suspended;           /* under h->defer_mu */
+	int resumed;             /* under h->defer_mu: request_resume has come */
 };
 
 /* ---- reason phrases and status mapping ---- */
@@ -131,6 +137,30 @@ struct store *request_db(struct request *req)
 	if (!req->db)
 		req->db = store_pool_get(req->srv->pool);
 	return req->db;
+}
+
+void request_defer(struct request *req, int (*finish)(struct request *req, struct response *resp))
+{
+	((struct conn_state *)req)->finish = finish;
+}
+
+void request_resume(struct request *req)
+{
+	struct conn_state *cs = (struct conn_state *)req;
+	struct http *h = cs->h;
+
+	/* Once the lock is released the connection may run, finish and be freed on
+	 * another thread: nothing of cs is touched after it. */
+	pthread_mutex_lock(&h->defer_mu);
+	cs->resumed = 1;
+	if (cs->suspended) {
+		/* Counted out here, not when the handler runs again: a resumed connection
+		 * whose client has gone is closed without another handler call. */
+		cs->suspended = 0;
+		h->suspended--;
+		MHD_resume_connection(req->conn);
+	}
+	pthread_mutex_unlock(&h->defer_mu);
 }
 
 /* ---- responses ---- */
@@ -419,6 +449,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return queue_problem(cs, 405, "method not allowed on this route", "Allow", allow);
 		}
 		st = authenticate(cs, &routes[cs->req.route_index], &why);
+		/* The body may take its time to arrive, on a connection this thread serves
+		 * among many: holding a pooled connection until then would let slow senders
+		 * drain the pool and block the thread that would read their bodies. */
+		if (cs->req.db) {
+			store_pool_put(h->srv->pool, cs->req.db);
+			cs->req.db = NULL;
+		}
 		if (st) {
 			cs->early = 1;
 			return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL,
@@ -461,8 +498,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
 
 	response_init(&resp);
-	if (routes[cs->req.route_index].handler(&cs->req, &resp) != IT_OK && resp.status == 0)
-		(void)resp_problem(&resp, 500, "internal error", NULL);
+	if (!cs->finish) {
+		int rc = routes[cs->req.route_index].handler(&cs->req, &resp);
+		if (cs->finish && rc == IT_OK && resp.status == 0) {
+			/* Deferred: give the pooled connection back and park until resumed, unless
+			 * the other thread was quicker than this one. */
+			if (cs->req.db) {
+				store_pool_put(h->srv->pool, cs->req.db);
+				cs->req.db = NULL;
+			}
+			pthread_mutex_lock(&h->defer_mu);
+			if (!cs->resumed) {
+				MHD_suspend_connection(conn);
+				cs->suspended = 1;
+				h->suspended++;
+				pthread_mutex_unlock(&h->defer_mu);
+				response_finish(&resp);
+				return MHD_YES;
+			}
+			pthread_mutex_unlock(&h->defer_mu);
+			rc = cs->finish(&cs->req, &resp);
+		}
+		if (rc != IT_OK && resp.status == 0)
+			(void)resp_problem(&resp, 500, "internal error", NULL);
+	} else {
+		/* Called again after request_resume. */
+		if (cs->finish(&cs->req, &resp) != IT_OK && resp.status == 0)
+			(void)resp_problem(&resp, 500, "internal error", NULL);
+	}
 	if (resp.status == 0)
 		(void)resp_problem(&resp, 500, "handler produced no response", NULL);
 	/* Give the connection back before the network write. */
@@ -487,6 +550,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (cs->req.db)
 		store_pool_put(h->srv->pool, cs->req.db);
+	if (cs->req.route_ctx_free)
+		cs->req.route_ctx_free(cs->req.route_ctx);
 	buf_finish(&cs->req.body);
 	explicit_bzero(&cs->req.token, sizeof(cs->req.token));
 	free(cs);
@@ -572,7 +637,8 @@ int http_start(struct server *srv, struct http **ret)
 	struct sockaddr_storage ss;
 	socklen_t slen;
 	struct http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	int tls = srv->cfg.tls_cert[0] || srv->cfg.tls_key[0];
 
 	if (parse_listen(srv->cfg.listen, &ss, &slen)) {
@@ -585,9 +651,11 @@ int http_start(struct server *srv, struct http **ret)
 	if (!h)
 		return IT_ENOMEM;
 	h->srv = srv;
+	pthread_mutex_init(&h->defer_mu, NULL);
 	if (tls) {
 		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
 			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY");
+			pthread_mutex_destroy(&h->defer_mu);
 			free(h);
 			return IT_EINVAL;
 		}
@@ -597,6 +665,7 @@ int http_start(struct server *srv, struct http **ret)
 			log_msg(&srv->log, LOG_ERROR, NULL, "cannot read TLS certificate or key file");
 			free(h->tls_cert);
 			free(h->tls_key);
+			pthread_mutex_destroy(&h->defer_mu);
 			free(h);
 			return IT_EIO;
 		}
@@ -632,6 +701,7 @@ int http_start(struct server *srv, struct http **ret)
 			srv->cfg.listen);
 		free(h->tls_cert);
 		free(h->tls_key);
+		pthread_mutex_destroy(&h->defer_mu);
 		free(h);
 		return IT_EIO;
 	}
@@ -657,11 +727,24 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	/* libmicrohttpd cannot stop with suspended connections, and each one is an event
+	 * in the writer's queue: the writer finishes every job (commit or failure) and
+	 * resumes it, so this wait ends. */
+	for (;;) {
+		int n;
+		pthread_mutex_lock(&h->defer_mu);
+		n = h->suspended;
+		pthread_mutex_unlock(&h->defer_mu);
+		if (n == 0)
+			break;
+		usleep(10000);
+	}
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
 	if (h->tls_key)
 		explicit_bzero(h->tls_key, strlen(h->tls_key));
 	free(h->tls_cert);
 	free(h->tls_key);
+	pthread_mutex_destroy(&h->defer_mu);
 	free(h);
 }

@@ -6,7 +6,7 @@
  *   2. authentication from headers (401 / 403) — before any body byte is read;
  *   3. Content-Length over IT_MAX_BODY -> 413, still before reading the body;
  *   4. body accumulation with the same cap (chunked bodies included);
- *   5. the route's handler, which fills a struct response.
+ *   5. the route's handler, which fills a struct response — or defers it (below).
  * Every response carries X-Request-Id; errors are RFC 9457 problem+json.
  */
 #ifndef ITALIC_HTTP_H
@@ -40,6 +40,8 @@ struct request {
 	struct token_record token;                 /* valid when authenticated */
 	int route_index;
 	struct store *db;                          /* lazily borrowed from the pool */
+	void *route_ctx;                           /* the route's, freed with route_ctx_free */
+	void (*route_ctx_free)(void *ctx);         /* when the request ends; may be NULL */
 };
 
 struct response {
@@ -59,6 +61,17 @@ const char *request_query(struct request *req, const char *name);
 void request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v), void *ctx);
 /* The request's database connection (borrowed from the pool on first use). */
 struct store *request_db(struct request *req);
+
+/*
+ * Deferred answers. A handler that has handed its work to another thread calls
+ * request_defer(req, finish) and returns IT_OK without a response; the connection is
+ * then suspended, holding no server thread, until that other thread calls
+ * request_resume(req) (at once or later, even before the handler has returned), and
+ * finish(req, resp) then builds the response on a server thread. A deferred request
+ * must be resumed exactly once: http_stop waits for every suspended connection.
+ */
+void request_defer(struct request *req, int (*finish)(struct request *req, struct response *resp));
+void request_resume(struct request *req);
 
 /* Response helpers. resp_json steals the reference to body. */
 int resp_json(struct response *resp, unsigned status, json_t *body);

@@ -5,7 +5,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "limits.h"
 
 #include "status.h"
 #include "writer.h"
@@ -18,17 +21,79 @@ struct ingest {
 	uint64_t generation;
 	int stop;
 	_Atomic(int64_t) backlog;
+	pthread_mutex_t handoff_mu;
+	struct {
+		int64_t seq;
+		struct event *ev;
+	} handoff[IT_HANDOFF_EVENTS];
 };
 
-struct insert_job {
-	const struct inbox_new *ev;
-	enum inbox_result result;
-};
+static void handoff_put(struct ingest *in, int64_t seq, struct event *ev)
+{
+	size_t slot = (size_t)seq % IT_HANDOFF_EVENTS;
+	struct event *old;
 
+	pthread_mutex_lock(&in->handoff_mu);
+	old = in->handoff[slot].ev;
+	in->handoff[slot].seq = seq;
+	in->handoff[slot].ev = ev;
+	pthread_mutex_unlock(&in->handoff_mu);
+	event_free(old);
+}
+
+struct event *ingest_take_parsed(struct ingest *in, int64_t seq, const char *event_id)
+{
+	size_t slot = (size_t)seq % IT_HANDOFF_EVENTS;
+	struct event *ev = NULL;
+
+	if (seq <= 0)
+		return NULL;
+	pthread_mutex_lock(&in->handoff_mu);
+	if (in->handoff[slot].ev && in->handoff[slot].seq == seq) {
+		ev = in->handoff[slot].ev;
+		in->handoff[slot].ev = NULL;
+	}
+	pthread_mutex_unlock(&in->handoff_mu);
+	if (ev && strcmp(ev->id, event_id) != 0) {
+		/* Left by an insert whose transaction was rolled back. */
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
+/* Writer job: the insert; an accepted event's parse moves to the hand-off at once,
+ * before the commit, because the evaluator may read the row the moment it commits
+ * (if this transaction is rolled back, the entry names an event id no row has). */
 static int insert(struct store *db, void *ctx)
 {
-	struct insert_job *j = ctx;
-	return store_inbox_insert_one(db, j->ev, &j->result);
+	struct ingest_ticket *t = ctx;
+	int64_t seq = 0;
+	int rc = store_inbox_insert_one(db, &t->item, &t->result, &seq);
+
+	if (rc == IT_OK && t->result == INBOX_ACCEPTED && t->ev && seq > 0) {
+		handoff_put(t->in, seq, t->ev);
+		t->ev = NULL;
+		/* item's strings pointed into ev: nothing reads them after the insert. */
+		memset(&t->item, 0, sizeof(t->item));
+	}
+	return rc;
+}
+
+static void inserted(struct writer_ticket *wt, int rc)
+{
+	struct ingest_ticket *t = wt->done_ctx;
+	struct ingest *in = t->in;
+
+	t->rc = rc;
+	if (rc == IT_OK && t->result == INBOX_ACCEPTED) {
+		atomic_fetch_add(&in->backlog, 1);
+		pthread_mutex_lock(&in->mu);
+		in->generation++;
+		pthread_cond_broadcast(&in->arrived);
+		pthread_mutex_unlock(&in->mu);
+	}
+	t->done(t);
 }
 
 int ingest_start(struct server *srv, struct writer *w, struct ingest **ret)
@@ -52,6 +117,7 @@ int ingest_start(struct server *srv, struct writer *w, struct ingest **ret)
 	atomic_store(&in->backlog, count);
 	pthread_mutex_init(&in->mu, NULL);
 	pthread_cond_init(&in->arrived, NULL);
+	pthread_mutex_init(&in->handoff_mu, NULL);
 	*ret = in;
 	return IT_OK;
 }
@@ -66,25 +132,25 @@ void ingest_stop(struct ingest *in)
 	pthread_mutex_unlock(&in->mu);
 	pthread_cond_destroy(&in->arrived);
 	pthread_mutex_destroy(&in->mu);
+	for (size_t i = 0; i < IT_HANDOFF_EVENTS; i++)
+		event_free(in->handoff[i].ev);
+	pthread_mutex_destroy(&in->handoff_mu);
 	free(in);
 }
 
-int ingest_submit(struct ingest *in, const struct inbox_new *ev, enum inbox_result *ret)
+int ingest_submit(struct ingest *in, struct ingest_ticket *t)
 {
-	struct insert_job j = {ev, INBOX_ACCEPTED};
-	int rc = writer_run(in->writer, insert, &j);
-
-	if (rc)
-		return rc;
-	if (j.result == INBOX_ACCEPTED) {
-		atomic_fetch_add(&in->backlog, 1);
-		pthread_mutex_lock(&in->mu);
-		in->generation++;
-		pthread_cond_broadcast(&in->arrived);
-		pthread_mutex_unlock(&in->mu);
-	}
-	*ret = j.result;
-	return IT_OK;
+	if (!t->done)
+		return IT_EINVAL;
+	t->in = in;
+	t->rc = IT_OK;
+	t->result = INBOX_ACCEPTED;
+	memset(&t->wt, 0, sizeof(t->wt));
+	t->wt.job = insert;
+	t->wt.ctx = t;
+	t->wt.done = inserted;
+	t->wt.done_ctx = t;
+	return writer_submit(in->writer, &t->wt);
 }
 
 int64_t ingest_backlog(struct ingest *in)

@@ -6,6 +6,12 @@
  * 202 still means "committed". This module also keeps the backlog (events accepted and
  * not yet evaluated), counted from the database at start and decreased by the
  * evaluator, for the 429 decision, and wakes the evaluator when events arrive.
+ *
+ * The route parses every event to validate it; the evaluator needs the same parse. So
+ * an accepted event's parsed form is left here, keyed by its inbox seq (a bounded
+ * hand-off of IT_HANDOFF_EVENTS slots), and the evaluator takes it instead of parsing
+ * the stored body again. The stored body stays the source of truth: a miss (evicted,
+ * restarted, another process) just means one more parse.
  */
 #ifndef ITALIC_INGEST_H
 #define ITALIC_INGEST_H
@@ -13,19 +19,45 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "event.h"
 #include "server.h"
 #include "store_inbox.h"
+#include "writer.h"
 
 struct ingest;
-struct writer;
 
 int ingest_start(struct server *srv, struct writer *w, struct ingest **ret) WARN_UNUSED;
 /* Wakes waiters and frees. NULL is a no-op. */
 void ingest_stop(struct ingest *in);
 
-/* Stores one event and returns once it is committed. On IT_OK *ret says accepted or
- * duplicate. Errors: IT_EFULL, IT_EBUSY, IT_EDB, IT_EIO (nothing stored). */
-int ingest_submit(struct ingest *in, const struct inbox_new *ev, enum inbox_result *ret) WARN_UNUSED;
+/*
+ * One event on its way to the inbox, without a thread waiting for the commit. The
+ * caller fills item (whose strings may point into ev), ev (the parsed event, may be
+ * NULL), done and done_ctx, and keeps the ticket alive until done runs. done runs once,
+ * on the writer thread after the commit, and must not block; then rc is IT_OK (and
+ * result says accepted or duplicate) or IT_EFULL, IT_EBUSY, IT_EDB, IT_EIO (nothing
+ * stored). When the event was inserted, ev has moved to the hand-off (ev is NULL);
+ * otherwise it is still the caller's to free.
+ */
+struct ingest_ticket {
+	struct inbox_new item;
+	struct event *ev;
+	void (*done)(struct ingest_ticket *t);
+	void *done_ctx;
+	int rc;
+	enum inbox_result result;
+	/* ingest's */
+	struct ingest *in;
+	struct writer_ticket wt;
+};
+
+/* Queues t. IT_EBUSY when the writer is stopping (done is then not called). */
+int ingest_submit(struct ingest *in, struct ingest_ticket *t) WARN_UNUSED;
+
+/* The parsed event of inbox row seq if the request that stored it left it here and it
+ * is still cached (and names event_id: seqs of rolled-back inserts are reused); NULL
+ * otherwise. The caller owns what it gets. */
+struct event *ingest_take_parsed(struct ingest *in, int64_t seq, const char *event_id);
 
 /* Events accepted and not yet done. */
 int64_t ingest_backlog(struct ingest *in);

@@ -9,8 +9,15 @@
  * the header says, because a forwarder that labels JSON wrongly should not lose events
  * (a 415 would never be retried). No AWS call happens here: the answer depends only on parsing and
  * one group-committed insert.
+ *
+ * The insert is handed to the writer without a thread waiting for it: the connection
+ * is suspended (request_defer) until the commit, so the writer's batches grow with the
+ * number of senders rather than with the number of server threads, and the 202 still
+ * goes out only after the commit. The parsed event moves on to the evaluator in memory
+ * (ingest.h), which saves it a second parse.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -48,14 +55,59 @@ static int idem_ok(const char *k)
 	return 1;
 }
 
+/* The parser bounds event ids (a rule invocation's is 64 hex digits). */
+_Static_assert(IT_EVENT_MAX_ID <= INBOX_EVENT_ID_MAX, "event ids fit the inbox");
+
+/* What a deferred request keeps until its answer. */
+struct pending_event {
+	struct ingest_ticket t;
+	struct request *req;
+	enum event_kind kind;
+	char id[INBOX_EVENT_ID_MAX + 1];
+};
+
+static void pending_free(void *ctx)
+{
+	struct pending_event *p = ctx;
+	if (!p)
+		return;
+	event_free(p->t.ev);
+	free(p);
+}
+
+/* Writer thread, after the commit: wake the connection. */
+static void stored(struct ingest_ticket *t)
+{
+	struct pending_event *p = t->done_ctx;
+	request_resume(p->req);
+}
+
+static int answer(struct request *req, struct response *resp)
+{
+	struct pending_event *p = req->route_ctx;
+	struct server *srv = req->srv;
+	const char *kind = event_kind_str(p->kind);
+	int rc = p->t.rc;
+
+	if (rc) {
+		count(req, kind, rc == IT_EFULL ? "storage_full" : "storage_error");
+		log_kv(&srv->log, LOG_ERROR, req->request_id, "event not stored", "status", status_str(rc), NULL);
+		(void)resp_problem(resp, 503, rc == IT_EFULL ? "storage is full" : "storage unavailable", NULL);
+		return resp_header(resp, "Retry-After", "5");
+	}
+	count(req, kind, p->t.result == INBOX_ACCEPTED ? "accepted" : "duplicate");
+	return resp_json(resp, p->t.result == INBOX_ACCEPTED ? 202 : 200,
+			 json_pack("{s:s,s:s}", "id", p->id, "status",
+				   p->t.result == INBOX_ACCEPTED ? "accepted" : "duplicate"));
+}
+
 int route_events(struct request *req, struct response *resp)
 {
 	struct server *srv = req->srv;
 	struct json_err err = {{0}, {0}};
 	struct event *ev = NULL;
 	const char *idem = request_header(req, "Idempotency-Key");
-	struct inbox_new item;
-	enum inbox_result result;
+	struct pending_event *p;
 	int rc, retry = 1;
 
 	if (idem && !idem_ok(idem)) {
@@ -95,27 +147,34 @@ int route_events(struct request *req, struct response *resp)
 		return rc;
 	}
 
-	memset(&item, 0, sizeof(item));
-	item.event_id = ev->id;
-	item.idem_key = idem;
-	item.kind = event_kind_str(ev->kind);
-	item.account = ev->account;
-	item.region = ev->region;
-	item.token_id = req->authenticated ? req->token.id : NULL;
-	item.body = req->body.data;
-	item.body_len = req->body.len;
-	item.received_at = clock_now_ms(NULL);
-	rc = ingest_submit(srv->ingest, &item, &result);
-	if (rc) {
-		count(req, event_kind_str(ev->kind), rc == IT_EFULL ? "storage_full" : "storage_error");
-		log_kv(&srv->log, LOG_ERROR, req->request_id, "event not stored", "status", status_str(rc), NULL);
+	p = calloc(1, sizeof(*p));
+	if (!p) {
 		event_free(ev);
-		(void)resp_problem(resp, 503, rc == IT_EFULL ? "storage is full" : "storage unavailable", NULL);
-		return resp_header(resp, "Retry-After", "5");
+		return resp_problem(resp, 503, "out of memory", NULL);
 	}
-	count(req, event_kind_str(ev->kind), result == INBOX_ACCEPTED ? "accepted" : "duplicate");
-	rc = resp_json(resp, result == INBOX_ACCEPTED ? 202 : 200,
-		       json_pack("{s:s,s:s}", "id", ev->id, "status", result == INBOX_ACCEPTED ? "accepted" : "duplicate"));
-	event_free(ev);
-	return rc;
+	p->req = req;
+	p->kind = ev->kind;
+	memcpy(p->id, ev->id, strlen(ev->id) + 1);
+	p->t.ev = ev;
+	p->t.item.event_id = ev->id;
+	p->t.item.idem_key = idem;
+	p->t.item.kind = event_kind_str(ev->kind);
+	p->t.item.account = ev->account;
+	p->t.item.region = ev->region;
+	p->t.item.token_id = req->authenticated ? req->token.id : NULL;
+	p->t.item.body = req->body.data;
+	p->t.item.body_len = req->body.len;
+	p->t.item.received_at = clock_now_ms(NULL);
+	p->t.done = stored;
+	p->t.done_ctx = p;
+	req->route_ctx = p;
+	req->route_ctx_free = pending_free;
+	rc = ingest_submit(srv->ingest, &p->t);
+	if (rc) {
+		/* The writer is stopping: nothing was queued. */
+		p->t.rc = rc;
+		return answer(req, resp);
+	}
+	request_defer(req, answer);
+	return IT_OK;
 }

@@ -6,14 +6,6 @@
 
 #include "status.h"
 
-struct pending {
-	writer_job job;
-	void *ctx;
-	int rc;
-	int done;
-	struct pending *next;
-};
-
 struct writer {
 	struct server *srv;
 	struct store *db;
@@ -21,7 +13,7 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t work;
 	pthread_cond_t committed;
-	struct pending *head, *tail;
+	struct writer_ticket *head, *tail;
 	int stop;
 };
 
@@ -32,7 +24,7 @@ static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
 static const char SQL_RELEASE[] = "RELEASE job";
 
-static void run_batch(struct writer *w, struct pending **batch, size_t n)
+static void run_batch(struct writer *w, struct writer_ticket **batch, size_t n)
 {
 	int rc = store_begin(w->db);
 
@@ -69,7 +61,7 @@ static void run_batch(struct writer *w, struct pending **batch, size_t n)
 static void *loop(void *arg)
 {
 	struct writer *w = arg;
-	struct pending *batch[WRITER_BATCH];
+	struct writer_ticket *batch[WRITER_BATCH];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -87,9 +79,18 @@ static void *loop(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
+		/* Callbacks outside the lock (they may queue work of their own). A ticket's
+		 * memory may be gone once its done has run, so nothing touches it after. */
+		for (size_t i = 0; i < n; i++) {
+			if (batch[i]->done) {
+				batch[i]->done(batch[i], batch[i]->rc);
+				batch[i] = NULL;
+			}
+		}
 		pthread_mutex_lock(&w->mu);
 		for (size_t i = 0; i < n; i++)
-			batch[i]->done = 1;
+			if (batch[i])
+				batch[i]->finished = 1;
 		pthread_cond_broadcast(&w->committed);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -144,23 +145,44 @@ void writer_stop(struct writer *w)
 	free(w);
 }
 
+/* Appends t to the queue; the caller holds w->mu. */
+static int enqueue(struct writer *w, struct writer_ticket *t)
+{
+	if (w->stop)
+		return IT_EBUSY;
+	t->rc = IT_OK;
+	t->finished = 0;
+	t->next = NULL;
+	if (w->tail)
+		w->tail->next = t;
+	else
+		w->head = t;
+	w->tail = t;
+	pthread_cond_signal(&w->work);
+	return IT_OK;
+}
+
+int writer_submit(struct writer *w, struct writer_ticket *t)
+{
+	int rc;
+
+	if (!t->done)
+		return IT_EINVAL;
+	pthread_mutex_lock(&w->mu);
+	rc = enqueue(w, t);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
 int writer_run(struct writer *w, writer_job job, void *ctx)
 {
-	struct pending p = {job, ctx, IT_OK, 0, NULL};
+	struct writer_ticket t = {job, ctx, NULL, NULL, IT_OK, 0, NULL};
+	int rc;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		return IT_EBUSY;
-	}
-	if (w->tail)
-		w->tail->next = &p;
-	else
-		w->head = &p;
-	w->tail = &p;
-	pthread_cond_signal(&w->work);
-	while (!p.done)
+	rc = enqueue(w, &t);
+	while (rc == IT_OK && !t.finished)
 		pthread_cond_wait(&w->committed, &w->mu);
 	pthread_mutex_unlock(&w->mu);
-	return p.rc;
+	return rc ? rc : t.rc;
 }

@@ -35,4 +35,26 @@ void writer_stop(struct writer *w);
  */
 int writer_run(struct writer *w, writer_job job, void *ctx) WARN_UNUSED;
 
+/*
+ * The same without waiting, for callers that must not hold a thread while the batch
+ * commits (the ingest route suspends its connection instead). The caller owns t and
+ * keeps it alive until t->done runs; done is called exactly once, on the writer
+ * thread after the commit (or the failure), with the status writer_run would return,
+ * and must not block: it is on the path of every later batch. Only job, ctx, done and
+ * done_ctx are the caller's to set; the rest is the writer's.
+ */
+struct writer_ticket {
+	writer_job job;
+	void *ctx;
+	void (*done)(struct writer_ticket *t, int rc);
+	void *done_ctx;
+	/* the writer's */
+	int rc;
+	int finished;
+	struct writer_ticket *next;
+};
+
+/* Queues t. IT_EBUSY when the writer is stopping (then done is not called). */
+int writer_submit(struct writer *w, struct writer_ticket *t) WARN_UNUSED;
+
 #endif

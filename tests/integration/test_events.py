@@ -233,3 +233,60 @@ def test_kill9_during_burst_loses_no_acknowledged_event(make_server):
         wait_verdict(s.db, a, r_, i, timeout=20)
     states = eventlib.inbox_states(s.db)
     assert all(states[ev["id"]][0] == 2 for ev in acked)
+
+
+def _metric(text, name, labels):
+    for line in text.splitlines():
+        if line.startswith("%s{%s} " % (name, labels)):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_many_senders_on_one_server_thread(make_server):
+    """64 senders at once against a single server thread: the ingest route parks each
+    connection until its commit rather than holding the thread, so all are answered,
+    each event is stored once, and the evaluator judges every one from the request's
+    own parse (the in-memory hand-off) instead of parsing the stored body again."""
+    s = make_server(env={"ITALIC_HTTP_THREADS": "1"})
+    tok = s.token("ingest")
+    reader = s.token("reader")
+    bodies = [run_instances() for _ in range(64)]
+    with concurrent.futures.ThreadPoolExecutor(64) as ex:
+        rs = list(ex.map(lambda b: s.request("POST", "/v1/events", body=b, token=tok), bodies))
+    assert [r.status for r in rs] == [202] * 64
+    ids = {r.json()["id"] for r in rs}
+    assert ids == {b["id"] for b in bodies}
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        states = eventlib.inbox_states(s.db)
+        if all(states.get(i, (0,))[0] == 2 for i in ids):
+            break
+        time.sleep(0.05)
+    states = eventlib.inbox_states(s.db)
+    assert len(states) == 64 and all(states[i] == (2, "evaluated") for i in ids)
+    m = s.get("/metrics", token=reader).body
+    assert _metric(m, "italic_event_handoff_total", 'result="parsed"') == 64, m
+    assert _metric(m, "italic_event_handoff_total", 'result="reparsed"') == 0
+
+
+def test_restart_reparses_what_was_not_yet_evaluated(make_server):
+    """The hand-off is memory only: events stored by an earlier process are judged from
+    their stored bodies."""
+    s = make_server()
+    s.stop()
+    con = sqlite3.connect(s.db)
+    ev = run_instances()
+    con.execute("INSERT INTO inbox(event_id, kind, account, region, received_at, body)"
+                " VALUES (?, 'cloudtrail_run_instances', '123456789012', 'us-west-2', 1, ?)",
+                (ev["id"], json.dumps(ev).encode()))
+    con.commit()
+    con.close()
+    s.start()
+    eid = ev["id"]
+    deadline = time.time() + 10
+    while time.time() < deadline and eventlib.inbox_states(s.db).get(eid, (0,))[0] != 2:
+        time.sleep(0.05)
+    assert eventlib.inbox_states(s.db)[eid] == (2, "evaluated")
+    m = s.get("/metrics", token=s.token("reader")).body
+    assert _metric(m, "italic_event_handoff_total", 'result="reparsed"') == 1
+    assert _metric(m, "italic_event_handoff_total", 'result="parsed"') == 0

@@ -183,3 +183,28 @@ def test_floods_and_slow_clients_do_not_starve_good_senders(make_server):
         for c in idle + slow:
             c.close()
     assert s.get("/healthz").status == 200
+
+
+def test_authenticated_senders_that_never_send_their_body(make_server):
+    """Senders that pass authentication and then hold back their body, more of them than
+    the server has threads and pooled database connections: the server still answers a
+    well-behaved sender promptly (authentication gives its connection back at once
+    rather than holding it until a body that may never come)."""
+    s = make_server(env={"ITALIC_HTTP_THREADS": "2", "ITALIC_CONNECTION_TIMEOUT": "20s"})
+    tok = s.token("ingest")
+    stalled = []
+    try:
+        for i in range(24):
+            c = _connect(s.port, "127.0.0.%d" % (5 + i % 4))
+            c.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.encode()
+                      + b"\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"id\":")
+            stalled.append(c)
+        time.sleep(0.5)
+        t0 = time.time()
+        r = s.request("POST", "/v1/events", body=run_instances(), token=tok, timeout=10)
+        assert r.status == 202, r
+        assert s.get("/healthz", timeout=10).status == 200
+        assert time.time() - t0 < 3
+    finally:
+        for c in stalled:
+            c.close()

@@ -22,6 +22,7 @@ int main(void)
 	struct store *s;
 	struct inbox_new items[4];
 	enum inbox_result res[4] = {9, 9, 9, 9}, one = 9;
+	int64_t seq = -1;
 	struct inbox_row rows[8];
 	size_t n = 99, n0 = 0, n1 = 0;
 	int64_t count = -1, oldest = -1;
@@ -40,9 +41,13 @@ int main(void)
 	CHECK(res[0] == INBOX_ACCEPTED && res[1] == INBOX_ACCEPTED, "new ones accepted");
 	CHECK(res[2] == INBOX_DUPLICATE && res[3] == INBOX_DUPLICATE, "duplicates: %d %d", res[2], res[3]);
 	items[0] = ev("e2", NULL);
-	CHECK(store_inbox_insert_one(s, &items[0], &one) == IT_OK && one == INBOX_DUPLICATE, "later duplicate");
+	CHECK(store_inbox_insert_one(s, &items[0], &one, &seq) == IT_OK && one == INBOX_DUPLICATE, "later duplicate");
+	CHECK(seq == -1, "no seq for a duplicate: %lld", (long long)seq);
 	items[0] = ev("e4", NULL);
-	CHECK(store_inbox_insert_one(s, &items[0], &one) == IT_OK && one == INBOX_ACCEPTED, "one more");
+	CHECK(store_inbox_insert_one(s, &items[0], &one, &seq) == IT_OK && one == INBOX_ACCEPTED, "one more");
+	/* e1 and e2 took 1 and 2, and each of the three ignored duplicates used up a number
+	 * (AUTOINCREMENT allocates before the UNIQUE check): e4 is 6. */
+	CHECK(seq == 6, "seq of the new row: %lld", (long long)seq);
 
 	CHECK(store_inbox_pending(s, &count, &oldest) == IT_OK && count == 3 && oldest == 1000, "pending %lld",
 	      (long long)count);
