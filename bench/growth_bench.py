@@ -18,7 +18,6 @@ On it, with a release `italic serve` (ITALIC_AWS=off):
 Prints a JSON object; bench/run renders it into RESULTS.md.
 """
 import argparse
-import json
 import os
 import shutil
 import sqlite3
@@ -26,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from ingest_bench import HERE, Server, build, db_bytes, median_run, wrk
+from ingest_bench import HERE, Server, build, db_bytes, emit, median_run, wrk
 from query_bench import FILTERED, measure_runs, seed
 
 SEEDED_NAME = "bench.db"  # what query_bench.py --keep DIR leaves in DIR
@@ -108,14 +107,11 @@ def main():
             p["size"] = n
             p["seed_s"] = seed_s
             out["points"].append(p)
-            print("growth_bench: %d evaluations: %s" % (n, json.dumps(p)), file=sys.stderr)
+            print("growth_bench: %d evaluations: %.0f events/s, summary p99 %.2f ms"
+                  % (n, p["events_keepalive"]["rps"], p["summary"]["p99_ms"]), file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(out, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    print(text)
+    emit(out, args.out)
 
 
 if __name__ == "__main__":

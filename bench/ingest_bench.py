@@ -140,6 +140,15 @@ def event_to_verdict(db, since_ms=0):
             "last_verdict_ms": max(v for _, v in rows)}
 
 
+def emit(out, path):
+    """Prints the result object as JSON, and writes it to path too when given."""
+    text = json.dumps(out, indent=1)
+    if path:
+        with open(path, "w") as f:
+            f.write(text + "\n")
+    print(text)
+
+
 def wait_evaluated(db, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -227,11 +236,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     out["ratio_events_to_healthz_keepalive"] = out["events_keepalive"]["rps"] / out["healthz_keepalive"]["rps"]
     out["ratio_events_to_healthz_close"] = out["events_close"]["rps"] / out["healthz_close"]["rps"]
-    text = json.dumps(out, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    print(text)
+    emit(out, args.out)
 
 
 if __name__ == "__main__":
