@@ -48,10 +48,12 @@ def build():
 
 
 class Server:
-    def __init__(self, binary, workdir, env=None):
+    """`italic serve` on workdir/italic.db (or on db), logging to workdir/server.log."""
+
+    def __init__(self, binary, workdir, env=None, db=None):
         self.bin = binary
         self.dir = workdir
-        self.db = os.path.join(workdir, "italic.db")
+        self.db = db or os.path.join(workdir, "italic.db")
         self.port = free_port()
         self.env = dict(os.environ, ITALIC_DB=self.db, ITALIC_LISTEN="127.0.0.1:%d" % self.port,
                         ITALIC_AWS="off", ITALIC_LOG_LEVEL="warn", ITALIC_INBOX_MAX="10000000")
@@ -113,6 +115,40 @@ def median_run(fn, runs):
     return mid
 
 
+def db_bytes(db):
+    """Bytes of an SQLite database with its -wal and -shm files."""
+    return sum(os.path.getsize(db + sfx) for sfx in ("", "-wal", "-shm") if os.path.exists(db + sfx))
+
+
+def event_to_verdict(db, since_ms=0):
+    """Latency of each event received at or after since_ms (Unix ms) from acceptance
+    (inbox.received_at) to its verdict (evaluations.evaluated_at), in ms:
+    {"events", "p50_ms", "p99_ms", "max_ms", "first_received_ms", "last_received_ms",
+    "last_verdict_ms"}, or None when no such event has a verdict."""
+    con = sqlite3.connect(db, timeout=30)
+    rows = con.execute(
+        "SELECT i.received_at, e.evaluated_at FROM inbox i JOIN evaluations e"
+        " ON e.trigger_event_id = i.event_id AND e.trigger = 'event' WHERE i.received_at >= ?",
+        (since_ms,)).fetchall()
+    con.close()
+    if not rows:
+        return None
+    lat = sorted(v - r for r, v in rows)
+    return {"events": len(lat), "p50_ms": lat[len(lat) // 2],
+            "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))], "max_ms": lat[-1],
+            "first_received_ms": min(r for r, _ in rows), "last_received_ms": max(r for r, _ in rows),
+            "last_verdict_ms": max(v for _, v in rows)}
+
+
+def emit(out, path):
+    """Prints the result object as JSON, and writes it to path too when given."""
+    text = json.dumps(out, indent=1)
+    if path:
+        with open(path, "w") as f:
+            f.write(text + "\n")
+    print(text)
+
+
 def wait_evaluated(db, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -166,8 +202,7 @@ def main():
         out["inbox_evaluated"] = evaluated
         out["evaluations"] = evaluations
         s.stop()
-        out["db_bytes"] = sum(os.path.getsize(os.path.join(work, f)) for f in os.listdir(work)
-                              if f.startswith("italic.db"))
+        out["db_bytes"] = db_bytes(s.db)
         out["db_bytes_per_evaluation"] = out["db_bytes"] / max(1, evaluations)
 
         # Durability of acknowledgements: a fresh server, a known number of 202s.
@@ -193,25 +228,15 @@ def main():
         wrk("http://127.0.0.1:%d/v1/events" % s3.port, "events.lua", args.seconds, 10, threads=1,
             env={"EVENT_TEMPLATE": tmpl, "TOKEN": tok3, "DELAY_MS": "20"})
         wait_evaluated(s3.db)
-        con = sqlite3.connect(s3.db)
-        lat = sorted(r[0] for r in con.execute(
-            "SELECT e.evaluated_at - i.received_at FROM inbox i JOIN evaluations e"
-            " ON e.trigger_event_id = i.event_id AND e.trigger = 'event'"))
-        con.close()
+        e2v = event_to_verdict(s3.db)
         s3.stop()
-        if lat:
-            out["event_to_verdict_500"] = {"events": len(lat), "p50_ms": lat[len(lat) // 2],
-                                           "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
-                                           "max_ms": lat[-1]}
+        if e2v:
+            out["event_to_verdict_500"] = e2v
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out["ratio_events_to_healthz_keepalive"] = out["events_keepalive"]["rps"] / out["healthz_keepalive"]["rps"]
     out["ratio_events_to_healthz_close"] = out["events_close"]["rps"] / out["healthz_close"]["rps"]
-    text = json.dumps(out, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    print(text)
+    emit(out, args.out)
 
 
 if __name__ == "__main__":

@@ -35,21 +35,25 @@ N_IMAGES = 500
 REQUESTS = 2000
 RUNS = 3
 DAY = 86_400_000
+ACCOUNTS = ["%012d" % (100000000000 + k) for k in range(N_ACCOUNTS)]
+# A mid-size account (rank 20) for the filtered query.
+FILTERED = "/v1/instances?compliance=NON_COMPLIANT&account=%s" % ACCOUNTS[20]
 
 
-def seed(db, bin_path):
+def seed(db, bin_path, n_instances=N_INSTANCES, n_evaluations=N_EVALUATIONS):
+    """Seeds n_instances current verdicts and n_evaluations history rows into a fresh db
+    (the same random data for the same sizes)."""
     subprocess.run([bin_path, "migrate", "--db", db], check=True, capture_output=True)
     rnd = random.Random(7)
     now = int(time.time() * 1000)
     # Account sizes follow a long tail (a few big production accounts, many small ones).
     weights = [1.0 / (k + 1) ** 0.8 for k in range(N_ACCOUNTS)]
-    accounts = ["%012d" % (100000000000 + k) for k in range(N_ACCOUNTS)]
     images = ["ami-%017x" % rnd.getrandbits(68) for _ in range(N_IMAGES)]
     img_weights = [1.0 / (k + 1) for k in range(N_IMAGES)]
     inst = []
     seen = set()
-    while len(inst) < N_INSTANCES:
-        acct = rnd.choices(accounts, weights)[0]
+    while len(inst) < n_instances:
+        acct = rnd.choices(ACCOUNTS, weights)[0]
         region = rnd.choice(REGIONS)
         iid = "i-%017x" % rnd.getrandbits(68)
         if (acct, region, iid) in seen:
@@ -75,8 +79,8 @@ def seed(db, bin_path):
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inst)
 
         def evals():
-            for k in range(N_EVALUATIONS):
-                a, r, i, img, st, _tags, c, rs, mr, ex, fs, ob, ev, nx, _f = inst[rnd.randrange(N_INSTANCES)]
+            for k in range(n_evaluations):
+                a, r, i, img, st, _tags, c, rs, mr, ex, fs, ob, ev, nx, _f = inst[rnd.randrange(n_instances)]
                 t = now - rnd.randrange(380 * DAY)
                 yield (a, r, i, img, st, c, rnd.choice(["COMPLIANT", "NON_COMPLIANT", None]), rs, mr, ex, fs,
                        t - 1000, t, nx, "event", "evt-%d" % k)
@@ -86,8 +90,6 @@ def seed(db, bin_path):
             " next_change_at, trigger, trigger_event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", evals())
     con.execute("ANALYZE")
     con.close()
-    # A mid-size account (rank 20) for the filtered query.
-    return accounts[20]
 
 
 def free_port():
@@ -110,6 +112,12 @@ def measure(port, token, path, n):
     c.close()
     lat.sort()
     return lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+
+
+def measure_runs(port, token, path, n=REQUESTS, runs=RUNS):
+    """(p50, p99) in ms: the median of each over `runs` runs of measure()."""
+    got = [measure(port, token, path, n) for _ in range(runs)]
+    return statistics.median(r[0] for r in got), statistics.median(r[1] for r in got)
 
 
 def wrk(port, token, path):
@@ -148,9 +156,7 @@ def main():
     db = os.path.join(work, "bench.db")
     t0 = time.time()
     if not os.path.exists(db):
-        account = seed(db, args.bin)
-    else:
-        account = "%012d" % (100000000000 + 20)
+        seed(db, args.bin)
     seed_s = time.time() - t0
     token = subprocess.run([args.bin, "token", "create", "--role", "reader", "--db", db],
                            check=True, capture_output=True, text=True).stdout.strip()
@@ -165,7 +171,6 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        filtered = "/v1/instances?compliance=NON_COMPLIANT&account=%s" % account
         c = http.client.HTTPConnection("127.0.0.1", port)
         cursor = None
         for _ in range(50):
@@ -174,7 +179,7 @@ def main():
             cursor = json.loads(c.getresponse().read())["next_cursor"]
         c.close()
         deep = "/v1/instances?limit=100&cursor=" + cursor
-        scenarios = [("filtered first page", filtered), ("page 51 via cursors", deep), ("summary", "/v1/summary")]
+        scenarios = [("filtered first page", FILTERED), ("page 51 via cursors", deep), ("summary", "/v1/summary")]
         print("## Queries\n")
         print("Machine: %s  " % machine())
         print("Data: %d instances (%d accounts, long-tail sizes; %d regions; 20%% non-compliant; %d images), "
@@ -185,9 +190,7 @@ def main():
         print("| query | path | sequential p50 ms | sequential p99 ms | wrk p50 | wrk p99 | wrk req/s |")
         print("|---|---|---|---|---|---|---|")
         for name, path in scenarios:
-            runs = [measure(port, token, path, REQUESTS) for _ in range(RUNS)]
-            p50 = statistics.median(r[0] for r in runs)
-            p99 = statistics.median(r[1] for r in runs)
+            p50, p99 = measure_runs(port, token, path)
             w = wrk(port, token, path) or {}
             shown = path if "cursor=" not in path else "/v1/instances?limit=100&cursor=…"
             print("| %s | `%s` | %.2f | %.2f | %s | %s | %s |" % (name, shown, p50, p99, w.get("50%", "-"),

@@ -3,6 +3,10 @@
 -- duplicate). Environment: EVENT_TEMPLATE (file with {{ID}} and {{IID}}), TOKEN,
 -- DELAY_MS (per-connection pause between requests, for a target rate), CLOSE (set:
 -- "Connection: close" on every request, as EventBridge sends).
+-- TARGETS (optional; run wrk with -t1): a file of "account region instance-id image-id"
+-- lines; request k fills {{ACCT}}, {{REGION}}, {{IID}} and {{AMI}} from line k, and once
+-- the lines are used up the thread stops (a last request per connection resends the
+-- previous body, which the server answers as a duplicate and does not evaluate again).
 local threads = {}
 local next_tid = 1
 
@@ -27,6 +31,13 @@ function init(args)
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
   wrk.headers["Content-Type"] = "application/json; charset=utf-8"
   if os.getenv("CLOSE") then wrk.headers["Connection"] = "close" end
+  if os.getenv("TARGETS") then
+    targets = {}
+    for line in io.lines(os.getenv("TARGETS")) do
+      local a, r, i, m = line:match("^(%S+) (%S+) (%S+) (%S+)$")
+      if a then table.insert(targets, {acct = a, region = r, iid = i, ami = m}) end
+    end
+  end
 end
 
 function request()
@@ -36,8 +47,20 @@ function request()
                            counter % 16777216)
   local iid = string.format("i-%04x%01x%06x%06x", nonce, tid % 16, math.floor(counter / 16777216) % 16777216,
                             counter % 16777216)
-  local body = tmpl:gsub("{{ID}}", id):gsub("{{IID}}", iid)
-  return wrk.format(nil, nil, nil, body)
+  local body
+  if targets then
+    local t = targets[counter]
+    if not t then
+      wrk.thread:stop()
+      return last_request or wrk.format("GET", "/healthz")
+    end
+    body = tmpl:gsub("{{ID}}", id):gsub("{{IID}}", t.iid):gsub("{{AMI}}", t.ami):gsub("{{ACCT}}", t.acct)
+               :gsub("{{REGION}}", t.region)
+  else
+    body = tmpl:gsub("{{ID}}", id):gsub("{{IID}}", iid)
+  end
+  last_request = wrk.format(nil, nil, nil, body)
+  return last_request
 end
 
 function delay()
