@@ -410,6 +410,9 @@ def sts(action, params):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake_aws"
+    # Headers and body go out in separate writes; without TCP_NODELAY the client's
+    # delayed ACK holds the body back ~40 ms on every kept-alive answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
