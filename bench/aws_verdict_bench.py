@@ -10,8 +10,7 @@ Italic runs as deployed with AWS: ITALIC_AWS=auto, a member role assumed in each
 accounts (events come from 4 regions of each), ITALIC_VERIFY=on by default (every event's
 instance is confirmed with DescribeInstances), image facts read with DescribeImages and
 cached per account, region and image. AWS is tests/fake_aws/fake_aws.py, which checks
-every SigV4 signature with botocore and runs on the same 2 CPUs, with TCP_NODELAY set
-(see start_fake). The reconciliation sweep is off (ITALIC_SWEEP_INTERVAL=0) so only
+every SigV4 signature with botocore and runs on the same 2 CPUs. The reconciliation sweep is off (ITALIC_SWEEP_INTERVAL=0) so only
 event-driven calls are counted.
 
 Each phase runs a fresh server (empty image cache). A warm-up event per account and
