@@ -71,7 +71,7 @@ static const struct setting settings[] = {
 	{"ingest-rate", "ITALIC_INGEST_RATE", "0", K_U64, OFF(ingest_rate), 0, 1000000,
 	 "events/s one ingest token may send before 429 (0: unlimited)"},
 	{"retention-days", "ITALIC_RETENTION_DAYS", "400", K_U64, OFF(retention_days), 1, 36500,
-	 "days of evaluation history kept (current verdicts are never purged)"},
+	 "days of evaluation history and finished deliveries kept (current verdicts are never purged)"},
 	{"image-cache-ttl", "ITALIC_IMAGE_CACHE_TTL", "15m", K_DURATION, OFF(image_cache_ttl_s), 0, 86400,
 	 "how long image facts read from AWS are reused"},
 	{"shutdown-grace", "ITALIC_SHUTDOWN_GRACE", "10s", K_DURATION, OFF(shutdown_grace_s), 0, 600,

@@ -149,6 +149,10 @@ static const char SQL_PURGE_EVALS[] = "DELETE FROM evaluations WHERE id IN"
 	" (SELECT id FROM evaluations WHERE evaluated_at < ?1 ORDER BY evaluated_at LIMIT ?2)";
 static const char SQL_PURGE_INBOX[] = "DELETE FROM inbox WHERE seq IN"
 	" (SELECT seq FROM inbox WHERE state = 2 AND done_at < ?1 LIMIT ?2)";
+/* A failed delivery has no done_at: its age is its creation. */
+static const char SQL_PURGE_DELIVERIES[] = "DELETE FROM deliveries WHERE id IN"
+	" (SELECT id FROM deliveries WHERE state IN ('done', 'failed')"
+	" AND coalesce(done_at, created_at) < ?1 LIMIT ?2)";
 
 static const struct query_statement statements[] = {
 	{"instances_all_eval", SQL_I_ALL_EVAL, "instances"},
@@ -186,6 +190,7 @@ static const struct query_statement statements[] = {
 	{"inbox_depth", SQL_INBOX_DEPTH, "inbox"},
 	{"purge_evaluations", SQL_PURGE_EVALS, "evaluations"},
 	{"purge_inbox", SQL_PURGE_INBOX, "inbox"},
+	{"purge_deliveries", SQL_PURGE_DELIVERIES, "deliveries"},
 	{"secret_get", SQL_SECRET_GET, NULL},
 };
 
@@ -787,20 +792,23 @@ static int purge_one(struct store *s, const char *sql, int64_t before_ms, int ba
 }
 
 int store_query_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch,
-		      int64_t *ret_evaluations, int64_t *ret_inbox)
+		      struct purge_counts *ret)
 {
-	int64_t ne = 0, ni = 0;
+	struct purge_counts c = {0, 0, 0};
+	int64_t history_cutoff;
 	int rc;
 
 	if (batch < 1 || retention_days < 1 || retention_days > 36500)
 		return IT_EINVAL;
-	rc = purge_one(s, SQL_PURGE_EVALS, now_ms - (int64_t)retention_days * 86400000LL, batch, &ne);
+	history_cutoff = now_ms - (int64_t)retention_days * 86400000LL;
+	rc = purge_one(s, SQL_PURGE_EVALS, history_cutoff, batch, &c.evaluations);
 	if (rc == IT_OK)
-		rc = purge_one(s, SQL_PURGE_INBOX, now_ms - QUERY_INBOX_KEEP_MS, batch, &ni);
+		rc = purge_one(s, SQL_PURGE_INBOX, now_ms - QUERY_INBOX_KEEP_MS, batch, &c.inbox);
+	if (rc == IT_OK)
+		rc = purge_one(s, SQL_PURGE_DELIVERIES, history_cutoff, batch, &c.deliveries);
 	if (rc)
 		return rc;
-	*ret_evaluations = ne;
-	*ret_inbox = ni;
+	*ret = c;
 	return IT_OK;
 }
 

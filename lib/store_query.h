@@ -167,14 +167,22 @@ int store_query_secret(struct store *s, const char *name, size_t len, int64_t no
 
 /*
  * One retention step, each part in its own short transaction: deletes at most batch
- * evaluations with evaluated_at < now_ms - retention_days, and at most batch inbox
- * rows that are done (state 2) with done_at < now_ms - QUERY_INBOX_KEEP_MS. Current
- * verdicts (instances) are never touched. The counts deleted are written on success;
- * a caller repeats until both are below batch.
+ * evaluations with evaluated_at < now_ms - retention_days, at most batch inbox rows
+ * that are done (state 2) with done_at < now_ms - QUERY_INBOX_KEEP_MS, and at most
+ * batch deliveries that are finished (done, or failed for good) since before
+ * now_ms - retention_days — the outbox would otherwise keep a row per verdict and
+ * destination forever. Current verdicts (instances) and pending deliveries are never
+ * touched. The counts deleted are written on success; a caller repeats until all are
+ * below batch.
  */
 #define QUERY_INBOX_KEEP_MS (2LL * 24 * 3600 * 1000)
+struct purge_counts {
+	int64_t evaluations;
+	int64_t inbox;
+	int64_t deliveries;
+};
 int store_query_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch,
-		      int64_t *ret_evaluations, int64_t *ret_inbox) WARN_UNUSED;
+		      struct purge_counts *ret) WARN_UNUSED;
 
 /*
  * Copies the database of src into a new file at path with SQLite's online backup API,

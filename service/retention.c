@@ -44,29 +44,32 @@ static int wait_ms(struct retention *r, int64_t ms)
 static void pass(struct retention *r)
 {
 	struct server *srv = r->srv;
-	int64_t total_e = 0, total_i = 0, ne, ni;
+	struct purge_counts total = {0, 0, 0}, c;
 	int rc;
 
 	for (;;) {
-		rc = store_query_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &ne, &ni);
+		rc = store_query_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
 		if (rc) {
 			log_msg(&srv->log, LOG_WARN, NULL, "retention purge failed: %s (retrying next pass)", status_str(rc));
 			break;
 		}
-		total_e += ne;
-		total_i += ni;
-		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"evaluations\"", (uint64_t)ne);
-		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"inbox\"", (uint64_t)ni);
-		if (ne < IT_RETENTION_BATCH && ni < IT_RETENTION_BATCH)
+		total.evaluations += c.evaluations;
+		total.inbox += c.inbox;
+		total.deliveries += c.deliveries;
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"evaluations\"", (uint64_t)c.evaluations);
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"inbox\"", (uint64_t)c.inbox);
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"deliveries\"", (uint64_t)c.deliveries);
+		if (c.evaluations < IT_RETENTION_BATCH && c.inbox < IT_RETENTION_BATCH && c.deliveries < IT_RETENTION_BATCH)
 			break;
 		if (wait_ms(r, IT_RETENTION_PAUSE_MS))
 			break;
 	}
-	if (total_e || total_i) {
-		char e[24], i[24];
-		snprintf(e, sizeof(e), "%lld", (long long)total_e);
-		snprintf(i, sizeof(i), "%lld", (long long)total_i);
-		log_kv(&srv->log, LOG_INFO, NULL, "retention purge", "evaluations", e, "inbox", i, NULL);
+	if (total.evaluations || total.inbox || total.deliveries) {
+		char e[24], i[24], d[24];
+		snprintf(e, sizeof(e), "%lld", (long long)total.evaluations);
+		snprintf(i, sizeof(i), "%lld", (long long)total.inbox);
+		snprintf(d, sizeof(d), "%lld", (long long)total.deliveries);
+		log_kv(&srv->log, LOG_INFO, NULL, "retention purge", "evaluations", e, "inbox", i, "deliveries", d, NULL);
 	}
 }
 

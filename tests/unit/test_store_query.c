@@ -409,7 +409,8 @@ static void check_summary(struct store *s)
 
 static void check_purge(struct store *s)
 {
-	int64_t ne = -1, ni = -1, before = count_sql(s, "SELECT count(*) FROM instances"), total = 0;
+	struct purge_counts c = {-1, -1, -1};
+	int64_t before = count_sql(s, "SELECT count(*) FROM instances"), total = 0;
 
 	CHECK(exec(s, "DELETE FROM evaluations") == 0, "clear");
 	for (int i = 0; i < 250; i++)
@@ -417,19 +418,37 @@ static void check_purge(struct store *s)
 	CHECK(exec(s, "INSERT INTO inbox(event_id, kind, received_at, state, done_at) VALUES"
 		      " ('e1', 'x', 0, 2, 1749000000000), ('e2', 'x', 0, 2, 1749900000000), ('e3', 'x', 0, 0, NULL)") == 0,
 	      "inbox rows");
-	CHECK(store_query_purge(s, NOW, 0, 100, &ne, &ni) == IT_EINVAL && ne == -1, "zero days rejected");
-	CHECK(store_query_purge(s, NOW, 400, 100, &ne, &ni) == IT_OK && ne == 100 && ni == 1, "first batch %lld %lld",
-	      (long long)ne, (long long)ni);
-	total = ne;
-	CHECK(store_query_purge(s, NOW, 400, 100, &ne, &ni) == IT_OK && ne == 50 && ni == 0, "second batch %lld",
-	      (long long)ne);
-	total += ne;
-	CHECK(store_query_purge(s, NOW, 400, 100, &ne, &ni) == IT_OK && ne == 0, "nothing left");
+	/* Deliveries: done long ago (goes), failed long ago (goes: no done_at, its age is
+	 * its creation), done recently (stays), pending and old (stays: not delivered yet). */
+	CHECK(exec(s, "DELETE FROM deliveries") == 0, "clear deliveries");
+	{
+		char sql[1024];
+		long long old = (long long)(NOW - 401 * DAY), recent = (long long)(NOW - 10 * DAY);
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO deliveries(destination, group_key, payload, state, created_at, next_attempt_at, done_at)"
+			 " VALUES ('config', 'g', '{}', 'done', %lld, %lld, %lld), ('siem', 'g', '{}', 'failed', %lld, %lld, NULL),"
+			 " ('config', 'g', '{}', 'done', %lld, %lld, %lld), ('securityhub', 'g', '{}', 'pending', %lld, %lld, NULL)",
+			 old, old, old + 1000, old, old, old, old, recent, old, old);
+		CHECK(exec(s, sql) == 0, "delivery rows");
+	}
+	CHECK(store_query_purge(s, NOW, 0, 100, &c) == IT_EINVAL && c.evaluations == -1, "zero days rejected");
+	CHECK(store_query_purge(s, NOW, 400, 100, &c) == IT_OK && c.evaluations == 100 && c.inbox == 1 &&
+	      c.deliveries == 2, "first batch %lld %lld %lld", (long long)c.evaluations, (long long)c.inbox,
+	      (long long)c.deliveries);
+	total = c.evaluations;
+	CHECK(store_query_purge(s, NOW, 400, 100, &c) == IT_OK && c.evaluations == 50 && c.inbox == 0 &&
+	      c.deliveries == 0, "second batch %lld", (long long)c.evaluations);
+	total += c.evaluations;
+	CHECK(store_query_purge(s, NOW, 400, 100, &c) == IT_OK && c.evaluations == 0, "nothing left");
 	CHECK(total == 150 && count_sql(s, "SELECT count(*) FROM evaluations") == 100, "only old history purged");
 	CHECK(count_sql(s, "SELECT count(*) FROM inbox") == 2, "recent done and pending inbox rows stay");
 	CHECK(count_sql(s, "SELECT count(*) FROM instances") == before, "current verdicts never purged");
+	CHECK(count_sql(s, "SELECT count(*) FROM deliveries WHERE state = 'pending'") == 1 &&
+	      count_sql(s, "SELECT count(*) FROM deliveries WHERE state = 'done'") == 1,
+	      "a pending delivery stays however old; a recent done one stays");
 	/* With a later now, the rest ages out too. */
-	CHECK(store_query_purge(s, NOW + 2 * DAY, 400, 1000, &ne, &ni) == IT_OK && ne == 100, "aged out %lld", (long long)ne);
+	CHECK(store_query_purge(s, NOW + 2 * DAY, 400, 1000, &c) == IT_OK && c.evaluations == 100, "aged out %lld",
+	      (long long)c.evaluations);
 }
 
 static void check_secret(struct store *s)
