@@ -20,6 +20,7 @@
  * event instead of two). A slot per seq % this; a miss only costs a re-parse of the
  * stored body, so the bound is about memory: a few KB per cached RunInstances event. */
 #define IT_HANDOFF_EVENTS      1024
+#define IT_HANDOFF_BYTES       (16u * 1024 * 1024)   /* and at most this much event body */
 
 /* JSON documents */
 #define IT_MAX_JSON_DEPTH      32

@@ -22,23 +22,37 @@ struct ingest {
 	int stop;
 	_Atomic(int64_t) backlog;
 	pthread_mutex_t handoff_mu;
+	size_t handoff_bytes;   /* sum of the cached events' body sizes, under handoff_mu */
 	struct {
 		int64_t seq;
+		size_t bytes;
 		struct event *ev;
 	} handoff[IT_HANDOFF_EVENTS];
 };
 
-static void handoff_put(struct ingest *in, int64_t seq, struct event *ev)
+/* Caches ev for seq unless that would pass IT_HANDOFF_BYTES (a parse takes roughly
+ * its body's size again): then ev is freed and the evaluator parses the body. */
+static void handoff_put(struct ingest *in, int64_t seq, size_t bytes, struct event *ev)
 {
 	size_t slot = (size_t)seq % IT_HANDOFF_EVENTS;
 	struct event *old;
 
 	pthread_mutex_lock(&in->handoff_mu);
 	old = in->handoff[slot].ev;
-	in->handoff[slot].seq = seq;
-	in->handoff[slot].ev = ev;
+	if (old) {
+		in->handoff_bytes -= in->handoff[slot].bytes;
+		in->handoff[slot].ev = NULL;
+	}
+	if (in->handoff_bytes + bytes <= IT_HANDOFF_BYTES) {
+		in->handoff[slot].seq = seq;
+		in->handoff[slot].bytes = bytes;
+		in->handoff[slot].ev = ev;
+		in->handoff_bytes += bytes;
+		ev = NULL;
+	}
 	pthread_mutex_unlock(&in->handoff_mu);
 	event_free(old);
+	event_free(ev);
 }
 
 struct event *ingest_take_parsed(struct ingest *in, int64_t seq, const char *event_id)
@@ -52,6 +66,7 @@ struct event *ingest_take_parsed(struct ingest *in, int64_t seq, const char *eve
 	if (in->handoff[slot].ev && in->handoff[slot].seq == seq) {
 		ev = in->handoff[slot].ev;
 		in->handoff[slot].ev = NULL;
+		in->handoff_bytes -= in->handoff[slot].bytes;
 	}
 	pthread_mutex_unlock(&in->handoff_mu);
 	if (ev && strcmp(ev->id, event_id) != 0) {
@@ -72,7 +87,7 @@ static int insert(struct store *db, void *ctx)
 	int rc = store_inbox_insert_one(db, &t->item, &t->result, &seq);
 
 	if (rc == IT_OK && t->result == INBOX_ACCEPTED && t->ev && seq > 0) {
-		handoff_put(t->in, seq, t->ev);
+		handoff_put(t->in, seq, t->item.body_len, t->ev);
 		t->ev = NULL;
 		/* item's strings pointed into ev: nothing reads them after the insert. */
 		memset(&t->item, 0, sizeof(t->item));
