@@ -108,68 +108,37 @@ out:
 	return rc;
 }
 
-static int dup_field(const json_t *o, const char *key, char **dst)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	if (!s)
-		return IT_OK;
-	if (strlen(s) > IT_AWS_MAX_FIELD)
-		return IT_ETOOBIG;
-	*dst = strdup(s);
-	return *dst ? IT_OK : IT_ENOMEM;
-}
-
 int aws_config_parse_put_evaluations(const char *json, size_t len, struct aws_config_result *ret)
 {
+	static const char *const fields[] = {"ComplianceResourceType", "ComplianceResourceId", "ComplianceType"};
 	struct aws_config_result r;
-	json_t *doc = NULL, *failed, *it;
-	size_t i;
+	json_t *doc = NULL;
+	char **t = NULL;
+	size_t n = 0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
 	rc = json_load_bounded(json, len, IT_MAX_AWS_RESPONSE, IT_MAX_JSON_DEPTH, &doc, NULL);
 	if (rc)
 		return rc;
-	if (!json_is_object(doc)) {
-		rc = IT_EINVAL;
-		goto out;
-	}
-	failed = json_object_get(doc, "FailedEvaluations");
-	if (failed && !json_is_array(failed) && !json_is_null(failed)) {
-		rc = IT_EINVAL;
-		goto out;
-	}
-	if (json_array_size(failed) > IT_AWS_MAX_FAILED) {
-		rc = IT_ETOOBIG;
-		goto out;
-	}
-	if (json_array_size(failed)) {
-		r.failed = calloc(json_array_size(failed), sizeof(*r.failed));
-		if (!r.failed) {
-			rc = IT_ENOMEM;
-			goto out;
-		}
-	}
-	json_array_foreach(failed, i, it) {
-		struct aws_config_failed *f = &r.failed[r.n_failed++];
-		if (!json_is_object(it)) {
-			rc = IT_EINVAL;
-			break;
-		}
-		rc = dup_field(it, "ComplianceResourceType", &f->resource_type);
-		if (rc == 0)
-			rc = dup_field(it, "ComplianceResourceId", &f->resource_id);
-		if (rc == 0)
-			rc = dup_field(it, "ComplianceType", &f->compliance);
-		if (rc)
-			break;
-	}
-out:
+	rc = json_is_object(doc) ? IT_OK : IT_EINVAL;
+	if (rc == IT_OK)
+		rc = json_string_table(doc, "FailedEvaluations", fields, 3, IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &t, &n);
 	json_decref(doc);
-	if (rc) {
-		aws_config_result_free(&r);
+	if (rc)
 		return rc;
+	if (n && !(r.failed = calloc(n, sizeof(*r.failed)))) {
+		json_string_table_free(t, n, 3);
+		return IT_ENOMEM;
 	}
+	/* The strings move from the table into the records. */
+	for (size_t i = 0; i < n; i++) {
+		r.failed[i].resource_type = t[3 * i];
+		r.failed[i].resource_id = t[3 * i + 1];
+		r.failed[i].compliance = t[3 * i + 2];
+	}
+	r.n_failed = n;
+	free(t);
 	*ret = r;
 	return IT_OK;
 }

@@ -20,17 +20,6 @@ void aws_securityhub_result_free(struct aws_securityhub_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int dup_field(const json_t *o, const char *key, char **dst)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	if (!s)
-		return IT_OK;
-	if (strlen(s) > IT_AWS_MAX_FIELD)
-		return IT_ETOOBIG;
-	*dst = strdup(s);
-	return *dst ? IT_OK : IT_ENOMEM;
-}
-
 static int count(const json_t *doc, const char *key, long *dst)
 {
 	const json_t *v = json_object_get(doc, key);
@@ -45,9 +34,11 @@ static int count(const json_t *doc, const char *key, long *dst)
 
 int aws_securityhub_parse_import(const char *json, size_t len, struct aws_securityhub_result *ret)
 {
+	static const char *const fields[] = {"Id", "ErrorCode", "ErrorMessage"};
 	struct aws_securityhub_result r;
-	json_t *doc = NULL, *failed, *it;
-	size_t i;
+	json_t *doc = NULL;
+	char **t = NULL;
+	size_t n = 0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -63,36 +54,22 @@ int aws_securityhub_parse_import(const char *json, size_t len, struct aws_securi
 		rc = count(doc, "FailedCount", &r.failed_count);
 	if (rc)
 		goto out;
-	failed = json_object_get(doc, "FailedFindings");
-	if (failed && !json_is_array(failed)) {
-		rc = IT_EINVAL;
+	rc = json_string_table(doc, "FailedFindings", fields, 3, IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &t, &n);
+	if (rc)
+		goto out;
+	if (n && !(r.failed = calloc(n, sizeof(*r.failed)))) {
+		json_string_table_free(t, n, 3);
+		rc = IT_ENOMEM;
 		goto out;
 	}
-	if (json_array_size(failed) > IT_AWS_MAX_FAILED) {
-		rc = IT_ETOOBIG;
-		goto out;
+	/* The strings move from the table into the records. */
+	for (size_t i = 0; i < n; i++) {
+		r.failed[i].id = t[3 * i];
+		r.failed[i].error_code = t[3 * i + 1];
+		r.failed[i].error_message = t[3 * i + 2];
 	}
-	if (json_array_size(failed)) {
-		r.failed = calloc(json_array_size(failed), sizeof(*r.failed));
-		if (!r.failed) {
-			rc = IT_ENOMEM;
-			goto out;
-		}
-	}
-	json_array_foreach(failed, i, it) {
-		struct aws_securityhub_failed *f = &r.failed[r.n_failed++];
-		if (!json_is_object(it)) {
-			rc = IT_EINVAL;
-			break;
-		}
-		rc = dup_field(it, "Id", &f->id);
-		if (rc == 0)
-			rc = dup_field(it, "ErrorCode", &f->error_code);
-		if (rc == 0)
-			rc = dup_field(it, "ErrorMessage", &f->error_message);
-		if (rc)
-			break;
-	}
+	r.n_failed = n;
+	free(t);
 out:
 	json_decref(doc);
 	if (rc) {

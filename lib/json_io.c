@@ -2,6 +2,7 @@
 #include "json_io.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,4 +191,57 @@ int json_int(const json_t *obj, const char *key, int64_t *ret)
 char *json_dump_compact(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT);
+}
+
+void json_string_table_free(char **rows, size_t nrows, size_t nfields)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < nrows * nfields; i++)
+		free(rows[i]);
+	free(rows);
+}
+
+int json_string_table(const json_t *obj, const char *key, const char *const *fields, size_t nfields,
+		      size_t max_rows, size_t max_len, char ***ret_rows, size_t *ret_nrows)
+{
+	const json_t *arr = json_object_get(obj, key), *it;
+	char **rows = NULL;
+	size_t n, i;
+	int rc = IT_OK;
+
+	if (arr && !json_is_array(arr) && !json_is_null(arr))
+		return IT_EINVAL;
+	n = json_array_size(arr);
+	if (n > max_rows)
+		return IT_ETOOBIG;
+	if (n && nfields) {
+		rows = calloc(n * nfields, sizeof(*rows));
+		if (!rows)
+			return IT_ENOMEM;
+	}
+	json_array_foreach(arr, i, it) {
+		if (!json_is_object(it)) {
+			rc = IT_EINVAL;
+			break;
+		}
+		for (size_t f = 0; rc == IT_OK && f < nfields; f++) {
+			const char *v = json_string_value(json_object_get(it, fields[f]));
+			if (!v)
+				continue;
+			if (strlen(v) > max_len)
+				rc = IT_ETOOBIG;
+			else if (!(rows[i * nfields + f] = strdup(v)))
+				rc = IT_ENOMEM;
+		}
+		if (rc)
+			break;
+	}
+	if (rc) {
+		json_string_table_free(rows, n, nfields);
+		return rc;
+	}
+	*ret_rows = rows;
+	*ret_nrows = n;
+	return IT_OK;
 }

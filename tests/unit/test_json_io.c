@@ -5,6 +5,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static int check_even(const json_t *v, const char *path, struct json_err *err)
 {
@@ -35,8 +36,37 @@ static void load_case(const char *doc, int want_rc, const char *want_field, cons
 	json_decref(v);
 }
 
+static int table(const char *doc, size_t max_rows, size_t max_len, char ***rows, size_t *n)
+{
+	static const char *const names[] = {"Id", "ErrorCode"};
+	json_t *d = json_loads(doc, 0, NULL);
+	int rc = json_string_table(d, "Failed", names, 2, max_rows, max_len, rows, n);
+	json_decref(d);
+	return rc;
+}
+
+static void check_string_table(void)
+{
+	char **rows = NULL;
+	size_t n = 99;
+
+	CHECK(table("{\"Failed\": {}}", 10, 100, &rows, &n) == IT_EINVAL && n == 99, "not an array");
+	CHECK(table("{\"Failed\": [1]}", 10, 100, &rows, &n) == IT_EINVAL, "item not an object");
+	CHECK(table("{\"Failed\": [{}, {}, {}]}", 2, 100, &rows, &n) == IT_ETOOBIG, "too many rows");
+	CHECK(table("{\"Failed\": [{\"Id\": \"abcdef\"}]}", 10, 5, &rows, &n) == IT_ETOOBIG, "string too long");
+	CHECK(table("{\"Failed\": null}", 10, 100, &rows, &n) == IT_OK && n == 0 && rows == NULL, "null: none");
+	CHECK(table("{}", 10, 100, &rows, &n) == IT_OK && n == 0, "absent: none");
+	CHECK(table("{\"Failed\": [{\"Id\": \"a\", \"ErrorCode\": \"E\"}, {\"ErrorCode\": 7, \"Other\": \"x\"}]}",
+		    10, 100, &rows, &n) == IT_OK && n == 2, "two rows");
+	CHECK(rows && rows[0] && strcmp(rows[0], "a") == 0 && rows[1] && strcmp(rows[1], "E") == 0,
+	      "row 0 holds its strings");
+	CHECK(rows && rows[2] == NULL && rows[3] == NULL, "absent and non-string members are NULL");
+	json_string_table_free(rows, n, 2);
+}
+
 int main(void)
 {
+	check_string_table();
 	char big[100];
 	json_t *v = (json_t *)0x1;
 	struct json_err err;
