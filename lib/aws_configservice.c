@@ -2,6 +2,7 @@
 #include "aws_configservice.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,35 +112,26 @@ out:
 int aws_config_parse_put_evaluations(const char *json, size_t len, struct aws_config_result *ret)
 {
 	static const char *const fields[] = {"ComplianceResourceType", "ComplianceResourceId", "ComplianceType"};
-	struct aws_config_result r;
+	static const size_t offsets[] = {offsetof(struct aws_config_failed, resource_type),
+					 offsetof(struct aws_config_failed, resource_id),
+					 offsetof(struct aws_config_failed, compliance)};
 	json_t *doc = NULL;
-	char **t = NULL;
+	void *failed = NULL;
 	size_t n = 0;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
 	rc = json_load_bounded(json, len, IT_MAX_AWS_RESPONSE, IT_MAX_JSON_DEPTH, &doc, NULL);
 	if (rc)
 		return rc;
 	rc = json_is_object(doc) ? IT_OK : IT_EINVAL;
 	if (rc == IT_OK)
-		rc = json_string_table(doc, "FailedEvaluations", fields, 3, IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &t, &n);
+		rc = json_string_records(doc, "FailedEvaluations", fields, offsets, ARRAY_LEN(fields),
+					 sizeof(struct aws_config_failed), IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &failed, &n);
 	json_decref(doc);
 	if (rc)
 		return rc;
-	if (n && !(r.failed = calloc(n, sizeof(*r.failed)))) {
-		json_string_table_free(t, n, 3);
-		return IT_ENOMEM;
-	}
-	/* The strings move from the table into the records. */
-	for (size_t i = 0; i < n; i++) {
-		r.failed[i].resource_type = t[3 * i];
-		r.failed[i].resource_id = t[3 * i + 1];
-		r.failed[i].compliance = t[3 * i + 2];
-	}
-	r.n_failed = n;
-	free(t);
-	*ret = r;
+	ret->failed = failed;
+	ret->n_failed = n;
 	return IT_OK;
 }
 

@@ -1,6 +1,7 @@
 /* aws_securityhub.c: BatchImportFindings (see aws_securityhub.h). */
 #include "aws_securityhub.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,12 @@ static int count(const json_t *doc, const char *key, long *dst)
 int aws_securityhub_parse_import(const char *json, size_t len, struct aws_securityhub_result *ret)
 {
 	static const char *const fields[] = {"Id", "ErrorCode", "ErrorMessage"};
+	static const size_t offsets[] = {offsetof(struct aws_securityhub_failed, id),
+					 offsetof(struct aws_securityhub_failed, error_code),
+					 offsetof(struct aws_securityhub_failed, error_message)};
 	struct aws_securityhub_result r;
 	json_t *doc = NULL;
-	char **t = NULL;
-	size_t n = 0;
+	void *failed = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -54,22 +57,11 @@ int aws_securityhub_parse_import(const char *json, size_t len, struct aws_securi
 		rc = count(doc, "FailedCount", &r.failed_count);
 	if (rc)
 		goto out;
-	rc = json_string_table(doc, "FailedFindings", fields, 3, IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &t, &n);
-	if (rc)
-		goto out;
-	if (n && !(r.failed = calloc(n, sizeof(*r.failed)))) {
-		json_string_table_free(t, n, 3);
-		rc = IT_ENOMEM;
-		goto out;
-	}
-	/* The strings move from the table into the records. */
-	for (size_t i = 0; i < n; i++) {
-		r.failed[i].id = t[3 * i];
-		r.failed[i].error_code = t[3 * i + 1];
-		r.failed[i].error_message = t[3 * i + 2];
-	}
-	r.n_failed = n;
-	free(t);
+	rc = json_string_records(doc, "FailedFindings", fields, offsets, ARRAY_LEN(fields),
+				 sizeof(struct aws_securityhub_failed), IT_AWS_MAX_FAILED, IT_AWS_MAX_FIELD, &failed,
+				 &r.n_failed);
+	if (rc == IT_OK)
+		r.failed = failed;
 out:
 	json_decref(doc);
 	if (rc) {

@@ -193,31 +193,31 @@ char *json_dump_compact(const json_t *v)
 	return json_dumps(v, JSON_COMPACT);
 }
 
-void json_string_table_free(char **rows, size_t nrows, size_t nfields)
+/* The string at offset off of record rec (memcpy: records are the caller's structs). */
+static char *record_str(const char *rec, size_t off)
 {
-	if (!rows)
-		return;
-	for (size_t i = 0; i < nrows * nfields; i++)
-		free(rows[i]);
-	free(rows);
+	char *v;
+	memcpy(&v, rec + off, sizeof(v));
+	return v;
 }
 
-int json_string_table(const json_t *obj, const char *key, const char *const *fields, size_t nfields,
-		      size_t max_rows, size_t max_len, char ***ret_rows, size_t *ret_nrows)
+int json_string_records(const json_t *obj, const char *key, const char *const *fields, const size_t *offsets,
+			size_t nfields, size_t record_size, size_t max_records, size_t max_len, void **ret,
+			size_t *ret_n)
 {
 	const json_t *arr = json_object_get(obj, key), *it;
-	char **rows = NULL;
+	char *recs = NULL;
 	size_t n, i;
 	int rc = IT_OK;
 
 	if (arr && !json_is_array(arr) && !json_is_null(arr))
 		return IT_EINVAL;
 	n = json_array_size(arr);
-	if (n > max_rows)
+	if (n > max_records)
 		return IT_ETOOBIG;
-	if (n && nfields) {
-		rows = calloc(n * nfields, sizeof(*rows));
-		if (!rows)
+	if (n) {
+		recs = calloc(n, record_size);
+		if (!recs)
 			return IT_ENOMEM;
 	}
 	json_array_foreach(arr, i, it) {
@@ -227,21 +227,28 @@ int json_string_table(const json_t *obj, const char *key, const char *const *fie
 		}
 		for (size_t f = 0; rc == IT_OK && f < nfields; f++) {
 			const char *v = json_string_value(json_object_get(it, fields[f]));
+			char *copy;
 			if (!v)
 				continue;
-			if (strlen(v) > max_len)
+			if (strlen(v) > max_len) {
 				rc = IT_ETOOBIG;
-			else if (!(rows[i * nfields + f] = strdup(v)))
+			} else if (!(copy = strdup(v))) {
 				rc = IT_ENOMEM;
+			} else {
+				memcpy(recs + i * record_size + offsets[f], &copy, sizeof(copy));
+			}
 		}
 		if (rc)
 			break;
 	}
 	if (rc) {
-		json_string_table_free(rows, n, nfields);
+		for (size_t k = 0; k < n; k++)
+			for (size_t f = 0; f < nfields; f++)
+				free(record_str(recs + k * record_size, offsets[f]));
+		free(recs);
 		return rc;
 	}
-	*ret_rows = rows;
-	*ret_nrows = n;
+	*ret = recs;
+	*ret_n = n;
 	return IT_OK;
 }

@@ -71,16 +71,17 @@ const char *json_str(const json_t *obj, const char *key);
 int json_int(const json_t *obj, const char *key, int64_t *ret) WARN_UNUSED;
 
 /*
- * Reads obj[key], an array of objects (absent or null: none), into a table of owned
- * strings: row i holds, for each of the nfields names, a copy of that member of item i
- * (NULL when absent or not a string). *ret_rows is nrows * nfields pointers, free with
- * json_string_table_free. IT_EINVAL when key is not an array or an item not an object,
- * IT_ETOOBIG past max_rows items or a string over max_len, IT_ENOMEM. (AWS's
- * FailedEvaluations and FailedFindings are such tables.)
+ * Reads obj[key], an array of objects (absent or null: none), into a new array of
+ * records of record_size bytes: in record i, the char * at offsets[f] gets a copy of
+ * item i's string member fields[f] (NULL when absent or not a string); other bytes are
+ * zero. On success *ret (free the strings, then it) and *ret_n are set. IT_EINVAL when
+ * key is not an array or an item not an object, IT_ETOOBIG past max_records items or a
+ * string over max_len, IT_ENOMEM; on error nothing is left allocated. (AWS's
+ * FailedEvaluations and FailedFindings are such arrays.)
  */
-int json_string_table(const json_t *obj, const char *key, const char *const *fields, size_t nfields,
-		      size_t max_rows, size_t max_len, char ***ret_rows, size_t *ret_nrows) WARN_UNUSED;
-void json_string_table_free(char **rows, size_t nrows, size_t nfields);
+int json_string_records(const json_t *obj, const char *key, const char *const *fields, const size_t *offsets,
+			size_t nfields, size_t record_size, size_t max_records, size_t max_len, void **ret,
+			size_t *ret_n) WARN_UNUSED;
 
 /* Compact serialisation into a new malloc'd string (keys in insertion order). */
 char *json_dump_compact(const json_t *v);
