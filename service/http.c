@@ -139,6 +139,34 @@ struct store *request_db(struct request *req)
 	return req->db;
 }
 
+/* Gives the request's pooled database connection back (request_db borrows again). */
+static void release_db(struct conn_state *cs)
+{
+	if (cs->req.db) {
+		store_pool_put(cs->h->srv->pool, cs->req.db);
+		cs->req.db = NULL;
+	}
+}
+
+/* A deferred request's connection is suspended until request_resume, unless that has
+ * come already (the other thread was quicker): then 0, and the caller answers now. */
+static int park(struct conn_state *cs)
+{
+	struct http *h = cs->h;
+	int parked = 0;
+
+	release_db(cs);
+	pthread_mutex_lock(&h->defer_mu);
+	if (!cs->resumed) {
+		MHD_suspend_connection(cs->req.conn);
+		cs->suspended = 1;
+		h->suspended++;
+		parked = 1;
+	}
+	pthread_mutex_unlock(&h->defer_mu);
+	return parked;
+}
+
 void request_defer(struct request *req, int (*finish)(struct request *req, struct response *resp))
 {
 	((struct conn_state *)req)->finish = finish;
@@ -410,6 +438,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct conn_state *cs = *con_cls;
 	struct response resp;
 	enum MHD_Result ret;
+	int rc = IT_OK;
 	(void)version;
 
 	if (!cs) {
@@ -452,10 +481,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* The body may take its time to arrive, on a connection this thread serves
 		 * among many: holding a pooled connection until then would let slow senders
 		 * drain the pool and block the thread that would read their bodies. */
-		if (cs->req.db) {
-			store_pool_put(h->srv->pool, cs->req.db);
-			cs->req.db = NULL;
-		}
+		release_db(cs);
 		if (st) {
 			cs->early = 1;
 			return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL,
@@ -499,40 +525,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	response_init(&resp);
 	if (!cs->finish) {
-		int rc = routes[cs->req.route_index].handler(&cs->req, &resp);
-		if (cs->finish && rc == IT_OK && resp.status == 0) {
-			/* Deferred: give the pooled connection back and park until resumed, unless
-			 * the other thread was quicker than this one. */
-			if (cs->req.db) {
-				store_pool_put(h->srv->pool, cs->req.db);
-				cs->req.db = NULL;
-			}
-			pthread_mutex_lock(&h->defer_mu);
-			if (!cs->resumed) {
-				MHD_suspend_connection(conn);
-				cs->suspended = 1;
-				h->suspended++;
-				pthread_mutex_unlock(&h->defer_mu);
-				response_finish(&resp);
-				return MHD_YES;
-			}
-			pthread_mutex_unlock(&h->defer_mu);
-			rc = cs->finish(&cs->req, &resp);
+		rc = routes[cs->req.route_index].handler(&cs->req, &resp);
+		if (cs->finish && rc == IT_OK && resp.status == 0 && park(cs)) {
+			response_finish(&resp);
+			return MHD_YES;
 		}
-		if (rc != IT_OK && resp.status == 0)
-			(void)resp_problem(&resp, 500, "internal error", NULL);
-	} else {
-		/* Called again after request_resume. */
-		if (cs->finish(&cs->req, &resp) != IT_OK && resp.status == 0)
-			(void)resp_problem(&resp, 500, "internal error", NULL);
 	}
+	/* Deferred: called again after request_resume, or the resume came first. */
+	if (cs->finish && rc == IT_OK && resp.status == 0)
+		rc = cs->finish(&cs->req, &resp);
+	if (rc != IT_OK && resp.status == 0)
+		(void)resp_problem(&resp, 500, "internal error", NULL);
 	if (resp.status == 0)
 		(void)resp_problem(&resp, 500, "handler produced no response", NULL);
 	/* Give the connection back before the network write. */
-	if (cs->req.db) {
-		store_pool_put(h->srv->pool, cs->req.db);
-		cs->req.db = NULL;
-	}
+	release_db(cs);
 	ret = queue(cs, &resp);
 	response_finish(&resp);
 	return ret;
@@ -548,8 +555,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!cs)
 		return;
-	if (cs->req.db)
-		store_pool_put(h->srv->pool, cs->req.db);
+	release_db(cs);
 	if (cs->req.route_ctx_free)
 		cs->req.route_ctx_free(cs->req.route_ctx);
 	buf_finish(&cs->req.body);

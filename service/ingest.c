@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "limits.h"
-
 #include "status.h"
 #include "writer.h"
 
@@ -97,7 +96,7 @@ static int insert(struct store *db, void *ctx)
 
 static void inserted(struct writer_ticket *wt, int rc)
 {
-	struct ingest_ticket *t = wt->done_ctx;
+	struct ingest_ticket *t = wt->ctx;
 	struct ingest *in = t->in;
 
 	t->rc = rc;
@@ -164,7 +163,6 @@ int ingest_submit(struct ingest *in, struct ingest_ticket *t)
 	t->wt.job = insert;
 	t->wt.ctx = t;
 	t->wt.done = inserted;
-	t->wt.done_ctx = t;
 	return writer_submit(in->writer, &t->wt);
 }
 

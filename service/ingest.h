@@ -10,8 +10,7 @@
  * The route parses every event to validate it; the evaluator needs the same parse. So
  * an accepted event's parsed form is left here, keyed by its inbox seq (a bounded
  * hand-off of IT_HANDOFF_EVENTS slots and IT_HANDOFF_BYTES of event bodies), and the
- * evaluator takes it instead of parsing
- * the stored body again. The stored body stays the source of truth: a miss (evicted,
+ * evaluator takes it instead of parsing the stored body again. The stored body stays the source of truth: a miss (evicted,
  * restarted, another process) just means one more parse.
  */
 #ifndef ITALIC_INGEST_H

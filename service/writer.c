@@ -176,7 +176,7 @@ int writer_submit(struct writer *w, struct writer_ticket *t)
 
 int writer_run(struct writer *w, writer_job job, void *ctx)
 {
-	struct writer_ticket t = {job, ctx, NULL, NULL, IT_OK, 0, NULL};
+	struct writer_ticket t = {job, ctx, NULL, IT_OK, 0, NULL};
 	int rc;
 
 	pthread_mutex_lock(&w->mu);

@@ -40,14 +40,13 @@ int writer_run(struct writer *w, writer_job job, void *ctx) WARN_UNUSED;
  * commits (the ingest route suspends its connection instead). The caller owns t and
  * keeps it alive until t->done runs; done is called exactly once, on the writer
  * thread after the commit (or the failure), with the status writer_run would return,
- * and must not block: it is on the path of every later batch. Only job, ctx, done and
- * done_ctx are the caller's to set; the rest is the writer's.
+ * and must not block: it is on the path of every later batch. Only job, ctx and done are
+ * the caller's to set; the rest is the writer's.
  */
 struct writer_ticket {
 	writer_job job;
 	void *ctx;
-	void (*done)(struct writer_ticket *t, int rc);
-	void *done_ctx;
+	void (*done)(struct writer_ticket *t, int rc);    /* finds its state through t->ctx */
 	/* the writer's */
 	int rc;
 	int finished;
