@@ -200,10 +200,67 @@ def with_state(event, state):
     return e
 
 
+LT = "launch-templates/"
+
+
+def lt_cloudtrail(samples, name, event_name=None):
+    """A trimmed console CloudTrail record (launch-templates/SOURCE.md) -> the event.
+
+    The publisher's export trims records to ten fields and writes "errorCode": null
+    and "errorMessage": null into each; a real successful record has no such fields
+    (CloudTrail User Guide, "CloudTrail record contents": errorCode and errorMessage
+    are present when the request returns an error), so they are dropped here. The
+    account, absent from the trimmed record, is the sample's sanitised createdBy's.
+    event_name builds the CreateLaunchTemplateVersion / ModifyLaunchTemplate records
+    no public sample exists for, from the documented request and response shapes:
+    the same envelope with another eventName.
+    """
+    record = copy.deepcopy(samples(LT + name))
+    for key in ("errorCode", "errorMessage"):
+        if record.get(key) is None:
+            record.pop(key, None)
+    record.setdefault("recipientAccountId", "200802171337")
+    if event_name:
+        record["eventName"] = event_name
+    return cloudtrail(record)
+
+
+def config_lt_change(samples):
+    """Config item change for AWS::EC2::LaunchTemplate. No real one was found
+    (launch-templates/SOURCE.md); built from the EC2 instance item change sample with
+    the resource type and identifiers of the launch-template schema sample."""
+    e = copy.deepcopy(samples("eventbridge-config-ci-change-ec2-instance.json"))
+    ci = e["detail"]["configurationItem"]
+    ci["resourceType"] = "AWS::EC2::LaunchTemplate"
+    ci["resourceId"] = "lt-db0c0ffee4616a338"
+    ci["configuration"] = {"launchTemplateName": "minimalistLaunchTemplate",
+                           "defaultVersionNumber": 1, "latestVersionNumber": 1}
+    return e
+
+
 def handled(samples):
     ci = samples("eventbridge-config-ci-change-ec2-instance.json")
     pending = samples("eventbridge-ec2-instance-state-change-pending.json")
+    oversized_lt = config_change(copy.deepcopy(samples("config-sns-oversized-ci-change-ec2-message.json")))
+    oversized_lt["detail"]["configurationItemSummary"]["resourceType"] = "AWS::EC2::LaunchTemplate"
     return {
+        "CloudTrail CreateLaunchTemplate":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json"),
+        "CloudTrail CreateLaunchTemplate with ImageId":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-with-ImageId-console.json"),
+        "CloudTrail CreateLaunchTemplateVersion (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-with-ImageId-console.json",
+                          "CreateLaunchTemplateVersion"),
+        "CloudTrail ModifyLaunchTemplate (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json",
+                          "ModifyLaunchTemplate"),
+        "CloudTrail DeleteLaunchTemplate":
+            lt_cloudtrail(samples, "cloudtrail-DeleteLaunchTemplate-console.json"),
+        "CloudTrail DeleteLaunchTemplateVersions (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-DeleteLaunchTemplate-console.json",
+                          "DeleteLaunchTemplateVersions"),
+        "config CI change, launch template (built)": config_lt_change(samples),
+        "config oversized CI change, launch template (built)": oversized_lt,
         "config CI change, EC2 instance": ci,
         "config CI change, EC2 instance deleted":
             config_change(samples("config-invokingevent-ec2-resourcedeleted.json")),
@@ -240,7 +297,43 @@ def unrelated(samples):
             cloudtrail(samples("cloudtrail-record-runinstances-failed-unauthorized.json")),
         "state change pending from another source":
             dict(copy.deepcopy(pending), source="custom.ec2"),
+        "CloudTrail DescribeLaunchTemplateVersions (read-only)":
+            lt_cloudtrail(samples, "cloudtrail-DescribeLaunchTemplateVersions-console.json"),
+        "CloudTrail CreateLaunchTemplate failed": failed_lt(samples),
+        "CloudTrail GetLaunchTemplateData": lt_cloudtrail(
+            samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json", "GetLaunchTemplateData"),
     }
+
+
+def failed_lt(samples):
+    e = lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json")
+    e["detail"]["errorCode"] = "Client.UnauthorizedOperation"
+    e["detail"]["errorMessage"] = "You are not authorized to perform this operation."
+    e["detail"]["responseElements"] = None
+    return e
+
+
+HANDLED_NAMES = [
+    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
+    "config oversized CI change, EC2 instance", "state change pending",
+    "state change running", "state change terminated", "CloudTrail RunInstances",
+    "CloudTrail CreateLaunchTemplate", "CloudTrail CreateLaunchTemplate with ImageId",
+    "CloudTrail CreateLaunchTemplateVersion (documented shape)",
+    "CloudTrail ModifyLaunchTemplate (documented shape)", "CloudTrail DeleteLaunchTemplate",
+    "CloudTrail DeleteLaunchTemplateVersions (documented shape)",
+    "config CI change, launch template (built)",
+    "config oversized CI change, launch template (built)",
+]
+UNRELATED_NAMES = [
+    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
+    "config CI change, EFS file system", "config CI change, EC2 volume",
+    "config rules compliance change", "state change stopping", "state change stopped",
+    "state change shutting-down", "CloudTrail TerminateInstances",
+    "CloudTrail RunInstances failed (UnauthorizedOperation)",
+    "state change pending from another source",
+    "CloudTrail DescribeLaunchTemplateVersions (read-only)",
+    "CloudTrail CreateLaunchTemplate failed", "CloudTrail GetLaunchTemplateData",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -307,24 +400,13 @@ def test_pattern_branches_are_exactly_the_handled_sources():
     assert all(len(b["source"]) == 1 and len(b["detail-type"]) == 1 for b in branches)
 
 
-@pytest.mark.parametrize("name", [
-    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
-    "config CI change, EFS file system", "config CI change, EC2 volume",
-    "config rules compliance change", "state change stopping", "state change stopped",
-    "state change shutting-down", "CloudTrail TerminateInstances",
-    "CloudTrail RunInstances failed (UnauthorizedOperation)",
-    "state change pending from another source",
-])
+@pytest.mark.parametrize("name", UNRELATED_NAMES)
 def test_unrelated_events_do_not_match(samples, name):
     events = unrelated(samples)
     assert not matches(rule_pattern(), events[name]), name
 
 
-@pytest.mark.parametrize("name", [
-    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
-    "config oversized CI change, EC2 instance", "state change pending",
-    "state change running", "state change terminated", "CloudTrail RunInstances",
-])
+@pytest.mark.parametrize("name", HANDLED_NAMES)
 def test_handled_events_match(samples, name):
     events = handled(samples)
     assert matches(rule_pattern(), events[name]), name
@@ -332,8 +414,8 @@ def test_handled_events_match(samples, name):
 
 def test_sample_lists_are_complete(samples):
     # The parametrized names above must cover every constructed event.
-    assert len(handled(samples)) == 7
-    assert len(unrelated(samples)) == 11
+    assert sorted(handled(samples)) == sorted(HANDLED_NAMES)
+    assert sorted(unrelated(samples)) == sorted(UNRELATED_NAMES)
 
 
 def test_samples_are_what_the_tests_assume(samples):
@@ -407,21 +489,6 @@ def bus_delivers(event):
     return True
 
 
-HANDLED_NAMES = [
-    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
-    "config oversized CI change, EC2 instance", "state change pending",
-    "state change running", "state change terminated", "CloudTrail RunInstances",
-]
-UNRELATED_NAMES = [
-    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
-    "config CI change, EFS file system", "config CI change, EC2 volume",
-    "config rules compliance change", "state change stopping", "state change stopped",
-    "state change shutting-down", "CloudTrail TerminateInstances",
-    "CloudTrail RunInstances failed (UnauthorizedOperation)",
-    "state change pending from another source",
-]
-
-
 @pytest.mark.parametrize("name", HANDLED_NAMES)
 def test_bus_delivers_handled_events(samples, name):
     assert bus_delivers(handled(samples)[name]), name
@@ -430,20 +497,6 @@ def test_bus_delivers_handled_events(samples, name):
 @pytest.mark.parametrize("name", UNRELATED_NAMES)
 def test_bus_drops_unrelated_events(samples, name):
     assert not bus_delivers(unrelated(samples)[name]), name
-
-
-def test_bus_names_are_the_classic_lists():
-    # The parametrized name lists above are the classic tests' lists.
-    assert sorted(HANDLED_NAMES) == sorted(handled_names_classic())
-    assert sorted(UNRELATED_NAMES) == sorted(unrelated_names_classic())
-
-
-def handled_names_classic():
-    return test_handled_events_match.pytestmark[0].args[1]
-
-
-def unrelated_names_classic():
-    return test_unrelated_events_do_not_match.pytestmark[0].args[1]
 
 
 def test_event_source_patterns_leave_out_what_eventbridge_adds():
@@ -509,3 +562,41 @@ def test_member_role_is_the_same_in_both_member_templates():
     classic = load(TEMPLATE)["Resources"]["MemberRole"]
     bus = load(BUS_MEMBER)["Resources"]["MemberRole"]
     assert classic == bus
+
+
+# ---------------------------------------------------------------------------
+# The alert bus example rule (deploy/hub.yaml): Italic's PutEvents entries, as
+# SPEC section 6a describes them, arrive as events with source "italic" and
+# detail-type "Italic Compliance Change".
+
+
+def alert_event(**detail):
+    d = {"account": "222233334444", "region": "eu-west-1", "instance_id": "i-0abc1234def567890",
+         "image_id": "ami-0123456789abcdef0", "from": "COMPLIANT", "to": "NON_COMPLIANT",
+         "reasons": ["image not approved"], "matched_rule": None, "exemption": None,
+         "observed_at": "2026-11-27T09:00:00Z", "evaluated_at": "2026-11-27T09:00:01Z",
+         "url": "https://italic.example.com:8443/v1/instances/222233334444/eu-west-1/i-0abc1234def567890"}
+    d.update(detail)
+    return envelope("italic", "Italic Compliance Change", d, "111122223333", "eu-west-1")
+
+
+def alert_rule():
+    return load(REPO / "deploy" / "hub.yaml")["Resources"]["AlertRule"]["Properties"]
+
+
+def test_alert_rule_matches_italic_compliance_changes_only():
+    pattern = alert_rule()["EventPattern"]
+    assert matches(pattern, alert_event())
+    assert matches(pattern, alert_event(**{"from": "NON_COMPLIANT", "to": "COMPLIANT"}))
+    assert not matches(pattern, dict(alert_event(), source="italic.test"))
+    assert not matches(pattern, dict(alert_event(), **{"detail-type": "Italic Digest"}))
+    assert not matches(pattern, dict(alert_event(), source="aws.ec2"))
+
+
+def test_alert_rule_input_paths_exist_in_the_alert_detail():
+    paths = alert_rule()["Targets"][0]["InputTransformer"]["InputPathsMap"]
+    detail = alert_event()["detail"]
+    for var, path in paths.items():
+        assert path.startswith("$.detail."), path
+        assert path[len("$.detail."):] in detail, path
+        assert f"<{var}>" in alert_rule()["Targets"][0]["InputTransformer"]["InputTemplate"]
