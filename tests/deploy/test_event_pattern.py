@@ -1,9 +1,8 @@
 """The member template's EventBridge rule forwards exactly the events Italic handles.
 
 Loads the event pattern from deploy/member.yaml and holds it against the AWS sample
-events in ../shared/samples/aws (relative to the repository root; see
-AWS-NOTES.md section 11): every kind of event Italic handles (SPEC section 5) must
-match, unrelated events must not.
+events in tests/data/aws (their sources are in tests/data/aws/SOURCE.md): every kind
+of event Italic handles (docs/events.md) must match, unrelated events must not.
 
 EventBridge is not available here, so the matcher below implements the pattern
 semantics AWS documents, for exactly the operators the template uses (a test
@@ -42,7 +41,7 @@ import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "deploy" / "member.yaml"
-SAMPLES = (REPO / ".." / "shared" / "samples" / "aws").resolve()
+SAMPLES = REPO / "tests" / "data" / "aws"
 
 LEAF_OPERATORS = {"exists"}
 OBJECT_OPERATORS = {"$or"}
@@ -167,7 +166,7 @@ def operators_used(pattern):
 def samples():
     if not SAMPLES.is_dir():
         pytest.fail(f"AWS sample events not found at {SAMPLES} "
-                    "(expected ../shared/samples/aws beside the repository)")
+                    "(they are committed under tests/data/aws)")
 
     def load(name):
         path = SAMPLES / name
@@ -201,10 +200,67 @@ def with_state(event, state):
     return e
 
 
+LT = "launch-templates/"
+
+
+def lt_cloudtrail(samples, name, event_name=None):
+    """A trimmed console CloudTrail record (launch-templates/SOURCE.md) -> the event.
+
+    The publisher's export trims records to ten fields and writes "errorCode": null
+    and "errorMessage": null into each; a real successful record has no such fields
+    (CloudTrail User Guide, "CloudTrail record contents": errorCode and errorMessage
+    are present when the request returns an error), so they are dropped here. The
+    account, absent from the trimmed record, is the sample's sanitised createdBy's.
+    event_name builds the CreateLaunchTemplateVersion / ModifyLaunchTemplate records
+    no public sample exists for, from the documented request and response shapes:
+    the same envelope with another eventName.
+    """
+    record = copy.deepcopy(samples(LT + name))
+    for key in ("errorCode", "errorMessage"):
+        if record.get(key) is None:
+            record.pop(key, None)
+    record.setdefault("recipientAccountId", "200802171337")
+    if event_name:
+        record["eventName"] = event_name
+    return cloudtrail(record)
+
+
+def config_lt_change(samples):
+    """Config item change for AWS::EC2::LaunchTemplate. No real one was found
+    (launch-templates/SOURCE.md); built from the EC2 instance item change sample with
+    the resource type and identifiers of the launch-template schema sample."""
+    e = copy.deepcopy(samples("eventbridge-config-ci-change-ec2-instance.json"))
+    ci = e["detail"]["configurationItem"]
+    ci["resourceType"] = "AWS::EC2::LaunchTemplate"
+    ci["resourceId"] = "lt-db0c0ffee4616a338"
+    ci["configuration"] = {"launchTemplateName": "minimalistLaunchTemplate",
+                           "defaultVersionNumber": 1, "latestVersionNumber": 1}
+    return e
+
+
 def handled(samples):
     ci = samples("eventbridge-config-ci-change-ec2-instance.json")
     pending = samples("eventbridge-ec2-instance-state-change-pending.json")
+    oversized_lt = config_change(copy.deepcopy(samples("config-sns-oversized-ci-change-ec2-message.json")))
+    oversized_lt["detail"]["configurationItemSummary"]["resourceType"] = "AWS::EC2::LaunchTemplate"
     return {
+        "CloudTrail CreateLaunchTemplate":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json"),
+        "CloudTrail CreateLaunchTemplate with ImageId":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-with-ImageId-console.json"),
+        "CloudTrail CreateLaunchTemplateVersion (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-with-ImageId-console.json",
+                          "CreateLaunchTemplateVersion"),
+        "CloudTrail ModifyLaunchTemplate (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json",
+                          "ModifyLaunchTemplate"),
+        "CloudTrail DeleteLaunchTemplate":
+            lt_cloudtrail(samples, "cloudtrail-DeleteLaunchTemplate-console.json"),
+        "CloudTrail DeleteLaunchTemplateVersions (documented shape)":
+            lt_cloudtrail(samples, "cloudtrail-DeleteLaunchTemplate-console.json",
+                          "DeleteLaunchTemplateVersions"),
+        "config CI change, launch template (built)": config_lt_change(samples),
+        "config oversized CI change, launch template (built)": oversized_lt,
         "config CI change, EC2 instance": ci,
         "config CI change, EC2 instance deleted":
             config_change(samples("config-invokingevent-ec2-resourcedeleted.json")),
@@ -241,7 +297,43 @@ def unrelated(samples):
             cloudtrail(samples("cloudtrail-record-runinstances-failed-unauthorized.json")),
         "state change pending from another source":
             dict(copy.deepcopy(pending), source="custom.ec2"),
+        "CloudTrail DescribeLaunchTemplateVersions (read-only)":
+            lt_cloudtrail(samples, "cloudtrail-DescribeLaunchTemplateVersions-console.json"),
+        "CloudTrail CreateLaunchTemplate failed": failed_lt(samples),
+        "CloudTrail GetLaunchTemplateData": lt_cloudtrail(
+            samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json", "GetLaunchTemplateData"),
     }
+
+
+def failed_lt(samples):
+    e = lt_cloudtrail(samples, "cloudtrail-CreateLaunchTemplate-minimal-console.json")
+    e["detail"]["errorCode"] = "Client.UnauthorizedOperation"
+    e["detail"]["errorMessage"] = "You are not authorized to perform this operation."
+    e["detail"]["responseElements"] = None
+    return e
+
+
+HANDLED_NAMES = [
+    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
+    "config oversized CI change, EC2 instance", "state change pending",
+    "state change running", "state change terminated", "CloudTrail RunInstances",
+    "CloudTrail CreateLaunchTemplate", "CloudTrail CreateLaunchTemplate with ImageId",
+    "CloudTrail CreateLaunchTemplateVersion (documented shape)",
+    "CloudTrail ModifyLaunchTemplate (documented shape)", "CloudTrail DeleteLaunchTemplate",
+    "CloudTrail DeleteLaunchTemplateVersions (documented shape)",
+    "config CI change, launch template (built)",
+    "config oversized CI change, launch template (built)",
+]
+UNRELATED_NAMES = [
+    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
+    "config CI change, EFS file system", "config CI change, EC2 volume",
+    "config rules compliance change", "state change stopping", "state change stopped",
+    "state change shutting-down", "CloudTrail TerminateInstances",
+    "CloudTrail RunInstances failed (UnauthorizedOperation)",
+    "state change pending from another source",
+    "CloudTrail DescribeLaunchTemplateVersions (read-only)",
+    "CloudTrail CreateLaunchTemplate failed", "CloudTrail GetLaunchTemplateData",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -308,24 +400,13 @@ def test_pattern_branches_are_exactly_the_handled_sources():
     assert all(len(b["source"]) == 1 and len(b["detail-type"]) == 1 for b in branches)
 
 
-@pytest.mark.parametrize("name", [
-    "CloudTrail S3 CreateBucket", "CloudTrail S3 CreateBucket relabelled aws.ec2",
-    "config CI change, EFS file system", "config CI change, EC2 volume",
-    "config rules compliance change", "state change stopping", "state change stopped",
-    "state change shutting-down", "CloudTrail TerminateInstances",
-    "CloudTrail RunInstances failed (UnauthorizedOperation)",
-    "state change pending from another source",
-])
+@pytest.mark.parametrize("name", UNRELATED_NAMES)
 def test_unrelated_events_do_not_match(samples, name):
     events = unrelated(samples)
     assert not matches(rule_pattern(), events[name]), name
 
 
-@pytest.mark.parametrize("name", [
-    "config CI change, EC2 instance", "config CI change, EC2 instance deleted",
-    "config oversized CI change, EC2 instance", "state change pending",
-    "state change running", "state change terminated", "CloudTrail RunInstances",
-])
+@pytest.mark.parametrize("name", HANDLED_NAMES)
 def test_handled_events_match(samples, name):
     events = handled(samples)
     assert matches(rule_pattern(), events[name]), name
@@ -333,8 +414,8 @@ def test_handled_events_match(samples, name):
 
 def test_sample_lists_are_complete(samples):
     # The parametrized names above must cover every constructed event.
-    assert len(handled(samples)) == 7
-    assert len(unrelated(samples)) == 11
+    assert sorted(handled(samples)) == sorted(HANDLED_NAMES)
+    assert sorted(unrelated(samples)) == sorted(UNRELATED_NAMES)
 
 
 def test_samples_are_what_the_tests_assume(samples):
@@ -347,3 +428,175 @@ def test_samples_are_what_the_tests_assume(samples):
     assert failed["eventName"] == "RunInstances" and failed["errorCode"] == "Client.UnauthorizedOperation"
     ok = samples("cloudtrail-record-runinstances-direct-imageid.json")
     assert ok["eventSource"] == "ec2.amazonaws.com" and "errorCode" not in ok
+
+
+# ---------------------------------------------------------------------------
+# The Custom Event Bus topology (deploy/member-bus.yaml, deploy/hub-bus.yaml).
+#
+# An event reaches Italic there when (1) the member account's event source for
+# its service forwards it: EventBridge adds the conditions source = AwsService,
+# account and region itself (eb-custom-bus-event-sources: "Leave the source key
+# and the top-level account and region keys out of the pattern"), and the
+# source's Pattern must match the envelope; and (2) the hub subscriber's filters
+# all match: SYSTEM_METADATA against the fields EventBridge sets (aws:Source and
+# aws:DetailType from the envelope's source and detail-type), DATA against the
+# envelope (eb-custom-bus-filtering: filters are ANDed, one per scope).
+
+BUS_MEMBER = REPO / "deploy" / "member-bus.yaml"
+BUS_HUB = REPO / "deploy" / "hub-bus.yaml"
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=CfnLoader)
+
+
+def event_sources():
+    """{AwsService: parsed Pattern} of the member-bus template."""
+    out = {}
+    for r in load(BUS_MEMBER)["Resources"].values():
+        if r["Type"] == "AWS::EventsV2::EventSource":
+            cfg = r["Properties"]["Configuration"]["AwsServiceEventsConfiguration"]
+            assert cfg["AwsService"] not in out, "one event source per service"
+            out[cfg["AwsService"]] = json.loads(cfg["Pattern"])
+    return out
+
+
+def subscriber_filters(name="Subscriber"):
+    """{Scope: parsed Pattern} of a hub-bus subscriber, plus the raw filter list."""
+    flt = load(BUS_HUB)["Resources"][name]["Properties"]["FilterConfiguration"]
+    scopes = [f["Scope"] for f in flt["Filters"]]
+    assert len(scopes) == len(set(scopes)), "at most one filter per scope"
+    return {f["Scope"]: json.loads(f["Pattern"]) for f in flt["Filters"]}, flt["Filters"]
+
+
+def system_metadata(event):
+    return {"aws:Source": event["source"], "aws:DetailType": event["detail-type"],
+            "ContentType": "application/eventbridge+json"}
+
+
+def bus_delivers(event):
+    sources = event_sources()
+    if event.get("source") not in sources:
+        return False
+    if not matches(sources[event["source"]], event):
+        return False
+    filters, _ = subscriber_filters()
+    for scope, pattern in filters.items():
+        target = {"SYSTEM_METADATA": system_metadata(event), "DATA": event}[scope]
+        if not matches(pattern, target):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name", HANDLED_NAMES)
+def test_bus_delivers_handled_events(samples, name):
+    assert bus_delivers(handled(samples)[name]), name
+
+
+@pytest.mark.parametrize("name", UNRELATED_NAMES)
+def test_bus_drops_unrelated_events(samples, name):
+    assert not bus_delivers(unrelated(samples)[name]), name
+
+
+def test_event_source_patterns_leave_out_what_eventbridge_adds():
+    for service, pattern in event_sources().items():
+        assert service in ("aws.ec2", "aws.config")
+        text = json.dumps(pattern)
+        for key in ('"source"', '"account"', '"region"'):
+            assert key not in text, f"{service}: {key} must not be in an event source pattern"
+        assert operators_used(pattern) <= LEAF_OPERATORS | OBJECT_OPERATORS
+
+
+def test_bus_patterns_select_what_the_classic_rule_selects():
+    # Same event kinds on both topologies: each event source's pattern, with the
+    # source EventBridge adds, is the classic rule's branch (or branches) for that
+    # source; the hub subscriber's DATA filter is the classic pattern itself.
+    classic = rule_pattern()
+    by_source = {}
+    for branch in classic["$or"]:
+        b = copy.deepcopy(branch)
+        by_source.setdefault(b.pop("source")[0], []).append(b)
+    for service, pattern in event_sources().items():
+        branches = pattern["$or"] if set(pattern) == {"$or"} else [pattern]
+        assert branches == by_source[service], service
+    filters, _ = subscriber_filters()
+    assert filters["DATA"] == classic
+    assert sorted(filters["SYSTEM_METADATA"]["aws:Source"]) == sorted(by_source)
+    assert set(filters["SYSTEM_METADATA"]) == {"aws:Source"}
+
+
+def test_subscriber_filters_fit_the_documented_limits():
+    # eb-custom-bus-filtering: 4,096 bytes across all filters; at most 1,000
+    # $or combinations; no wildcard matchers.
+    for name in ("Subscriber", "ReplaySubscriber"):
+        _, raw = subscriber_filters(name)
+        size = sum(len(f["Pattern"].encode()) for f in raw)
+        assert size <= 4096, (name, size)
+        for f in raw:
+            assert "wildcard" not in f["Pattern"]
+            assert or_combinations(json.loads(f["Pattern"])) <= 1000
+
+
+def or_combinations(pattern):
+    n = 1
+    for key, want in pattern.items():
+        if key == "$or":
+            n *= sum(or_combinations(sub) for sub in want)
+        elif isinstance(want, dict):
+            n *= or_combinations(want)
+    return n
+
+
+def test_replay_subscriber_delivers_the_same_way():
+    res = load(BUS_HUB)["Resources"]
+    live, replay = res["Subscriber"]["Properties"], res["ReplaySubscriber"]["Properties"]
+    for key in ("FilterConfiguration", "BatchConfiguration", "Transformer", "RetryPolicy",
+                "OnFailureConfiguration", "InvokeConfiguration", "EventBusArn"):
+        assert live[key] == replay[key], key
+    assert replay["StartingPosition"] == "POINT_IN_TIME"
+    assert live["StartingPosition"] == "LATEST"
+
+
+def test_member_role_is_the_same_in_both_member_templates():
+    classic = load(TEMPLATE)["Resources"]["MemberRole"]
+    bus = load(BUS_MEMBER)["Resources"]["MemberRole"]
+    assert classic == bus
+
+
+# ---------------------------------------------------------------------------
+# The alert bus example rule (deploy/hub.yaml): Italic's PutEvents entries, as
+# SPEC section 6a describes them, arrive as events with source "italic" and
+# detail-type "Italic Compliance Change".
+
+
+def alert_event(**detail):
+    d = {"account": "222233334444", "region": "eu-west-1", "instance_id": "i-0abc1234def567890",
+         "image_id": "ami-0123456789abcdef0", "from": "COMPLIANT", "to": "NON_COMPLIANT",
+         "reasons": ["image not approved"], "matched_rule": None, "exemption": None,
+         "observed_at": "2026-11-27T09:00:00Z", "evaluated_at": "2026-11-27T09:00:01Z",
+         "url": "https://italic.example.com:8443/v1/instances/222233334444/eu-west-1/i-0abc1234def567890"}
+    d.update(detail)
+    return envelope("italic", "Italic Compliance Change", d, "111122223333", "eu-west-1")
+
+
+def alert_rule():
+    return load(REPO / "deploy" / "hub.yaml")["Resources"]["AlertRule"]["Properties"]
+
+
+def test_alert_rule_matches_italic_compliance_changes_only():
+    pattern = alert_rule()["EventPattern"]
+    assert matches(pattern, alert_event())
+    assert matches(pattern, alert_event(**{"from": "NON_COMPLIANT", "to": "COMPLIANT"}))
+    assert not matches(pattern, dict(alert_event(), source="italic.test"))
+    assert not matches(pattern, dict(alert_event(), **{"detail-type": "Italic Digest"}))
+    assert not matches(pattern, dict(alert_event(), source="aws.ec2"))
+
+
+def test_alert_rule_input_paths_exist_in_the_alert_detail():
+    paths = alert_rule()["Targets"][0]["InputTransformer"]["InputPathsMap"]
+    detail = alert_event()["detail"]
+    for var, path in paths.items():
+        assert path.startswith("$.detail."), path
+        assert path[len("$.detail."):] in detail, path
+        assert f"<{var}>" in alert_rule()["Targets"][0]["InputTransformer"]["InputTemplate"]
