@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
 #include "aws_http.h"
 #include "status.h"
 
@@ -172,6 +173,7 @@ static inline struct aws_ctx *double_ctx(struct aws_double *d, const char *const
 	cfg.sleep_ms = double_sleep;
 	cfg.sleep_ctx = d;
 	cfg.random = double_random;
+	cfg.credentials = aws_creds_provider_new;  /* the real chain, over the double */
 	if (aws_ctx_new(&cfg, &ctx) != IT_OK)
 		ctx = NULL;
 	aws_env_finish(&e);

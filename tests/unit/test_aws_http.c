@@ -1,7 +1,8 @@
 /*
- * test_aws_http: endpoint resolution, error classification, backoff bounds, error
- * bodies, and aws_call() over a scripted transport: retries then success, retries
- * then give-up, final errors, not-found, S3 addressing, what goes on the wire.
+ * test_aws_http: endpoint resolution, error classification, error bodies, and
+ * aws_call() over a scripted transport: retries then success, retries then give-up,
+ * final errors, not-found, S3 addressing, what goes on the wire. (Backoff bounds are
+ * in test_backoff.)
  */
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "aws_ec2.h"
 #include "aws_double.h"
 #include "aws_http.h"
+#include "aws_query.h"
 #include "aws_s3.h"
 #include "aws_securityhub.h"
 #include "status.h"
@@ -119,39 +121,6 @@ static void test_classify(void)
 	CHECK(status_retryable(IT_ETHROTTLE) && status_retryable(IT_ESERVER) &&
 	      status_retryable(IT_ENETWORK) && !status_retryable(IT_EDENIED) &&
 	      !status_retryable(IT_ENOTFOUND) && !status_retryable(IT_EREMOTE), "retryable set");
-}
-
-static void test_backoff(void)
-{
-	/* the window doubles per retry and stops at the cap; the draw stays inside it */
-	static const struct {
-		int retry;
-		int64_t base, cap;
-		uint64_t rnd;
-		int64_t want;
-	} cases[] = {
-		{1, 100, 20000, UINT64_MAX, UINT64_MAX % 201},
-		{1, 100, 20000, 200, 200},
-		{1, 100, 20000, 201, 0},
-		{2, 100, 20000, 400, 400},
-		{3, 100, 20000, 800, 800},
-		{20, 100, 20000, 20000, 20000},
-		{20, 100, 20000, 20001, 0},
-		{200, 100, 20000, 19999, 19999},
-		{1, 0, 1000, 12345, 0},
-		{0, 100, 50, 50, 50},
-		{-3, 100, 20000, 100, 100},
-		{1, -5, -5, 7, 0},
-	};
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		int64_t got = aws_backoff_ms(cases[i].retry, cases[i].base, cases[i].cap, cases[i].rnd);
-		CHECK(got == cases[i].want, "backoff case %zu: %lld", i, (long long)got);
-	}
-	for (int r = 0; r < 100; r++)
-		for (uint64_t x = 0; x < 5000; x += 997) {
-			int64_t got = aws_backoff_ms(r, 100, 20000, x * 2654435761u);
-			CHECK(got >= 0 && got <= 20000, "bounded at retry %d", r);
-		}
 }
 
 static void test_error_bodies(void)
@@ -395,7 +364,6 @@ int main(void)
 {
 	test_endpoints();
 	test_classify();
-	test_backoff();
 	test_error_bodies();
 	test_retries();
 	test_other_clients();
