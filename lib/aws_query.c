@@ -106,7 +106,8 @@ int aws_query_call(struct aws_ctx *ctx, const struct aws_query_op *op, const str
 	call.unsigned_call = q->unsigned_call;
 	call.max_response = op->max_response;
 	rc = aws_call(ctx, &call, &body, &e);
-	if (rc == IT_ENOTFOUND && op->not_found && not_found_code(e.code, op->not_found)) {
+	/* by code, not by class: <stem>.Unavailable classifies as IT_EREMOTE */
+	if (rc && op->not_found && not_found_code(e.code, op->not_found)) {
 		memset(ret, 0, op->result_size);
 		rc = IT_OK;
 	} else if (rc == 0) {
