@@ -39,6 +39,19 @@ static inline void sample_init(int argc, char **argv)
 		sample_dir = argv[1];
 }
 
+/* A fresh double and a ctx over it with env ("NAME=value" strings; BOTOCORE_ENV for
+ * botocore's credentials), own credentials only. NULL (and a failed check) if it cannot
+ * be made. */
+static inline struct aws_ctx *sample_ctx(struct aws_double *d, struct clock *clk,
+					 const char *const *env)
+{
+	struct aws_ctx *ctx;
+	double_init(d);
+	ctx = double_ctx(d, env, NULL, NULL, clk);
+	CHECK(ctx != NULL, "ctx over the double");
+	return ctx;
+}
+
 /* The whole file, NUL-terminated (caller frees); NULL (and a failed check) if absent. */
 static inline char *sample_read(const char *name, size_t *ret_len)
 {

@@ -55,8 +55,7 @@ static void test_call_like_botocore(void)
 	const char *want_auth = ref ? botocore_header(ref, "Authorization") : NULL;
 	char hdr[1024];
 
-	double_init(&d);
-	ctx = double_ctx(&d, BOTOCORE_ENV, NULL, NULL, &clk);
+	ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	if (!ctx || !want_auth) {
 		aws_ctx_free(ctx);
 		json_decref(ref);
@@ -83,11 +82,6 @@ static void test_limits(void)
 	struct aws_config_evaluation ev[IT_AWS_BATCH + 1];
 	char ann[2 * (IT_ANNOTATION_MAX + 1) + 1], big[800];
 	char *json = NULL;
-	struct {
-		const char *name;
-		void (*apply)(struct aws_config_evaluation *e);
-	} none;
-	(void)none;
 
 	for (size_t i = 0; i < ARRAY_LEN(ev); i++)
 		ev[i] = sample_eval;
@@ -205,8 +199,7 @@ static void test_errors(void)
 	struct aws_config_result res = {.n_failed = 99};
 	struct aws_error err;
 
-	double_init(&d);
-	ctx = double_ctx(&d, BOTOCORE_ENV, NULL, NULL, &clk);
+	ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	if (!ctx)
 		return;
 	double_push(&d, 400, "{\"__type\":\"AccessDeniedException\",\"message\":\"not allowed\"}", NULL);

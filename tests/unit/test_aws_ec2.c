@@ -231,20 +231,11 @@ static void test_parse_rejections(void)
 	}
 }
 
-static struct aws_ctx *botocore_ctx(struct aws_double *d, struct clock *clk)
-{
-	struct aws_ctx *ctx;
-	double_init(d);
-	ctx = double_ctx(d, BOTOCORE_ENV, NULL, NULL, clk);
-	CHECK(ctx != NULL, "ctx");
-	return ctx;
-}
-
 static void test_requests_like_botocore(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = botocore_ctx(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 	json_t *ref;
 
@@ -293,7 +284,7 @@ static void test_pagination(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = botocore_ctx(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_ec2_instances p1, p2;
 	struct aws_error err;
 
@@ -318,7 +309,7 @@ static void test_not_found(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = botocore_ctx(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 	char *xml = sample_read("ec2-error-invalidamiid-notfound-captured.xml", NULL);
 
@@ -373,7 +364,7 @@ static void test_arguments(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = botocore_ctx(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	const char *many[IT_AWS_MAX_IDS + 1];
 	const char *bad[] = {"i-1234567890abcdef0", "i-XYZ"};
 	struct aws_ec2_instances in = {.n = 99};

@@ -41,20 +41,11 @@ static const struct aws_json_op batch_import = {
 	AWS_SVC_SECURITYHUB, "BatchImportFindings", NULL, "/findings/import", NULL, parse_rec,
 };
 
-static struct aws_ctx *ctx_over(struct aws_double *d, struct clock *clk)
-{
-	struct aws_ctx *ctx;
-	double_init(d);
-	ctx = double_ctx(d, BOTOCORE_ENV, NULL, NULL, clk);
-	CHECK(ctx != NULL, "ctx");
-	return ctx;
-}
-
 static void like_botocore(const struct aws_json_op *op, size_t i, const char *answer)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_over(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	json_t *ref = botocore_request(i);
 	const char *body = botocore_str(ref, "body");
 	struct rec r;
@@ -78,7 +69,7 @@ static void test_defaults_and_errors(void)
 	};
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_over(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct rec r;
 	struct aws_error err;
 	char hdr[256];

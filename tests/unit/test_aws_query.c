@@ -96,9 +96,7 @@ static void test_listing_like_botocore(void)
 	const char *names[] = {"golden-al2023-*"};
 	json_t *ref = botocore_request(1);
 
-	double_init(&d);
-	ctx = double_ctx(&d, BOTOCORE_ENV, NULL, NULL, &clk);
-	CHECK(ctx != NULL, "ctx");
+	ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	if (!ctx || !ref) {
 		aws_ctx_free(ctx);
 		json_decref(ref);
@@ -131,8 +129,7 @@ static void test_paging_and_not_found(void)
 	struct rec r;
 	struct aws_error err;
 
-	double_init(&d);
-	ctx = double_ctx(&d, BOTOCORE_ENV, NULL, NULL, &clk);
+	ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	if (!ctx)
 		return;
 	memset(&q, 0, sizeof(q));
@@ -203,8 +200,7 @@ static void test_credentials(void)
 	struct aws_error err;
 	char hdr[512];
 
-	double_init(&d);
-	ctx = double_ctx(&d, env, NULL, NULL, &clk);
+	ctx = sample_ctx(&d, &clk, env);
 	if (!ctx)
 		return;
 	memset(&q, 0, sizeof(q));

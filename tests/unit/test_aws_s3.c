@@ -26,21 +26,12 @@ static void hex_sha256(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static struct aws_ctx *ctx_with(struct aws_double *d, struct clock *clk, const char *const *env)
-{
-	struct aws_ctx *ctx;
-	double_init(d);
-	ctx = double_ctx(d, env, NULL, NULL, clk);
-	CHECK(ctx != NULL, "ctx");
-	return ctx;
-}
-
 static void test_request_against_botocore(void)
 {
 	static const char body[] = "\x1f\x8b\x08\x00" "example";
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_with(&d, &clk, BOTOCORE_ENV);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 	json_t *ref = botocore_request(6);
 	const char *ref_url = ref ? botocore_str(ref, "url") : "";
@@ -87,7 +78,7 @@ static void test_addressing_and_keys(void)
 	};
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_with(&d, &clk, BOTOCORE_ENV);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 	char url[512], hdr[256];
 
@@ -109,7 +100,7 @@ static void test_addressing_and_keys(void)
 	aws_ctx_free(ctx);
 
 	/* an override with a base path: path style under it, Host with the port */
-	ctx = ctx_with(&d, &clk, over);
+	ctx = sample_ctx(&d, &clk, over);
 	if (!ctx)
 		return;
 	double_push(&d, 200, "", NULL);
@@ -132,7 +123,7 @@ static void test_refusals(void)
 	};
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_with(&d, &clk, BOTOCORE_ENV);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 	char key[IT_AWS_MAX_S3_KEY + 2];
 
@@ -160,7 +151,7 @@ static void test_errors(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_with(&d, &clk, BOTOCORE_ENV);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_error err;
 
 	if (!ctx)

@@ -17,15 +17,6 @@
 #include "status.h"
 #include "tap.h"
 
-static struct aws_ctx *ctx_over(struct aws_double *d, struct clock *clk)
-{
-	struct aws_ctx *ctx;
-	double_init(d);
-	ctx = double_ctx(d, BOTOCORE_ENV, NULL, NULL, clk);
-	CHECK(ctx != NULL, "ctx");
-	return ctx;
-}
-
 /* The sent body is {"Findings": findings}, as a document. */
 static void check_body(const struct double_req *q, const json_t *findings, const char *what)
 {
@@ -42,7 +33,7 @@ static void test_requests(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_over(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_securityhub_result res;
 	struct aws_error err;
 	json_error_t je;
@@ -91,7 +82,7 @@ static void test_batch_bounds(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_over(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_securityhub_result res = {.n_failed = 99};
 	struct aws_error err;
 	json_t *a = json_array(), *obj = json_object();
@@ -160,7 +151,7 @@ static void test_errors(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = ctx_over(&d, &clk);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, BOTOCORE_ENV);
 	struct aws_securityhub_result res;
 	struct aws_error err;
 	json_t *one = json_pack("[{s:s}]", "Id", "italic/1");

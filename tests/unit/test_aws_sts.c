@@ -78,21 +78,12 @@ static void test_parse_rejections(void)
 	}
 }
 
-static struct aws_ctx *sts_ctx(struct aws_double *d, struct clock *clk, const char *const *env)
-{
-	struct aws_ctx *ctx;
-	double_init(d);
-	ctx = double_ctx(d, env, NULL, NULL, clk);
-	CHECK(ctx != NULL, "ctx");
-	return ctx;
-}
-
 static void test_assume_role_like_botocore(void)
 {
 	static const char *const env[] = {"AWS_ENDPOINT_URL_STS=https://sts.amazonaws.com", NULL};
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = sts_ctx(&d, &clk, env);
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, env);
 	struct sigv4_credentials c;
 	struct aws_error err;
 	char *xml = sample_read("sts-assumerole-response-awsdocs-example.xml", NULL);
@@ -115,7 +106,7 @@ static void test_web_identity(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = sts_ctx(&d, &clk, (const char *const[]){NULL});
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, (const char *const[]){NULL});
 	struct sigv4_credentials c;
 	struct aws_error err;
 	char hdr[256];
@@ -147,7 +138,7 @@ static void test_errors(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = sts_ctx(&d, &clk, (const char *const[]){NULL});
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, (const char *const[]){NULL});
 	struct sigv4_credentials c = {.access_key_id = "untouched"};
 	struct aws_error err;
 	char *xml = sample_read("sts-error-invalidclienttokenid.xml", NULL);
@@ -193,7 +184,7 @@ static void test_arguments(void)
 {
 	struct aws_double d;
 	struct clock clk;
-	struct aws_ctx *ctx = sts_ctx(&d, &clk, (const char *const[]){NULL});
+	struct aws_ctx *ctx = sample_ctx(&d, &clk, (const char *const[]){NULL});
 	struct sigv4_credentials c;
 	struct aws_error err;
 	char long_id[1226];
