@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_json.h"
 #include "json_io.h"
 #include "status.h"
 
@@ -135,39 +136,28 @@ int aws_config_parse_put_evaluations(const char *json, size_t len, struct aws_co
 	return IT_OK;
 }
 
+static int parse_put_evaluations(const char *json, size_t len, void *ret)
+{
+	return aws_config_parse_put_evaluations(json, len, ret);
+}
+
+static const struct aws_json_op put_evaluations = {
+	AWS_SVC_CONFIG, "PutEvaluations", "StarlingDoveService.PutEvaluations", NULL, NULL,
+	parse_put_evaluations,
+};
+
 int aws_config_put_evaluations(struct aws_ctx *ctx, const char *account, const char *region,
 			       const char *result_token, const struct aws_config_evaluation *evals,
 			       size_t n, int test_mode, struct aws_config_result *ret,
 			       struct aws_error *err)
 {
-	struct aws_call call;
-	struct buf body;
 	char *json = NULL;
 	int rc;
 
 	rc = aws_config_put_evaluations_body(result_token, evals, n, test_mode, &json);
 	if (rc)
 		return aws_error_set(err, rc, "evaluations outside PutEvaluations limits");
-	memset(&call, 0, sizeof(call));
-	buf_init(&body, 0);
-	call.service = AWS_SVC_CONFIG;
-	call.region = region;
-	call.account = account;
-	call.method = "POST";
-	call.path = "/";
-	call.content_type = "application/x-amz-json-1.1";
-	call.target = "StarlingDoveService.PutEvaluations";
-	call.body = json;
-	call.body_len = strlen(json);
-	call.kind = AWS_BODY_JSON;
-	rc = aws_call(ctx, &call, &body, err);
-	if (rc == 0) {
-		rc = aws_config_parse_put_evaluations(body.data ? body.data : "{}",
-						      body.len ? body.len : 2, ret);
-		if (rc)
-			aws_error_set(err, rc, "unparsable PutEvaluations response");
-	}
+	rc = aws_json_call(ctx, &put_evaluations, account, region, json, strlen(json), ret, err);
 	free(json);
-	buf_finish(&body);
 	return rc;
 }

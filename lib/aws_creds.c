@@ -47,20 +47,9 @@ struct aws_creds {
 	unsigned long assume_calls;
 };
 
-int aws_creds_new(struct aws_ctx *ctx, struct aws_creds **ret)
+static void chain_free(void *vc)
 {
-	struct aws_creds *c = calloc(1, sizeof(*c));
-	if (!c)
-		return IT_ENOMEM;
-	c->ctx = ctx;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	*ret = c;
-	return IT_OK;
-}
-
-void aws_creds_free(struct aws_creds *c)
-{
+	struct aws_creds *c = vc;
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n_accounts; i++) {
@@ -314,6 +303,33 @@ static int from_web_identity(struct aws_creds *c, struct sigv4_credentials *ret,
 	return rc;
 }
 
+/* One GET/PUT to a local credentials endpoint (container, IMDS): short timeouts, a
+ * document cap, at most one header line (NULL: none), no signing and no retries (the
+ * chain is asked again on the next call). IT_ENOTFOUND for 404, aws_classify() for
+ * another non-200, IT_EINVAL for an empty body. */
+static int local_get(struct aws_creds *c, const char *method, const char *url, const char *header,
+		     struct aws_http_response *resp)
+{
+	struct aws_http_request req;
+	const char *hdr[1] = {header};
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.headers = hdr;
+	req.n_headers = header ? 1 : 0;
+	req.timeout_ms = 2000;
+	req.connect_timeout_ms = 1000;
+	req.max_response = IT_AWS_MAX_CRED_DOC;
+	rc = aws_http_send(c->ctx, &req, resp);
+	if (rc == 0 && resp->status != 200)
+		rc = aws_classify(resp->status, NULL);  /* 404 is IT_ENOTFOUND */
+	if (rc == 0 && !resp->body.data)
+		rc = IT_EINVAL;
+	return rc;
+}
+
 static int from_container(struct aws_creds *c, struct sigv4_credentials *ret, struct aws_error *err)
 {
 	const struct aws_env *env = aws_ctx_env(c->ctx);
@@ -322,16 +338,13 @@ static int from_container(struct aws_creds *c, struct sigv4_credentials *ret, st
 	const char *tok_file = aws_env_get(env, AWS_ENV_CONTAINER_AUTH_TOKEN_FILE);
 	const char *tok_env = aws_env_get(env, AWS_ENV_CONTAINER_AUTH_TOKEN);
 	struct buf url, tok, auth;
-	struct aws_http_request req;
 	struct aws_http_response resp;
-	const char *hdr[1];
 	int rc;
 
 	buf_init(&url, IT_AWS_MAX_URL);
 	buf_init(&tok, 0);
 	buf_init(&auth, IT_AWS_MAX_HEADER_LEN);
 	buf_init(&resp.body, IT_AWS_MAX_CRED_DOC);
-	memset(&req, 0, sizeof(req));
 	if (rel)
 		rc = buf_printf(&url, "%s%s%s", aws_ctx_config(c->ctx)->container_host,
 				rel[0] == '/' ? "" : "/", rel);
@@ -356,17 +369,7 @@ static int from_container(struct aws_creds *c, struct sigv4_credentials *ret, st
 	}
 	if (rc)
 		goto out;
-	hdr[0] = buf_str(&auth);
-	req.method = "GET";
-	req.url = buf_str(&url);
-	req.headers = hdr;
-	req.n_headers = auth.len ? 1 : 0;
-	req.timeout_ms = 2000;
-	req.connect_timeout_ms = 1000;
-	req.max_response = IT_AWS_MAX_CRED_DOC;
-	rc = aws_http_send(c->ctx, &req, &resp);
-	if (rc == 0 && resp.status != 200)
-		rc = aws_classify(resp.status, NULL);
+	rc = local_get(c, "GET", buf_str(&url), auth.len ? buf_str(&auth) : NULL, &resp);
 	if (rc == 0)
 		rc = aws_creds_parse_json(resp.body.data, resp.body.len, ret);
 	if (rc)
@@ -414,29 +417,6 @@ static int from_profile(struct aws_creds *c, struct sigv4_credentials *ret, stru
 	return IT_OK;
 }
 
-static int imds_get(struct aws_creds *c, const char *method, const char *url, const char *header,
-		    struct aws_http_response *resp)
-{
-	struct aws_http_request req;
-	const char *hdr[1] = {header};
-	int rc;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.headers = hdr;
-	req.n_headers = 1;
-	req.timeout_ms = 2000;
-	req.connect_timeout_ms = 1000;
-	req.max_response = IT_AWS_MAX_CRED_DOC;
-	rc = aws_http_send(c->ctx, &req, resp);
-	if (rc == 0 && resp->status != 200)
-		rc = resp->status == 404 ? IT_ENOTFOUND : aws_classify(resp->status, NULL);
-	if (rc == 0 && !resp->body.data)
-		rc = IT_EINVAL;
-	return rc;
-}
-
 static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct aws_error *err)
 {
 	const char *base = aws_env_get(aws_ctx_env(c->ctx), AWS_ENV_EC2_METADATA_ENDPOINT);
@@ -456,7 +436,7 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	buf_init(&resp.body, IT_AWS_MAX_CRED_DOC);
 	rc = buf_printf(&url, "%.*s/latest/api/token", (int)n, base);
 	if (rc == 0)
-		rc = imds_get(c, "PUT", buf_str(&url), "X-aws-ec2-metadata-token-ttl-seconds: 21600", &resp);
+		rc = local_get(c, "PUT", buf_str(&url), "X-aws-ec2-metadata-token-ttl-seconds: 21600", &resp);
 	if (rc) {
 		aws_error_set(err, IT_EAUTH, "no credentials found (IMDS token: %s)", status_str(rc));
 		rc = IT_EAUTH;
@@ -469,7 +449,7 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	if (rc == 0)
 		rc = buf_printf(&url, "%.*s/latest/meta-data/iam/security-credentials/", (int)n, base);
 	if (rc == 0)
-		rc = imds_get(c, "GET", buf_str(&url), buf_str(&hdr), &resp);
+		rc = local_get(c, "GET", buf_str(&url), buf_str(&hdr), &resp);
 	if (rc) {
 		aws_error_set(err, IT_EAUTH, "no instance profile role in IMDS (%s)", status_str(rc));
 		rc = IT_EAUTH;
@@ -484,7 +464,7 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	role[n] = '\0';
 	rc = buf_puts(&url, role);
 	if (rc == 0)
-		rc = imds_get(c, "GET", buf_str(&url), buf_str(&hdr), &resp);
+		rc = local_get(c, "GET", buf_str(&url), buf_str(&hdr), &resp);
 	if (rc == 0)
 		rc = aws_creds_parse_json(resp.body.data, resp.body.len, ret);
 	if (rc)
@@ -734,4 +714,39 @@ unsigned long aws_creds_assume_calls(struct aws_creds *c)
 	n = c->assume_calls;
 	pthread_mutex_unlock(&c->mu);
 	return n;
+}
+
+/* ---- the provider ---- */
+
+static int chain_get(void *vc, const char *account, const char *region,
+		     struct sigv4_credentials *ret, struct aws_error *err)
+{
+	return aws_creds_for(vc, account, region, ret, err);
+}
+
+static void chain_invalidate(void *vc, const char *account)
+{
+	aws_creds_invalidate(vc, account);
+}
+
+int aws_creds_provider_new(struct aws_ctx *ctx, struct aws_credentials_provider *ret)
+{
+	struct aws_creds *c = calloc(1, sizeof(*c));
+	if (!c)
+		return IT_ENOMEM;
+	c->ctx = ctx;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	ret->get = chain_get;
+	ret->invalidate = chain_invalidate;
+	ret->free = chain_free;
+	ret->ctx = c;
+	return IT_OK;
+}
+
+struct aws_creds *aws_creds_of(const struct aws_ctx *ctx)
+{
+	const struct aws_credentials_provider *p = aws_ctx_credentials(ctx);
+	/* the get function identifies the implementation, so ctx is known to be ours */
+	return p && p->get == chain_get ? p->ctx : NULL;
 }

@@ -26,6 +26,13 @@
  * concurrent callers for the same account wait for one STS call instead of making
  * their own (the rest keep using a still-valid old set while a refresh runs).
  *
+ * The chain is the default credentials provider of an aws_ctx (aws_http.h): pass
+ * aws_creds_provider_new as aws_ctx_config.credentials. It reads its settings
+ * (environment, member role, external id, duration, container host, clock) from that
+ * ctx and makes its own calls through it, always with explicit credentials (AssumeRole
+ * with the base set) or none (web identity, IMDS, container), so a lookup never
+ * re-enters the chain.
+ *
  * Thread-safety: all functions may be called from any thread; one mutex guards the
  * caches and a condition variable wakes the waiters of a refresh. No STS/IMDS call
  * is made while the mutex is held.
@@ -57,9 +64,14 @@ extern const char *const aws_creds_source_names[AWS_CREDS__MAX];
 
 struct aws_creds;
 
-/* Made by aws_ctx_new(); the ctx owns it (aws_ctx_creds()). */
-int aws_creds_new(struct aws_ctx *ctx, struct aws_creds **ret) WARN_UNUSED;
-void aws_creds_free(struct aws_creds *c);
+/* aws_ctx_config.credentials: makes the chain for ctx (borrowed for the chain's life)
+ * and fills *ret with it as a provider that aws_ctx_free() releases. IT_ENOMEM; *ret
+ * written only on success. */
+int aws_creds_provider_new(struct aws_ctx *ctx, struct aws_credentials_provider *ret) WARN_UNUSED;
+
+/* The chain of a ctx made with aws_creds_provider_new, for the calls below; NULL when
+ * the ctx has another provider or none. Borrowed for the ctx's life. */
+struct aws_creds *aws_creds_of(const struct aws_ctx *ctx);
 
 /* The service's own credentials (a copy the caller wipes). IT_EAUTH when no source is
  * configured, the source's error otherwise (err filled). *ret untouched on failure. */

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_query.h"
 #include "aws_xml.h"
 #include "parse.h"
 #include "status.h"
 
-#define EC2_VERSION "2016-11-15"
 #define JOINED_MAX (IT_AWS_XML_DEPTH * (AWS_XML_NAME_MAX + 1))
 
 /* ---- freeing ---- */
@@ -23,8 +23,21 @@ static void tags_free(struct aws_tag *t, size_t n)
 	free(t);
 }
 
-static void image_clear(struct aws_ec2_image *im)
+static void instance_clear(void *p)
 {
+	struct aws_ec2_instance *in = p;
+	free(in->instance_id);
+	free(in->image_id);
+	free(in->state_name);
+	free(in->platform);
+	free(in->platform_details);
+	tags_free(in->tags, in->n_tags);
+	memset(in, 0, sizeof(*in));
+}
+
+static void image_clear(void *p)
+{
+	struct aws_ec2_image *im = p;
 	free(im->image_id);
 	free(im->owner_id);
 	free(im->owner_alias);
@@ -41,22 +54,30 @@ static void image_clear(struct aws_ec2_image *im)
 	memset(im, 0, sizeof(*im));
 }
 
+static void instance_image_clear(void *p)
+{
+	struct aws_ec2_instance_image *it = p;
+	free(it->instance_id);
+	free(it->state_name);
+	image_clear(&it->image);
+}
+
+/* Every result is a page: items of one type, the next page's token, the request id. */
+static void page_free(void *items, size_t n, size_t size, void (*clear)(void *), char *next_token,
+		      char *request_id)
+{
+	for (size_t i = 0; items && i < n; i++)
+		clear((char *)items + i * size);
+	free(items);
+	free(next_token);
+	free(request_id);
+}
+
 void aws_ec2_instances_free(struct aws_ec2_instances *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; r->items && i < r->n; i++) {
-		struct aws_ec2_instance *in = &r->items[i];
-		free(in->instance_id);
-		free(in->image_id);
-		free(in->state_name);
-		free(in->platform);
-		free(in->platform_details);
-		tags_free(in->tags, in->n_tags);
-	}
-	free(r->items);
-	free(r->next_token);
-	free(r->request_id);
+	page_free(r->items, r->n, sizeof(*r->items), instance_clear, r->next_token, r->request_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -64,11 +85,7 @@ void aws_ec2_images_free(struct aws_ec2_images *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; r->items && i < r->n; i++)
-		image_clear(&r->items[i]);
-	free(r->items);
-	free(r->next_token);
-	free(r->request_id);
+	page_free(r->items, r->n, sizeof(*r->items), image_clear, r->next_token, r->request_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -76,14 +93,8 @@ void aws_ec2_instance_images_free(struct aws_ec2_instance_images *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; r->items && i < r->n; i++) {
-		free(r->items[i].instance_id);
-		free(r->items[i].state_name);
-		image_clear(&r->items[i].image);
-	}
-	free(r->items);
-	free(r->next_token);
-	free(r->request_id);
+	page_free(r->items, r->n, sizeof(*r->items), instance_image_clear, r->next_token,
+		  r->request_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -189,54 +200,111 @@ static const char *below(const char *joined, const char *prefix)
 	return joined + n + 1;
 }
 
-static int top_level(const char *joined, const char *text, size_t len, char **next_token,
-		     char **request_id)
+/* ---- one skeleton for every Describe* page ---- */
+
+/*
+ * What differs between the Describe* answers: where one item sits (a path below the
+ * root, whose name differs per action), how big an item is and how it starts, what
+ * the elements below it mean, and which field it cannot do without. nextToken and
+ * requestId directly below the root are read for every list.
+ */
+struct list_shape {
+	const char *item;             /* "imagesSet/item" */
+	size_t size;                  /* of one item */
+	void (*init)(void *item);     /* after zeroing; NULL: zeroed is right */
+	/* an element starts / ends at rel below the current item ("tagSet/item") */
+	int (*start)(void *item, const char *rel);
+	int (*end)(void *item, const char *rel, const char *text, size_t len);
+	int (*complete)(const void *item);   /* 0: its id is missing, the answer is IT_EINVAL */
+	void (*clear)(void *item);
+};
+
+struct list_page {
+	const struct list_shape *shape;
+	void *items;
+	size_t n;
+	char *next_token;
+	char *request_id;
+};
+
+static void *last_item(const struct list_page *pg)
 {
-	if (!strcmp(joined, "nextToken"))
-		return set_str(next_token, text, len);
-	if (!strcmp(joined, "requestId"))
-		return set_str(request_id, text, len);
-	return IT_OK;
+	return (char *)pg->items + (pg->n - 1) * pg->shape->size;
 }
 
-/* ---- DescribeInstances ---- */
-
-#define INSTANCE_ITEM "reservationSet/item/instancesSet/item"
-
-static int inst_start(void *ctx, const char *const *path, int depth)
+static int list_start(void *ctx, const char *const *path, int depth)
 {
-	struct aws_ec2_instances *r = ctx;
+	struct list_page *pg = ctx;
 	char j[JOINED_MAX];
 	const char *rel;
 	int rc;
 
 	join(path, depth, j);
-	if (!strcmp(j, INSTANCE_ITEM)) {
-		rc = grow((void **)&r->items, &r->n, sizeof(*r->items), IT_AWS_MAX_ITEMS);
-		if (rc == 0) {
-			r->items[r->n - 1].state_code = -1;
-			r->items[r->n - 1].launch_time_ms = AWS_TIME_UNSET;
-		}
+	if (!strcmp(j, pg->shape->item)) {
+		rc = grow(&pg->items, &pg->n, pg->shape->size, IT_AWS_MAX_ITEMS);
+		if (rc == 0 && pg->shape->init)
+			pg->shape->init(last_item(pg));
 		return rc;
 	}
-	rel = below(j, INSTANCE_ITEM);
-	if (rel && r->n)
-		return tag_start(rel, &r->items[r->n - 1].tags, &r->items[r->n - 1].n_tags);
+	rel = below(j, pg->shape->item);
+	if (rel && pg->n && pg->shape->start)
+		return pg->shape->start(last_item(pg), rel);
 	return IT_OK;
 }
 
-static int inst_end(void *ctx, const char *const *path, int depth, const char *text, size_t len)
+static int list_end(void *ctx, const char *const *path, int depth, const char *text, size_t len)
 {
-	struct aws_ec2_instances *r = ctx;
-	struct aws_ec2_instance *in;
+	struct list_page *pg = ctx;
 	char j[JOINED_MAX];
 	const char *rel;
 
 	join(path, depth, j);
-	rel = below(j, INSTANCE_ITEM);
-	if (!rel || !r->n)
-		return top_level(j, text, len, &r->next_token, &r->request_id);
-	in = &r->items[r->n - 1];
+	rel = below(j, pg->shape->item);
+	if (rel && pg->n)
+		return pg->shape->end(last_item(pg), rel, text, len);
+	if (!strcmp(j, "nextToken"))
+		return set_str(&pg->next_token, text, len);
+	if (!strcmp(j, "requestId"))
+		return set_str(&pg->request_id, text, len);
+	return IT_OK;
+}
+
+/* Parses one page into pg (all zero but its shape). On failure what was gathered is
+ * released here, and pg must not be used. */
+static int list_parse(const char *xml, size_t len, struct list_page *pg)
+{
+	struct aws_xml_handler h = {list_start, list_end, pg};
+	int rc;
+
+	rc = aws_xml_parse(xml, len, &h);
+	for (size_t i = 0; rc == 0 && i < pg->n; i++)
+		if (!pg->shape->complete((char *)pg->items + i * pg->shape->size))
+			rc = IT_EINVAL;
+	if (rc)
+		page_free(pg->items, pg->n, pg->shape->size, pg->shape->clear, pg->next_token,
+			  pg->request_id);
+	return rc;
+}
+
+/* ---- DescribeInstances ---- */
+
+static void instance_init(void *p)
+{
+	struct aws_ec2_instance *in = p;
+	in->state_code = -1;
+	in->launch_time_ms = AWS_TIME_UNSET;
+}
+
+static int instance_start(void *p, const char *rel)
+{
+	struct aws_ec2_instance *in = p;
+	return tag_start(rel, &in->tags, &in->n_tags);
+}
+
+static int instance_end(void *p, const char *rel, const char *text, size_t len)
+{
+	struct aws_ec2_instance *in = p;
+
 	if (!strcmp(rel, "instanceId"))
 		return set_str(&in->instance_id, text, len);
 	if (!strcmp(rel, "imageId"))
@@ -254,22 +322,27 @@ static int inst_end(void *ctx, const char *const *path, int depth, const char *t
 	return tag_end(rel, in->tags, in->n_tags, text, len);
 }
 
+static int instance_complete(const void *p)
+{
+	return ((const struct aws_ec2_instance *)p)->instance_id != NULL;
+}
+
+static const struct list_shape instance_list = {
+	"reservationSet/item/instancesSet/item", sizeof(struct aws_ec2_instance),
+	instance_init, instance_start, instance_end, instance_complete, instance_clear,
+};
+
 int aws_ec2_parse_instances(const char *xml, size_t len, struct aws_ec2_instances *ret)
 {
-	struct aws_ec2_instances r;
-	struct aws_xml_handler h = {inst_start, inst_end, &r};
-	int rc;
+	struct list_page pg = {&instance_list, NULL, 0, NULL, NULL};
+	int rc = list_parse(xml, len, &pg);
 
-	memset(&r, 0, sizeof(r));
-	rc = aws_xml_parse(xml, len, &h);
-	for (size_t i = 0; rc == 0 && i < r.n; i++)
-		if (!r.items[i].instance_id)
-			rc = IT_EINVAL;
-	if (rc) {
-		aws_ec2_instances_free(&r);
+	if (rc)
 		return rc;
-	}
-	*ret = r;
+	ret->items = pg.items;
+	ret->n = pg.n;
+	ret->next_token = pg.next_token;
+	ret->request_id = pg.request_id;
 	return IT_OK;
 }
 
@@ -324,103 +397,69 @@ static int image_start_below(struct aws_ec2_image *im, const char *rel)
 	return tag_start(rel, &im->tags, &im->n_tags);
 }
 
-static int img_start(void *ctx, const char *const *path, int depth)
+static void image_init_item(void *p)
 {
-	struct aws_ec2_images *r = ctx;
-	char j[JOINED_MAX];
-	const char *rel;
-	int rc;
-
-	join(path, depth, j);
-	if (!strcmp(j, "imagesSet/item")) {
-		rc = grow((void **)&r->items, &r->n, sizeof(*r->items), IT_AWS_MAX_ITEMS);
-		if (rc == 0)
-			image_init(&r->items[r->n - 1]);
-		return rc;
-	}
-	rel = below(j, "imagesSet/item");
-	if (rel && r->n)
-		return image_start_below(&r->items[r->n - 1], rel);
-	return IT_OK;
+	image_init(p);
 }
 
-static int img_end(void *ctx, const char *const *path, int depth, const char *text, size_t len)
+static int image_start(void *p, const char *rel)
 {
-	struct aws_ec2_images *r = ctx;
-	char j[JOINED_MAX];
-	const char *rel;
-
-	join(path, depth, j);
-	rel = below(j, "imagesSet/item");
-	if (!rel || !r->n)
-		return top_level(j, text, len, &r->next_token, &r->request_id);
-	/* "ownerId"/"state" are metadata spellings: in DescribeImages they do not occur
-	 * at item level, so sharing image_field() is safe */
-	return image_field(&r->items[r->n - 1], rel, text, len);
+	return image_start_below(p, rel);
 }
+
+/* "ownerId"/"state" are metadata spellings: in DescribeImages they do not occur at
+ * item level, so sharing image_field() is safe */
+static int image_end(void *p, const char *rel, const char *text, size_t len)
+{
+	return image_field(p, rel, text, len);
+}
+
+static int image_complete(const void *p)
+{
+	return ((const struct aws_ec2_image *)p)->image_id != NULL;
+}
+
+static const struct list_shape image_list = {
+	"imagesSet/item", sizeof(struct aws_ec2_image),
+	image_init_item, image_start, image_end, image_complete, image_clear,
+};
 
 int aws_ec2_parse_images(const char *xml, size_t len, struct aws_ec2_images *ret)
 {
-	struct aws_ec2_images r;
-	struct aws_xml_handler h = {img_start, img_end, &r};
-	int rc;
+	struct list_page pg = {&image_list, NULL, 0, NULL, NULL};
+	int rc = list_parse(xml, len, &pg);
 
-	memset(&r, 0, sizeof(r));
-	rc = aws_xml_parse(xml, len, &h);
-	for (size_t i = 0; rc == 0 && i < r.n; i++)
-		if (!r.items[i].image_id)
-			rc = IT_EINVAL;
-	if (rc) {
-		aws_ec2_images_free(&r);
+	if (rc)
 		return rc;
-	}
-	*ret = r;
+	ret->items = pg.items;
+	ret->n = pg.n;
+	ret->next_token = pg.next_token;
+	ret->request_id = pg.request_id;
 	return IT_OK;
 }
 
 /* ---- DescribeInstanceImageMetadata ---- */
 
-#define META_ITEM "instanceImageMetadataSet/item"
-
-static int meta_start(void *ctx, const char *const *path, int depth)
+static void instance_image_init(void *p)
 {
-	struct aws_ec2_instance_images *r = ctx;
-	char j[JOINED_MAX];
-	const char *rel;
-	int rc;
-
-	join(path, depth, j);
-	if (!strcmp(j, META_ITEM)) {
-		rc = grow((void **)&r->items, &r->n, sizeof(*r->items), IT_AWS_MAX_ITEMS);
-		if (rc == 0) {
-			r->items[r->n - 1].state_code = -1;
-			r->items[r->n - 1].launch_time_ms = AWS_TIME_UNSET;
-			image_init(&r->items[r->n - 1].image);
-		}
-		return rc;
-	}
-	rel = below(j, META_ITEM);
-	if (rel && r->n) {
-		const char *irel = below(rel, "imageMetadata");
-		if (irel)
-			return image_start_below(&r->items[r->n - 1].image, irel);
-	}
-	return IT_OK;
+	struct aws_ec2_instance_image *it = p;
+	it->state_code = -1;
+	it->launch_time_ms = AWS_TIME_UNSET;
+	image_init(&it->image);
 }
 
-static int meta_end(void *ctx, const char *const *path, int depth, const char *text, size_t len)
+static int instance_image_start(void *p, const char *rel)
 {
-	struct aws_ec2_instance_images *r = ctx;
-	struct aws_ec2_instance_image *it;
-	char j[JOINED_MAX];
-	const char *rel, *irel;
+	struct aws_ec2_instance_image *it = p;
+	const char *irel = below(rel, "imageMetadata");
+	return irel ? image_start_below(&it->image, irel) : IT_OK;
+}
 
-	join(path, depth, j);
-	rel = below(j, META_ITEM);
-	if (!rel || !r->n)
-		return top_level(j, text, len, &r->next_token, &r->request_id);
-	it = &r->items[r->n - 1];
-	irel = below(rel, "imageMetadata");
+static int instance_image_end(void *p, const char *rel, const char *text, size_t len)
+{
+	struct aws_ec2_instance_image *it = p;
+	const char *irel = below(rel, "imageMetadata");
+
 	if (irel)
 		return image_field(&it->image, irel, text, len);
 	if (!strcmp(rel, "instanceId"))
@@ -434,175 +473,155 @@ static int meta_end(void *ctx, const char *const *path, int depth, const char *t
 	return IT_OK;
 }
 
+static int instance_image_complete(const void *p)
+{
+	return ((const struct aws_ec2_instance_image *)p)->instance_id != NULL;
+}
+
+static const struct list_shape instance_image_list = {
+	"instanceImageMetadataSet/item", sizeof(struct aws_ec2_instance_image),
+	instance_image_init, instance_image_start, instance_image_end, instance_image_complete,
+	instance_image_clear,
+};
+
 int aws_ec2_parse_instance_images(const char *xml, size_t len, struct aws_ec2_instance_images *ret)
 {
-	struct aws_ec2_instance_images r;
-	struct aws_xml_handler h = {meta_start, meta_end, &r};
-	int rc;
+	struct list_page pg = {&instance_image_list, NULL, 0, NULL, NULL};
+	int rc = list_parse(xml, len, &pg);
 
-	memset(&r, 0, sizeof(r));
-	rc = aws_xml_parse(xml, len, &h);
-	for (size_t i = 0; rc == 0 && i < r.n; i++)
-		if (!r.items[i].instance_id)
-			rc = IT_EINVAL;
-	if (rc) {
-		aws_ec2_instance_images_free(&r);
+	if (rc)
 		return rc;
-	}
-	*ret = r;
+	ret->items = pg.items;
+	ret->n = pg.n;
+	ret->next_token = pg.next_token;
+	ret->request_id = pg.request_id;
 	return IT_OK;
 }
 
 /* ---- calls ---- */
 
-static int ec2_post(struct aws_ctx *ctx, const char *account, const char *region,
-		    const struct buf *form, struct buf *ret, struct aws_error *err)
+/* aws_query_op parsers: the typed parsers above behind the skeleton's void pointer. */
+static int parse_instances(const char *xml, size_t len, void *ret)
 {
-	struct aws_call call;
-
-	memset(&call, 0, sizeof(call));
-	call.service = AWS_SVC_EC2;
-	call.region = region;
-	call.account = account;
-	call.method = "POST";
-	call.path = "/";
-	call.content_type = "application/x-www-form-urlencoded; charset=utf-8";
-	call.body = form->data;
-	call.body_len = form->len;
-	call.kind = AWS_BODY_XML;
-	return aws_call(ctx, &call, ret, err);
+	return aws_ec2_parse_instances(xml, len, ret);
 }
 
-static int form_ids(struct buf *form, const char *action, const char *param,
-		    const char *const *ids, size_t n, int (*valid)(const char *))
+static int parse_images(const char *xml, size_t len, void *ret)
 {
-	char name[64];
+	return aws_ec2_parse_images(xml, len, ret);
+}
+
+static int parse_instance_images(const char *xml, size_t len, void *ret)
+{
+	return aws_ec2_parse_instance_images(xml, len, ret);
+}
+
+static const struct aws_query_op describe_instances = {
+	AWS_SVC_EC2, "DescribeInstances", AWS_EC2_VERSION, "InvalidInstanceID",
+	sizeof(struct aws_ec2_instances), parse_instances, 0, 0,
+};
+
+static const struct aws_query_op describe_images = {
+	AWS_SVC_EC2, "DescribeImages", AWS_EC2_VERSION, "InvalidAMIID",
+	sizeof(struct aws_ec2_images), parse_images, 0, 0,
+};
+
+static const struct aws_query_op describe_instance_image_metadata = {
+	AWS_SVC_EC2, "DescribeInstanceImageMetadata", AWS_EC2_VERSION, "InvalidInstanceID",
+	sizeof(struct aws_ec2_instance_images), parse_instance_images, 0, 0,
+};
+
+/* A Describe call by ids: the action, how its ids are named and checked, and what
+ * else its form carries. */
+struct by_ids {
+	const struct aws_query_op *op;
+	const char *param;            /* ids go out as <param>.1 ... <param>.N */
+	int (*valid)(const char *id);
+	const char *extra;            /* form-encoded tail, or NULL */
+	/* an optional call: every failure but throttling, 5xx, the network and missing
+	 * credentials means "no fallback" (IT_EUNSUPPORTED), never an error of the ids */
+	int optional;
+};
+
+static const struct by_ids instances_by_id = {
+	&describe_instances, "InstanceId", valid_instance_id, NULL, 0,
+};
+
+/* deprecated images are hidden from non-owners unless asked for (AWS-NOTES §6) */
+static const struct by_ids images_by_id = {
+	&describe_images, "ImageId", valid_image_id, "IncludeDeprecated=true", 0,
+};
+
+static const struct by_ids image_metadata_by_id = {
+	&describe_instance_image_metadata, "InstanceId", valid_instance_id, NULL, 1,
+};
+
+/* EC2 forms of up to IT_AWS_MAX_IDS ids stay far below this. */
+#define PARAMS_MAX (64 * 1024)
+
+/* 1..IT_AWS_MAX_IDS ids, each valid; unknown ids come back as an empty result. */
+static int describe_by_ids(struct aws_ctx *ctx, const struct by_ids *d, const char *account,
+			   const char *region, const char *const *ids, size_t n, void *ret,
+			   struct aws_error *err)
+{
+	struct aws_query q;
+	struct aws_error e;
+	struct buf params;
 	int rc;
 
-	rc = aws_form_add(form, "Action", action);
-	if (rc == 0)
-		rc = aws_form_add(form, "Version", EC2_VERSION);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (!valid(ids[i]))
-			return IT_EINVAL;
-		snprintf(name, sizeof(name), "%s.%zu", param, i + 1);
-		rc = aws_form_add(form, name, ids[i]);
+	memset(&e, 0, sizeof(e));
+	buf_init(&params, PARAMS_MAX);
+	if (!ids || n == 0 || n > IT_AWS_MAX_IDS) {
+		rc = aws_error_set(&e, IT_EINVAL, "1..%d ids per %s", IT_AWS_MAX_IDS, d->op->action);
+		goto out;
 	}
+	rc = aws_form_add_list(&params, d->param, ids, n, d->valid);
+	if (rc == 0 && d->extra)
+		rc = buf_printf(&params, "&%s", d->extra);
+	if (rc) {
+		aws_error_set(&e, rc, "bad %s list", d->param);
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.account = account;
+	q.region = region;
+	q.params = buf_str(&params);
+	rc = aws_query_call(ctx, d->op, &q, ret, &e);
+	if (rc && d->optional && !status_retryable(rc) && rc != IT_EAUTH)
+		rc = e.status = IT_EUNSUPPORTED;
+out:
+	buf_finish(&params);
+	if (rc && err)
+		*err = e;
 	return rc;
-}
-
-static int not_found_code(const struct aws_error *e, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	return !strncmp(e->code, prefix, n) &&
-	       (!strcmp(e->code + n, ".NotFound") || !strcmp(e->code + n, ".Unavailable"));
 }
 
 int aws_ec2_describe_instances(struct aws_ctx *ctx, const char *account, const char *region,
 			       const char *const *ids, size_t n, struct aws_ec2_instances *ret,
 			       struct aws_error *err)
 {
-	struct buf form, body;
-	struct aws_error e;
-	int rc;
-
-	if (!ids || n == 0 || n > IT_AWS_MAX_IDS)
-		return aws_error_set(err, IT_EINVAL, "1..%d instance ids", IT_AWS_MAX_IDS);
-	memset(&e, 0, sizeof(e));
-	buf_init(&form, 64 * 1024);
-	buf_init(&body, 0);
-	rc = form_ids(&form, "DescribeInstances", "InstanceId", ids, n, valid_instance_id);
-	if (rc) {
-		aws_error_set(&e, rc, "bad instance id list");
-		goto out;
-	}
-	rc = ec2_post(ctx, account, region, &form, &body, &e);
-	if (rc == IT_ENOTFOUND && not_found_code(&e, "InvalidInstanceID")) {
-		/* one unknown id fails the whole call: the caller sees "not there" */
-		memset(ret, 0, sizeof(*ret));
-		rc = IT_OK;
-		goto out;
-	}
-	if (rc == 0) {
-		rc = aws_ec2_parse_instances(body.data, body.len, ret);
-		if (rc)
-			aws_error_set(&e, rc, "unparsable DescribeInstances response");
-	}
-out:
-	if (rc && err)
-		*err = e;
-	buf_finish(&form);
-	buf_finish(&body);
-	return rc;
+	return describe_by_ids(ctx, &instances_by_id, account, region, ids, n, ret, err);
 }
 
 int aws_ec2_list_instances(struct aws_ctx *ctx, const char *account, const char *region,
 			   const char *next_token, struct aws_ec2_instances *ret,
 			   struct aws_error *err)
 {
-	struct buf form, body;
-	int rc;
+	struct aws_query q;
 
-	buf_init(&form, 64 * 1024);
-	buf_init(&body, 0);
-	rc = aws_form_add(&form, "Action", "DescribeInstances");
-	if (rc == 0)
-		rc = aws_form_add(&form, "Version", EC2_VERSION);
-	if (rc == 0)
-		rc = aws_form_add(&form, "MaxResults", "1000");
-	if (rc == 0 && next_token)
-		rc = aws_form_add(&form, "NextToken", next_token);
-	if (rc)
-		aws_error_set(err, rc, "bad NextToken");
-	else
-		rc = ec2_post(ctx, account, region, &form, &body, err);
-	if (rc == 0) {
-		rc = aws_ec2_parse_instances(body.data, body.len, ret);
-		if (rc)
-			aws_error_set(err, rc, "unparsable DescribeInstances response");
-	}
-	buf_finish(&form);
-	buf_finish(&body);
-	return rc;
+	memset(&q, 0, sizeof(q));
+	q.account = account;
+	q.region = region;
+	q.max_results = 1000;
+	q.next_token = next_token;
+	return aws_query_call(ctx, &describe_instances, &q, ret, err);
 }
 
 int aws_ec2_describe_images(struct aws_ctx *ctx, const char *account, const char *region,
 			    const char *const *ids, size_t n, struct aws_ec2_images *ret,
 			    struct aws_error *err)
 {
-	struct buf form, body;
-	struct aws_error e;
-	int rc;
-
-	if (!ids || n == 0 || n > IT_AWS_MAX_IDS)
-		return aws_error_set(err, IT_EINVAL, "1..%d image ids", IT_AWS_MAX_IDS);
-	memset(&e, 0, sizeof(e));
-	buf_init(&form, 64 * 1024);
-	buf_init(&body, 0);
-	rc = form_ids(&form, "DescribeImages", "ImageId", ids, n, valid_image_id);
-	if (rc == 0)
-		rc = aws_form_add(&form, "IncludeDeprecated", "true");
-	if (rc) {
-		aws_error_set(&e, rc, "bad image id list");
-		goto out;
-	}
-	rc = ec2_post(ctx, account, region, &form, &body, &e);
-	if (rc == IT_ENOTFOUND && not_found_code(&e, "InvalidAMIID")) {
-		memset(ret, 0, sizeof(*ret));
-		rc = IT_OK;
-		goto out;
-	}
-	if (rc == 0) {
-		rc = aws_ec2_parse_images(body.data, body.len, ret);
-		if (rc)
-			aws_error_set(&e, rc, "unparsable DescribeImages response");
-	}
-out:
-	if (rc && err)
-		*err = e;
-	buf_finish(&form);
-	buf_finish(&body);
-	return rc;
+	return describe_by_ids(ctx, &images_by_id, account, region, ids, n, ret, err);
 }
 
 int aws_ec2_describe_instance_image_metadata(struct aws_ctx *ctx, const char *account,
@@ -610,40 +629,5 @@ int aws_ec2_describe_instance_image_metadata(struct aws_ctx *ctx, const char *ac
 					     struct aws_ec2_instance_images *ret,
 					     struct aws_error *err)
 {
-	struct buf form, body;
-	struct aws_error e;
-	int rc;
-
-	if (!ids || n == 0 || n > IT_AWS_MAX_IDS)
-		return aws_error_set(err, IT_EINVAL, "1..%d instance ids", IT_AWS_MAX_IDS);
-	memset(&e, 0, sizeof(e));
-	buf_init(&form, 64 * 1024);
-	buf_init(&body, 0);
-	rc = form_ids(&form, "DescribeInstanceImageMetadata", "InstanceId", ids, n,
-		      valid_instance_id);
-	if (rc) {
-		aws_error_set(&e, rc, "bad instance id list");
-		goto out;
-	}
-	rc = ec2_post(ctx, account, region, &form, &body, &e);
-	if (rc == IT_ENOTFOUND && not_found_code(&e, "InvalidInstanceID")) {
-		memset(ret, 0, sizeof(*ret));
-		rc = IT_OK;
-		goto out;
-	}
-	if (rc == 0) {
-		rc = aws_ec2_parse_instance_images(body.data, body.len, ret);
-		if (rc)
-			rc = aws_error_set(&e, IT_EUNSUPPORTED, "unparsable metadata: no fallback");
-	} else if (!status_retryable(rc) && rc != IT_EAUTH) {
-		/* unknown action in this partition, no permission, ...: no fallback */
-		e.status = IT_EUNSUPPORTED;
-		rc = IT_EUNSUPPORTED;
-	}
-out:
-	if (rc && err)
-		*err = e;
-	buf_finish(&form);
-	buf_finish(&body);
-	return rc;
+	return describe_by_ids(ctx, &image_metadata_by_id, account, region, ids, n, ret, err);
 }

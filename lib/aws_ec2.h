@@ -21,6 +21,12 @@
  * Calls take (ctx, account, region): account NULL means the service's own
  * credentials; otherwise the member role is assumed in that account (aws_creds.h).
  * Thread-safe as aws_call() is.
+ *
+ * Each call is an aws_query_op row over aws_query_call() (aws_query.h: form, POST,
+ * "not found" as an empty result, parse), and each answer is read by one list
+ * skeleton in aws_ec2.c (an item path, an item's fields, its required id), so a new
+ * Describe* call is a parser of its item plus an op row; paging is aws_query's
+ * max_results / next_token and the result's next_token.
  */
 #ifndef ITALIC_AWS_EC2_H
 #define ITALIC_AWS_EC2_H

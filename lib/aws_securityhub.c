@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_json.h"
 #include "json_io.h"
 #include "status.h"
 
@@ -72,12 +73,19 @@ out:
 	return IT_OK;
 }
 
+static int parse_import(const char *json, size_t len, void *ret)
+{
+	return aws_securityhub_parse_import(json, len, ret);
+}
+
+static const struct aws_json_op batch_import_findings = {
+	AWS_SVC_SECURITYHUB, "BatchImportFindings", NULL, "/findings/import", NULL, parse_import,
+};
+
 int aws_securityhub_import(struct aws_ctx *ctx, const char *account, const char *region,
 			   const json_t *findings, struct aws_securityhub_result *ret,
 			   struct aws_error *err)
 {
-	struct aws_call call;
-	struct buf body;
 	json_t *doc;
 	char *json;
 	int rc;
@@ -90,25 +98,7 @@ int aws_securityhub_import(struct aws_ctx *ctx, const char *account, const char 
 	json_decref(doc);
 	if (!json)
 		return aws_error_set(err, IT_ENOMEM, "cannot serialise findings");
-	memset(&call, 0, sizeof(call));
-	buf_init(&body, 0);
-	call.service = AWS_SVC_SECURITYHUB;
-	call.region = region;
-	call.account = account;
-	call.method = "POST";
-	call.path = "/findings/import";
-	call.content_type = "application/json";
-	call.body = json;
-	call.body_len = strlen(json);
-	call.kind = AWS_BODY_JSON;
-	rc = aws_call(ctx, &call, &body, err);
-	if (rc == 0) {
-		rc = aws_securityhub_parse_import(body.data ? body.data : "{}",
-						  body.len ? body.len : 2, ret);
-		if (rc)
-			aws_error_set(err, rc, "unparsable BatchImportFindings response");
-	}
+	rc = aws_json_call(ctx, &batch_import_findings, account, region, json, strlen(json), ret, err);
 	free(json);
-	buf_finish(&body);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_query.h"
 #include "aws_xml.h"
 #include "parse.h"
 #include "status.h"
@@ -93,35 +94,59 @@ static int valid_chars(const char *s, size_t min, size_t max, const char *extra)
 	return 1;
 }
 
-static int sts_call(struct aws_ctx *ctx, const struct sigv4_credentials *base, const char *region,
-		    const struct buf *form, struct sigv4_credentials *ret, struct aws_error *err)
+static int parse_credentials(const char *xml, size_t len, void *ret)
 {
-	struct aws_call call;
-	struct buf body;
+	return aws_sts_parse_credentials(xml, len, ret);
+}
+
+/* secret: the form holds an ExternalId or an OIDC token, the answer a secret key */
+static const struct aws_query_op assume_role = {
+	AWS_SVC_STS, "AssumeRole", AWS_STS_VERSION, NULL,
+	sizeof(struct sigv4_credentials), parse_credentials, IT_AWS_MAX_CRED_DOC, 1,
+};
+
+static const struct aws_query_op assume_role_with_web_identity = {
+	AWS_SVC_STS, "AssumeRoleWithWebIdentity", AWS_STS_VERSION, NULL,
+	sizeof(struct sigv4_credentials), parse_credentials, IT_AWS_MAX_CRED_DOC, 1,
+};
+
+/*
+ * The parameters both actions share, in botocore's order: RoleArn, RoleSessionName,
+ * then name=value (ExternalId or WebIdentityToken; NULL name: none), DurationSeconds.
+ * base NULL sends the call unsigned. The form is wiped after use.
+ */
+static int sts_call(struct aws_ctx *ctx, const struct aws_query_op *op,
+		    const struct sigv4_credentials *base, const char *region, const char *role_arn,
+		    const char *session_name, const char *name, const char *value, int duration_s,
+		    size_t max_form, struct sigv4_credentials *ret, struct aws_error *err)
+{
+	struct aws_query q;
+	struct buf params;
+	char dur[16];
 	int rc;
 
-	memset(&call, 0, sizeof(call));
-	buf_init(&body, 0);
-	call.service = AWS_SVC_STS;
-	call.region = region;
-	call.method = "POST";
-	call.path = "/";
-	call.content_type = "application/x-www-form-urlencoded; charset=utf-8";
-	call.body = form->data;
-	call.body_len = form->len;
-	call.kind = AWS_BODY_XML;
-	call.creds = base;
-	call.unsigned_call = base == NULL;
-	call.max_response = IT_AWS_MAX_CRED_DOC;
-	rc = aws_call(ctx, &call, &body, err);
+	snprintf(dur, sizeof(dur), "%d", duration_s);
+	buf_init(&params, max_form);
+	rc = aws_form_add(&params, "RoleArn", role_arn);
+	if (rc == 0)
+		rc = aws_form_add(&params, "RoleSessionName", session_name);
+	if (rc == 0 && name)
+		rc = aws_form_add(&params, name, value);
+	if (rc == 0)
+		rc = aws_form_add(&params, "DurationSeconds", dur);
 	if (rc == 0) {
-		rc = aws_sts_parse_credentials(body.data, body.len, ret);
-		if (rc)
-			aws_error_set(err, rc, "STS response without usable credentials");
+		memset(&q, 0, sizeof(q));
+		q.region = region;
+		q.params = buf_str(&params);
+		q.creds = base;
+		q.unsigned_call = base == NULL;
+		rc = aws_query_call(ctx, op, &q, ret, err);
+	} else {
+		aws_error_set(err, rc, "%s request too large", op->action);
 	}
-	if (body.data)
-		OPENSSL_cleanse(body.data, body.len);
-	buf_finish(&body);
+	if (params.data)
+		OPENSSL_cleanse(params.data, params.len);
+	buf_finish(&params);
 	return rc;
 }
 
@@ -130,36 +155,13 @@ int aws_sts_assume_role(struct aws_ctx *ctx, const struct sigv4_credentials *bas
 			const char *external_id, int duration_s, struct sigv4_credentials *ret,
 			struct aws_error *err)
 {
-	struct buf form;
-	char dur[16];
-	int rc;
-
 	if (!base || !role_arn || strlen(role_arn) < 20 || strlen(role_arn) > 2048 ||
 	    !valid_chars(session_name, 2, 64, "+=,.@-") ||
 	    (external_id && !valid_chars(external_id, 2, 1224, "+=,.@:/-")) ||
 	    duration_s < 900 || duration_s > 43200)
 		return aws_error_set(err, IT_EINVAL, "bad AssumeRole arguments");
-	snprintf(dur, sizeof(dur), "%d", duration_s);
-	buf_init(&form, 8192);
-	rc = aws_form_add(&form, "Action", "AssumeRole");
-	if (rc == 0)
-		rc = aws_form_add(&form, "Version", "2011-06-15");
-	if (rc == 0)
-		rc = aws_form_add(&form, "RoleArn", role_arn);
-	if (rc == 0)
-		rc = aws_form_add(&form, "RoleSessionName", session_name);
-	if (rc == 0 && external_id)
-		rc = aws_form_add(&form, "ExternalId", external_id);
-	if (rc == 0)
-		rc = aws_form_add(&form, "DurationSeconds", dur);
-	if (rc == 0)
-		rc = sts_call(ctx, base, region, &form, ret, err);
-	else
-		aws_error_set(err, rc, "AssumeRole request too large");
-	if (form.data)
-		OPENSSL_cleanse(form.data, form.len);
-	buf_finish(&form);
-	return rc;
+	return sts_call(ctx, &assume_role, base, region, role_arn, session_name,
+			external_id ? "ExternalId" : NULL, external_id, duration_s, 8192, ret, err);
 }
 
 int aws_sts_assume_role_with_web_identity(struct aws_ctx *ctx, const char *region,
@@ -167,33 +169,10 @@ int aws_sts_assume_role_with_web_identity(struct aws_ctx *ctx, const char *regio
 					  const char *token, int duration_s,
 					  struct sigv4_credentials *ret, struct aws_error *err)
 {
-	struct buf form;
-	char dur[16];
-	int rc;
-
 	if (!role_arn || strlen(role_arn) < 20 || strlen(role_arn) > 2048 ||
 	    !valid_chars(session_name, 2, 64, "+=,.@-") || !token || strlen(token) < 4 ||
 	    strlen(token) > 20000 || duration_s < 900 || duration_s > 43200)
 		return aws_error_set(err, IT_EINVAL, "bad AssumeRoleWithWebIdentity arguments");
-	snprintf(dur, sizeof(dur), "%d", duration_s);
-	buf_init(&form, IT_AWS_MAX_CRED_DOC);
-	rc = aws_form_add(&form, "Action", "AssumeRoleWithWebIdentity");
-	if (rc == 0)
-		rc = aws_form_add(&form, "Version", "2011-06-15");
-	if (rc == 0)
-		rc = aws_form_add(&form, "RoleArn", role_arn);
-	if (rc == 0)
-		rc = aws_form_add(&form, "RoleSessionName", session_name);
-	if (rc == 0)
-		rc = aws_form_add(&form, "WebIdentityToken", token);
-	if (rc == 0)
-		rc = aws_form_add(&form, "DurationSeconds", dur);
-	if (rc == 0)
-		rc = sts_call(ctx, NULL, region, &form, ret, err);
-	else
-		aws_error_set(err, rc, "AssumeRoleWithWebIdentity request too large");
-	if (form.data)
-		OPENSSL_cleanse(form.data, form.len);
-	buf_finish(&form);
-	return rc;
+	return sts_call(ctx, &assume_role_with_web_identity, NULL, region, role_arn, session_name,
+			"WebIdentityToken", token, duration_s, IT_AWS_MAX_CRED_DOC, ret, err);
 }

@@ -79,13 +79,14 @@ static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws *
 	ac.log = &srv->log;
 	ac.member_role = srv->cfg.member_role[0] ? srv->cfg.member_role : NULL;
 	ac.external_id = srv->cfg.external_id[0] ? srv->cfg.external_id : NULL;
+	ac.credentials = aws_creds_provider_new;
 	rc = aws_ctx_new(&ac, &srv->aws);
 	if (rc) {
 		log_msg(&srv->log, LOG_ERROR, NULL, "invalid AWS settings (ITALIC_MEMBER_ROLE / ITALIC_EXTERNAL_ID?)");
 		return rc;
 	}
 	memset(&err, 0, sizeof(err));
-	rc = aws_creds_base(aws_ctx_creds(srv->aws), &c, &src, &err);
+	rc = aws_creds_base(aws_creds_of(srv->aws), &c, &src, &err);
 	sigv4_credentials_wipe(&c);
 	if (rc) {
 		log_kv(&srv->log, LOG_WARN, NULL, "no AWS credentials found: running without AWS", "reason",

@@ -20,6 +20,7 @@
 #include "aws_configservice.h"
 #include "aws_s3.h"
 #include "aws_securityhub.h"
+#include "backoff.h"
 #include "clock.h"
 #include "finding.h"
 #include "siem_log.h"
@@ -150,7 +151,7 @@ static int64_t retry_at(int64_t now, int attempts)
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (uint64_t)now;
-	return now + 1 + aws_backoff_ms(attempts > 0 ? attempts : 1, RETRY_BASE_MS, RETRY_CAP_MS, r);
+	return now + 1 + backoff_ms(attempts > 0 ? attempts : 1, RETRY_BASE_MS, RETRY_CAP_MS, r);
 }
 
 struct record_job {

@@ -96,9 +96,9 @@ static int run(struct aws_ctx *ctx, const struct opts *o, int argc, char **argv,
 		enum aws_creds_source src = AWS_CREDS_ASSUMED;
 		char t[IT_TIME_BUF];
 		if (!strcmp(cmd, "creds"))
-			rc = aws_creds_base(aws_ctx_creds(ctx), &c, &src, err);
+			rc = aws_creds_base(aws_creds_of(ctx), &c, &src, err);
 		else
-			rc = aws_creds_for(aws_ctx_creds(ctx), o->account, o->region, &c, err);
+			rc = aws_creds_for(aws_creds_of(ctx), o->account, o->region, &c, err);
 		if (rc == 0)
 			*ret = json_pack("{s:s,s:s,s:b,s:o}", "source", aws_creds_source_names[src],
 					 "access_key_id", c.access_key_id, "temporary", c.session_token[0] != 0,
@@ -315,6 +315,7 @@ int main(int argc, char **argv)
 	cfg.backoff_base_ms = o.backoff_ms;
 	cfg.backoff_cap_ms = o.backoff_ms ? o.backoff_ms * 8 : 0;
 	cfg.timeout_ms = o.timeout_ms;
+	cfg.credentials = aws_creds_provider_new;
 	if (aws_ctx_new(&cfg, &ctx) != IT_OK) {
 		aws_env_finish(&env);
 		fprintf(stderr, "aws_probe: cannot create the AWS context\n");
@@ -346,7 +347,7 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	printf("{\"assume_calls\":%lu}\n", aws_creds_assume_calls(aws_ctx_creds(ctx)));
+	printf("{\"assume_calls\":%lu}\n", aws_creds_assume_calls(aws_creds_of(ctx)));
 	aws_ctx_free(ctx);
 	return failures ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
 #include "aws_http.h"
 #include "status.h"
 
@@ -31,7 +32,8 @@ struct double_req {
 	char method[8];
 	char url[1024];
 	char headers[16384];  /* lines joined with '\n' */
-	char body[8192];
+	char body[8192];      /* as text: cut at a NUL byte */
+	size_t body_len;      /* what was sent */
 };
 
 struct aws_double {
@@ -93,6 +95,7 @@ static inline int double_send(void *ctx, const struct aws_http_request *req,
 			if (n > 0 && (size_t)n < sizeof(q->headers) - o)
 				o += (size_t)n;
 		}
+		q->body_len = req->body_len;
 		snprintf(q->body, sizeof(q->body), "%.*s", (int)req->body_len,
 			 req->body ? (const char *)req->body : "");
 	}
@@ -172,6 +175,7 @@ static inline struct aws_ctx *double_ctx(struct aws_double *d, const char *const
 	cfg.sleep_ms = double_sleep;
 	cfg.sleep_ctx = d;
 	cfg.random = double_random;
+	cfg.credentials = aws_creds_provider_new;  /* the real chain, over the double */
 	if (aws_ctx_new(&cfg, &ctx) != IT_OK)
 		ctx = NULL;
 	aws_env_finish(&e);

@@ -93,7 +93,7 @@ static void expect_source(const char *name, const char *const *env, int want_rc,
 		return;
 	memset(&err, 0, sizeof(err));
 	memset(&c, 0, sizeof(c));
-	rc = aws_creds_base(aws_ctx_creds(ctx), &c, &src, &err);
+	rc = aws_creds_base(aws_creds_of(ctx), &c, &src, &err);
 	CHECK(rc == want_rc, "%s: rc %s (%s)", name, status_str(rc), err.message);
 	if (want_rc == IT_OK) {
 		CHECK(src == want_src, "%s: source %s", name, src < AWS_CREDS__MAX ? aws_creds_source_names[src] : "?");
@@ -241,7 +241,7 @@ static void *run_worker(void *arg)
 	struct worker *w = arg;
 	struct sigv4_credentials c;
 	struct aws_error err;
-	w->rc = aws_creds_for(aws_ctx_creds(w->ctx), w->account, "us-east-1", &c, &err);
+	w->rc = aws_creds_for(aws_creds_of(w->ctx), w->account, "us-east-1", &c, &err);
 	if (w->rc == 0)
 		snprintf(w->key, sizeof(w->key), "%s", c.access_key_id);
 	return NULL;
@@ -266,7 +266,7 @@ static void test_assume_role(void)
 	CHECK(ctx != NULL, "ctx");
 	if (!ctx)
 		return;
-	cr = aws_ctx_creds(ctx);
+	cr = aws_creds_of(ctx);
 	CHECK(aws_creds_for(cr, "111122223333", "us-east-1", &c, &err) == IT_OK, "assume");
 	CHECK_STR(c.access_key_id, "ASIAROLE", "assumed key");
 	CHECK(aws_creds_assume_calls(cr) == 1, "one STS call");
@@ -334,7 +334,7 @@ static void test_assume_role(void)
 	/* without a member role, accounts use the base set */
 	double_init(&d);
 	ctx = double_ctx(&d, env, NULL, NULL, &clk);
-	CHECK(ctx && aws_creds_for(aws_ctx_creds(ctx), "111122223333", "us-east-1", &c, &err) == IT_OK &&
+	CHECK(ctx && aws_creds_for(aws_creds_of(ctx), "111122223333", "us-east-1", &c, &err) == IT_OK &&
 	      !strcmp(c.access_key_id, "AKBASE") && d.n_reqs == 0, "no role: own credentials");
 	aws_ctx_free(ctx);
 	{

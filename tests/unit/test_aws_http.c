@@ -1,7 +1,8 @@
 /*
- * test_aws_http: endpoint resolution, error classification, backoff bounds, error
- * bodies, and aws_call() over a scripted transport: retries then success, retries
- * then give-up, final errors, not-found, S3 addressing, what goes on the wire.
+ * test_aws_http: endpoint resolution, error classification, error bodies, and
+ * aws_call() over a scripted transport: retries then success, retries then give-up,
+ * final errors, not-found, S3 addressing, what goes on the wire. (Backoff bounds are
+ * in test_backoff.)
  */
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "aws_ec2.h"
 #include "aws_double.h"
 #include "aws_http.h"
+#include "aws_query.h"
 #include "aws_s3.h"
 #include "aws_securityhub.h"
 #include "status.h"
@@ -119,39 +121,6 @@ static void test_classify(void)
 	CHECK(status_retryable(IT_ETHROTTLE) && status_retryable(IT_ESERVER) &&
 	      status_retryable(IT_ENETWORK) && !status_retryable(IT_EDENIED) &&
 	      !status_retryable(IT_ENOTFOUND) && !status_retryable(IT_EREMOTE), "retryable set");
-}
-
-static void test_backoff(void)
-{
-	/* the window doubles per retry and stops at the cap; the draw stays inside it */
-	static const struct {
-		int retry;
-		int64_t base, cap;
-		uint64_t rnd;
-		int64_t want;
-	} cases[] = {
-		{1, 100, 20000, UINT64_MAX, UINT64_MAX % 201},
-		{1, 100, 20000, 200, 200},
-		{1, 100, 20000, 201, 0},
-		{2, 100, 20000, 400, 400},
-		{3, 100, 20000, 800, 800},
-		{20, 100, 20000, 20000, 20000},
-		{20, 100, 20000, 20001, 0},
-		{200, 100, 20000, 19999, 19999},
-		{1, 0, 1000, 12345, 0},
-		{0, 100, 50, 50, 50},
-		{-3, 100, 20000, 100, 100},
-		{1, -5, -5, 7, 0},
-	};
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		int64_t got = aws_backoff_ms(cases[i].retry, cases[i].base, cases[i].cap, cases[i].rnd);
-		CHECK(got == cases[i].want, "backoff case %zu: %lld", i, (long long)got);
-	}
-	for (int r = 0; r < 100; r++)
-		for (uint64_t x = 0; x < 5000; x += 997) {
-			int64_t got = aws_backoff_ms(r, 100, 20000, x * 2654435761u);
-			CHECK(got >= 0 && got <= 20000, "bounded at retry %d", r);
-		}
 }
 
 static void test_error_bodies(void)
@@ -391,13 +360,132 @@ static void test_other_clients(void)
 	aws_ctx_free(ctx);
 }
 
+/* A provider that is not the chain: the context only uses get/invalidate/free. */
+struct fake_provider {
+	int gets, invalidates, frees;
+	int rc;                         /* what get() answers */
+	char last_account[16];
+	char invalidated[16];
+};
+
+static int fake_get(void *ctx, const char *account, const char *region, struct sigv4_credentials *ret,
+		    struct aws_error *err)
+{
+	struct fake_provider *f = ctx;
+	(void)region;
+	f->gets++;
+	snprintf(f->last_account, sizeof(f->last_account), "%s", account ? account : "(own)");
+	if (f->rc)
+		return aws_error_set(err, f->rc, "fake provider says no");
+	/* a new key after each invalidation shows the retry used a fresh set */
+	return sigv4_credentials_set(ret, f->invalidates ? "AKFRESH" : "AKFAKE", "secret", "tok", 0);
+}
+
+static void fake_invalidate(void *ctx, const char *account)
+{
+	struct fake_provider *f = ctx;
+	f->invalidates++;
+	snprintf(f->invalidated, sizeof(f->invalidated), "%s", account ? account : "(own)");
+}
+
+static void fake_free(void *ctx)
+{
+	((struct fake_provider *)ctx)->frees++;
+}
+
+static struct fake_provider *fake_instance;
+
+static int fake_new(struct aws_ctx *ctx, struct aws_credentials_provider *ret)
+{
+	(void)ctx;
+	if (!fake_instance)
+		return IT_ENOMEM;
+	ret->get = fake_get;
+	ret->invalidate = fake_invalidate;
+	ret->free = fake_free;
+	ret->ctx = fake_instance;
+	return IT_OK;
+}
+
+static void test_provider(void)
+{
+	struct aws_double d;
+	struct fake_provider f;
+	struct aws_transport t = {double_send, &d};
+	struct aws_ctx_config cfg;
+	struct aws_ctx *ctx = NULL, *untouched = (struct aws_ctx *)&f;
+	struct aws_ec2_images im;
+	struct aws_error err;
+	const char *ids[] = {"ami-0123456789abcdef0"};
+
+	double_init(&d);
+	memset(&f, 0, sizeof(f));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.transport = &t;
+	cfg.sleep_ms = double_sleep;
+	cfg.sleep_ctx = &d;
+	cfg.random = double_random;
+	cfg.credentials = fake_new;
+	/* a factory that fails fails the ctx, which is left unwritten */
+	fake_instance = NULL;
+	CHECK(aws_ctx_new(&cfg, &untouched) == IT_ENOMEM && untouched == (struct aws_ctx *)&f, "factory failure");
+	fake_instance = &f;
+	CHECK(aws_ctx_new(&cfg, &ctx) == IT_OK, "ctx with a fake provider");
+	if (!ctx)
+		return;
+	CHECK(aws_ctx_credentials(ctx) && aws_ctx_credentials(ctx)->ctx == &f, "the ctx holds the provider");
+	CHECK(aws_creds_of(ctx) == NULL, "and it is not the chain");
+
+	/* the provider's set signs the call, asked for the call's account */
+	double_push(&d, 200, images_ok, NULL);
+	CHECK(aws_ec2_describe_images(ctx, "111122223333", "us-east-1", ids, 1, &im, &err) == IT_OK, "call");
+	aws_ec2_images_free(&im);
+	CHECK(f.gets == 1 && !strcmp(f.last_account, "111122223333"), "asked once for that account");
+	CHECK(strstr(d.reqs[0].headers, "Credential=AKFAKE/") != NULL, "signed with its set");
+
+	/* ExpiredToken: the account's set is dropped and the call made once more */
+	d.n_reqs = 0;
+	double_push(&d, 400, "<Response><Errors><Error><Code>ExpiredToken</Code></Error></Errors></Response>", NULL);
+	double_push(&d, 200, images_ok, NULL);
+	CHECK(aws_ec2_describe_images(ctx, "111122223333", "us-east-1", ids, 1, &im, &err) == IT_OK, "refreshed once");
+	aws_ec2_images_free(&im);
+	CHECK(f.invalidates == 1 && !strcmp(f.invalidated, "111122223333"), "invalidated that account");
+	CHECK(d.n_reqs == 2 && strstr(d.reqs[1].headers, "Credential=AKFRESH/") != NULL, "retried with the fresh set");
+	CHECK(d.n_slept == 0, "no backoff before the refresh");
+	/* a second expiry in a row is final */
+	d.n_reqs = 0;
+	double_push(&d, 400, "<Response><Errors><Error><Code>ExpiredToken</Code></Error></Errors></Response>", NULL);
+	double_push(&d, 400, "<Response><Errors><Error><Code>RequestExpired</Code></Error></Errors></Response>", NULL);
+	CHECK(aws_ec2_describe_images(ctx, NULL, "us-east-1", ids, 1, &im, &err) == IT_EDENIED, "expired twice: denied");
+	CHECK(f.invalidates == 2 && !strcmp(f.invalidated, "(own)") && d.n_reqs == 2, "one refresh per call");
+
+	/* the provider's failure is the call's, and nothing is sent */
+	d.n_reqs = 0;
+	f.rc = IT_EAUTH;
+	memset(&err, 0, sizeof(err));
+	CHECK(aws_ec2_describe_images(ctx, NULL, "us-east-1", ids, 1, &im, &err) == IT_EAUTH, "provider failure");
+	CHECK(d.n_reqs == 0 && !strcmp(err.message, "fake provider says no"), "not sent: %s", err.message);
+	aws_ctx_free(ctx);
+	CHECK(f.frees == 1, "the ctx frees its provider once");
+
+	/* no provider at all: calls that need credentials fail cleanly */
+	cfg.credentials = NULL;
+	CHECK(aws_ctx_new(&cfg, &ctx) == IT_OK, "ctx without a provider");
+	if (!ctx)
+		return;
+	CHECK(aws_ctx_credentials(ctx) == NULL, "none");
+	CHECK(aws_ec2_describe_images(ctx, NULL, "us-east-1", ids, 1, &im, &err) == IT_EAUTH && d.n_reqs == 0,
+	      "no provider: IT_EAUTH, not sent");
+	aws_ctx_free(ctx);
+}
+
 int main(void)
 {
 	test_endpoints();
 	test_classify();
-	test_backoff();
 	test_error_bodies();
 	test_retries();
 	test_other_clients();
+	test_provider();
 	return tap_done();
 }
