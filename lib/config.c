@@ -30,6 +30,8 @@ static const struct setting settings[] = {
 	{"tls-cert", "ITALIC_TLS_CERT", "", K_STR, OFF(tls_cert), 0, 0,
 	 "PEM certificate chain: serve HTTPS directly (with --tls-key)"},
 	{"tls-key", "ITALIC_TLS_KEY", "", K_STR, OFF(tls_key), 0, 0, "PEM private key for --tls-cert"},
+	{"tls-priorities", "ITALIC_TLS_PRIORITIES", CONFIG_TLS_PRIORITIES, K_STR, OFF(tls_priorities), 0, 0,
+	 "GnuTLS priority string for HTTPS (default: TLS 1.2 and 1.3, ECDHE with AES-GCM or ChaCha20-Poly1305)"},
 	{"aws", "ITALIC_AWS", "auto", K_AWS, OFF(aws), 0, 0,
 	 "auto: call AWS when credentials are found; off: never call AWS"},
 	{"member-role", "ITALIC_MEMBER_ROLE", "", K_STR, OFF(member_role), 0, 0,

@@ -18,6 +18,17 @@
 
 #define CONFIG_STR 512
 
+/*
+ * The default ITALIC_TLS_PRIORITIES: TLS 1.2 and 1.3 only, forward-secret key exchange
+ * (ECDHE; TLS 1.3 is always ephemeral) and AEAD ciphers only (AES-GCM,
+ * ChaCha20-Poly1305), the server's order: what Mozilla's "intermediate" profile and
+ * AWS's TLS 1.2+ endpoint policies accept, without the DHE suites (those would need
+ * Diffie-Hellman parameters). No static-RSA key exchange, CBC, SHA-1 MACs, 3DES or RC4.
+ */
+#define CONFIG_TLS_PRIORITIES \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:%SERVER_PRECEDENCE"
+
 enum config_aws { CONFIG_AWS_AUTO, CONFIG_AWS_OFF };
 
 struct config {
@@ -25,6 +36,7 @@ struct config {
 	char db[CONFIG_STR];
 	char tls_cert[CONFIG_STR];
 	char tls_key[CONFIG_STR];
+	char tls_priorities[CONFIG_STR];
 	enum config_aws aws;
 	char member_role[CONFIG_STR];
 	char external_id[CONFIG_STR];

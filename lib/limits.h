@@ -16,6 +16,15 @@
 #define IT_MAX_QUERY_PARAMS    32
 #define IT_MAX_QUERY_VALUE     1024
 #define IT_MAX_IDEMPOTENCY_KEY 128
+/* The raw request target (path and query, before decoding): 414 beyond. Room for the
+ * longest path and every query parameter a route takes at its longest value. */
+#define IT_MAX_TARGET          8192
+#define IT_MAX_ACCEPT          1024            /* Accept value bytes (browsers send < 300): 400 beyond */
+#define IT_MAX_ACCEPT_RANGES   32              /* media ranges in one Accept: 400 beyond */
+#define IT_MAX_TE_CODINGS      8               /* transfer codings in one request: 400 beyond */
+/* A response body is built in memory up to this size; a handler whose answer does not
+ * fit gets a 500 problem instead (logged). Lists are cut well before (IT_LIST_MAX_BYTES). */
+#define IT_MAX_RESPONSE        (64u * 1024 * 1024)
 /* Parsed events the ingest route hands to the evaluator in memory (one JSON parse per
  * event instead of two). A slot per seq % this; a miss only costs a re-parse of the
  * stored body, so the bound is about memory: a few KB per cached RunInstances event. */
@@ -36,6 +45,12 @@
 /* Listing */
 #define IT_LIST_DEFAULT        100
 #define IT_LIST_MAX            1000
+/* A page of a list also stops before its rendered rows pass this many bytes (the row
+ * that would pass it starts the next page; the first row of a page is always kept).
+ * One instance row is at most about 1.1 MiB (tags from a 1 MiB event, 16 reasons), so
+ * every page holds at least one row and stays far below IT_MAX_RESPONSE, while
+ * limit=1000 rows of up to 1.1 MiB each could not be built in memory at all. */
+#define IT_LIST_MAX_BYTES      (8u * 1024 * 1024)
 
 /* Query API (lists, summary, gauges, retention) */
 #define IT_CURSOR_MAX_AGE_MS   (24LL * 3600 * 1000)   /* a paging cursor is good for a day */

@@ -80,7 +80,13 @@ struct query_row {
 	int has_next_change;
 };
 
-/* Row callback: return IT_OK to go on; any other status stops and is returned. */
+/*
+ * Row callback: return IT_OK to go on; QUERY_ROW_FULL to end the page before this row
+ * (its byte budget is spent: the page reports a next page that starts at this row);
+ * any other status stops and is returned. QUERY_ROW_FULL for the first row of a page
+ * would make no progress and is returned as IT_ETOOBIG.
+ */
+#define QUERY_ROW_FULL 1
 typedef int (*query_row_fn)(void *ctx, const struct query_row *row);
 
 /* What a list call reports besides its rows: whether a next page exists and its key. */

@@ -9,6 +9,10 @@ type the document does not describe, so the contract cannot silently drift.
 
 One allowance: a request with a method the path does not have must get 405 with a
 problem body — OpenAPI cannot list the methods a path does not have.
+
+HEAD: the document lists a `head` operation beside every `get`; its answer must carry
+no body, so only its status and media type are checked (against the head operation's
+responses, the 405 allowance included).
 """
 import json
 import os
@@ -83,6 +87,21 @@ def validate(method, path, status, content_type, body):
     if template is None:
         raise AssertionError("openapi.yaml has no path for %s %s" % (method, path))
     ctype = (content_type or "").split(";")[0].strip().lower()
+    if method.upper() == "HEAD":
+        if body:
+            raise AssertionError("HEAD %s %d: answered with a body %r" % (template, status, body[:200]))
+        if op is None:
+            if status == 405 and ctype == "application/problem+json":
+                return
+            raise AssertionError("openapi.yaml has no head operation on %s (got %d)" % (template, status))
+        responses = op.get("responses", {})
+        resp = responses.get(str(status)) or responses.get("default")
+        if resp is None:
+            raise AssertionError("openapi.yaml: HEAD %s does not document status %d" % (template, status))
+        content = _resolve(resp).get("content") or {}
+        if ctype and content and ctype not in content:
+            raise AssertionError("HEAD %s %d: media type %r not documented" % (template, status, ctype))
+        return
     if op is None:
         if status == 405 and ctype == "application/problem+json":
             _validator({"$ref": "#/components/schemas/Problem"}).validate(json.loads(body))
