@@ -1,9 +1,8 @@
 """The member template's EventBridge rule forwards exactly the events Italic handles.
 
 Loads the event pattern from deploy/member.yaml and holds it against the AWS sample
-events in ../shared/samples/aws (relative to the repository root; see
-AWS-NOTES.md section 11): every kind of event Italic handles (SPEC section 5) must
-match, unrelated events must not.
+events in tests/data/aws (their sources are in tests/data/aws/SOURCE.md): every kind
+of event Italic handles (docs/events.md) must match, unrelated events must not.
 
 EventBridge is not available here, so the matcher below implements the pattern
 semantics AWS documents, for exactly the operators the template uses (a test
@@ -42,7 +41,7 @@ import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "deploy" / "member.yaml"
-SAMPLES = (REPO / ".." / "shared" / "samples" / "aws").resolve()
+SAMPLES = REPO / "tests" / "data" / "aws"
 
 LEAF_OPERATORS = {"exists"}
 OBJECT_OPERATORS = {"$or"}
@@ -167,7 +166,7 @@ def operators_used(pattern):
 def samples():
     if not SAMPLES.is_dir():
         pytest.fail(f"AWS sample events not found at {SAMPLES} "
-                    "(expected ../shared/samples/aws beside the repository)")
+                    "(they are committed under tests/data/aws)")
 
     def load(name):
         path = SAMPLES / name
