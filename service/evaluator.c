@@ -1,7 +1,7 @@
 /*
  * evaluator.c: evaluation workers and the re-evaluation thread (see evaluator.h).
  *
- * Facts, in order (SPEC §3): the instance's image and state from DescribeInstances when
+ * Facts, in order (docs/verdicts.md): the instance's image and state from DescribeInstances when
  * AWS is available and ITALIC_VERIFY is on (or the event has no image); otherwise the
  * event; otherwise the stored verdict. Image attributes from the image cache, then AWS,
  * then registered images. facts_source names the source of the image attributes.

@@ -1,5 +1,5 @@
 /*
- * route_exemptions.c: /v1/exemptions — time-boxed, reasoned exceptions (SPEC §4).
+ * route_exemptions.c: /v1/exemptions — time-boxed, reasoned exceptions (docs/rules.md).
  *
  *   GET    /v1/exemptions        reader  ?include_expired=true|false (default false)
  *   POST   /v1/exemptions        admin   201 + Location; 409 when the id exists

@@ -1,5 +1,5 @@
 /*
- * route_rules.c: /v1/rules — the allow-list (SPEC §4, §8).
+ * route_rules.c: /v1/rules — the allow-list (docs/rules.md; openapi.yaml).
  *
  *   GET    /v1/rules        reader  every rule, ordered by id (at most IT_MAX_RULES, one page)
  *   POST   /v1/rules        admin   create: 201 + ETag + Location; 409 when the id exists

@@ -1,6 +1,6 @@
 /*
  * route_simulations.c: POST /v1/simulations — "what would change if the allow-list
- * were this?" (SPEC §4: a fleet-wide what-if before any rule change).
+ * were this?" (docs/rules.md: a fleet-wide what-if before any rule change).
  *
  * Body: {"rules": [...the whole proposed rule set...], "exemptions": [...]}. Each rule
  * is validated as POST /v1/rules would (422 naming e.g. "rules[3].criteria.owners[0]");

@@ -15,7 +15,7 @@ Signature checking
 ------------------
 Every request that carries an Authorization header is verified with botocore's own
 pure-Python signers, instantiated directly (botocore.auth.SigV4Auth for every service,
-S3SigV4Auth for s3; never the CRT classes, see AWS-NOTES §10): the request is rebuilt
+S3SigV4Auth for s3; never the CRT classes, see docs/aws-facts.md §10): the request is rebuilt
 as an AWSRequest from the received method, URL, body and exactly the headers named in
 SignedHeaders, the canonical request / string to sign / signature are recomputed at
 the X-Amz-Date of the request with the secret the fake knows for the access key id,

@@ -162,7 +162,8 @@ class Server:
         finally:
             c.close()
         if validate:
-            openapi_check.validate(method, path, resp.status, resp.headers.get("content-type"), resp.body)
+            openapi_check.validate(method, path, resp.status, resp.headers.get("content-type"), resp.body,
+                                   headers=resp.headers)
         return resp
 
     def get(self, path, token=None, **kw):

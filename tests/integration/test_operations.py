@@ -298,3 +298,44 @@ def test_ready_sent_after_migrations_and_stopping_on_sigterm(make_server):
         assert srv.proc.wait(timeout=15) == 0
     finally:
         sock.close()
+
+
+# ---- openapi.yaml: X-Request-Id, 405 and 503 everywhere they happen ----
+
+def test_openapi_documents_request_id_405_and_503_everywhere():
+    import openapi_check
+    doc = openapi_check.document()
+    assert doc["components"]["headers"]["RequestId"].get("required") is True
+    for name, resp in doc["components"]["responses"].items():
+        assert "X-Request-Id" in (resp.get("headers") or {}), name
+    ops = 0
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method not in openapi_check.METHODS:
+                continue
+            ops += 1
+            responses = op["responses"]
+            # Every route answers 405 to other methods, and 503 when the database (or the
+            # token store behind authentication) fails.
+            assert "405" in responses and "503" in responses, (method, path)
+            for status, resp in responses.items():
+                resp = openapi_check._resolve(resp)
+                assert "X-Request-Id" in (resp.get("headers") or {}), (method, path, status)
+    assert ops >= 20
+
+
+def test_openapi_check_requires_the_request_id(server):
+    import openapi_check
+    ok = '{"status":"ok"}'
+    openapi_check.validate("GET", "/healthz", 200, "application/json", ok, headers={"x-request-id": "0123456789abcdef"})
+    with pytest.raises(AssertionError):
+        openapi_check.validate("GET", "/healthz", 200, "application/json", ok, headers={})
+    with pytest.raises(AssertionError):
+        openapi_check.validate("GET", "/healthz", 200, "application/json", ok, headers={"x-request-id": "nope"})
+    # Live: a 405 on the delivery and sweep routes carries the header and a problem body
+    # (conftest validates each against openapi.yaml, headers included).
+    tok = server.token("admin")
+    for path in ("/v1/deliveries", "/v1/sweeps"):
+        r = server.request("POST", path, token=tok, body={})
+        assert r.status == 405 and r.headers["allow"] == "GET", (path, r)
+        assert re.fullmatch(r"[0-9a-f]{16}", r.headers["x-request-id"])
