@@ -5,10 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "parse.h"
 #include "status.h"
 
-enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01 };
+enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN };
 
 struct setting {
 	const char *flag;
@@ -23,7 +24,7 @@ struct setting {
 #define OFF(f) offsetof(struct config, f)
 
 static const struct setting settings[] = {
-	{"listen", "ITALIC_LISTEN", "127.0.0.1:8080", K_STR, OFF(listen), 0, 0,
+	{"listen", "ITALIC_LISTEN", "127.0.0.1:8080", K_LISTEN, OFF(listen), 0, 0,
 	 "address and port to listen on (IPv4 ADDR:PORT or [IPv6]:PORT)"},
 	{"db", "ITALIC_DB", "./italic.db", K_STR, OFF(db), 0, 0,
 	 "SQLite database file (created and migrated on start)"},
@@ -92,6 +93,13 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 			goto bad;
 		memcpy(field, v, strlen(v) + 1);
 		return IT_OK;
+	case K_LISTEN: {
+		struct netaddr a;
+		if (strlen(v) >= CONFIG_STR || netaddr_parse(v, &a) != IT_OK)
+			goto bad;
+		memcpy(field, v, strlen(v) + 1);
+		return IT_OK;
+	}
 	case K_ONOFF:
 		if (strcmp(v, "on") == 0)
 			*(int *)field = 1;
@@ -144,6 +152,9 @@ bad:
 		case K_LEVEL: want = " (expected debug, info, warn or error)"; break;
 		case K_DURATION: want = " (expected a duration such as 90s, 15m, 6h, 2d)"; break;
 		case K_U64: want = " (expected a whole number in range)"; break;
+		case K_LISTEN:
+			want = " (expected ADDR:PORT or [IPv6]:PORT with a numeric address and a port from 1 to 65535)";
+			break;
 		default: want = " (too long)"; break;
 		}
 		/* The value itself is not echoed: it may be a secret put in the wrong place. */
@@ -192,6 +203,15 @@ int config_set_flag(struct config *c, const char *name, const char *value, char 
 		return set_value(c, &settings[i], value, origin, err, errlen);
 	}
 	return IT_ENOTFOUND;
+}
+
+int config_validate(const struct config *c, char *err, size_t errlen)
+{
+	if (!c->tls_cert[0] != !c->tls_key[0]) {
+		snprintf(err, errlen, "ITALIC_TLS_CERT and ITALIC_TLS_KEY go together: set both or neither");
+		return IT_EINVAL;
+	}
+	return IT_OK;
 }
 
 int config_has_flag(const char *name)

@@ -78,6 +78,11 @@ int config_from_env(struct config *c, const char *(*getenv_fn)(const char *), ch
 int config_set_flag(struct config *c, const char *name, const char *value, char *err,
 		    size_t errlen) WARN_UNUSED;
 
+/* Checks what no single setting can: settings that only make sense together (both TLS
+ * files or neither). IT_EINVAL with a one-line message in err. Each value was already
+ * checked on parse (the listen address included). */
+int config_validate(const struct config *c, char *err, size_t errlen) WARN_UNUSED;
+
 /* Writes the settings table (flag, variable, default, meaning) to out; only the
  * settings named in the NULL-terminated list only, or all when only is NULL. */
 void config_help(FILE *out, const char *const *only);

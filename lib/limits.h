@@ -117,7 +117,7 @@
 #define IT_MAX_ACTOR           256             /* created_by / audit actor */
 #define IT_MAX_RULES_DOC       (4 * 1024 * 1024) /* an import file */
 #define IT_MAX_AMI_CSV         1024            /* approved-amis-by-id amiIds: 1024 chars */
-#define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (AWS-NOTES §4) */
+#define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (docs/aws-facts.md §4) */
 #define IT_MAX_ALLOWED_CRITERIA 10             /* ImageCriteria per account and Region */
 #define IT_VERDICT_MAX_REASONS 16              /* reasons kept in one verdict */
 #define IT_VERDICT_REASON_LEN  256             /* bytes per reason, NUL included */

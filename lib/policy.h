@@ -3,7 +3,7 @@
  * now) -> verdict. No I/O, no allocation, no clock, no globals: the same inputs give
  * the same verdict, so the HTTP workers, simulations and `italic evaluate` share it.
  *
- * Semantics (SPEC §4):
+ * Semantics (docs/rules.md):
  *  - A rule allows an image when every given criterion holds (AND); within a list any
  *    value may match (OR); the allow-list allows when any enabled enforce rule in scope
  *    allows (OR). Disabled rules are skipped. Scope lists empty = everything.

@@ -1,5 +1,5 @@
 /*
- * rule.h: the allow-list rule and exemption model (SPEC §4): JSON in, validated structs,
+ * rule.h: the allow-list rule and exemption model (docs/rules.md): JSON in, validated structs,
  * JSON out.
  *
  * A rule allows an image when all of its given criteria hold; within a criterion any

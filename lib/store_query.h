@@ -29,7 +29,7 @@
 enum query_sort { QUERY_SORT_EVALUATED, QUERY_SORT_OBSERVED, QUERY_SORT__MAX };
 extern const char *const query_sort_names[QUERY_SORT__MAX];   /* "evaluated_at", "observed_at" */
 
-/* The compliance values of SPEC §3, in a fixed order (summary and gauges). */
+/* The compliance values of docs/verdicts.md, in a fixed order (summary and gauges). */
 enum query_compliance {
 	QUERY_COMPLIANT,
 	QUERY_NON_COMPLIANT,

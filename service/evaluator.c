@@ -1,7 +1,7 @@
 /*
  * evaluator.c: evaluation workers and the re-evaluation thread (see evaluator.h).
  *
- * Facts, in order (SPEC §3): the instance's image and state from DescribeInstances when
+ * Facts, in order (docs/verdicts.md): the instance's image and state from DescribeInstances when
  * AWS is available and ITALIC_VERIFY is on (or the event has no image); otherwise the
  * event; otherwise the stored verdict. Image attributes from the image cache, then AWS,
  * then registered images. facts_source names the source of the image attributes.
@@ -430,8 +430,8 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	if (rc) {
 		/* Accepted once, so this is a parser change between versions: keep the row's
 		 * record and say so, rather than retrying forever. */
-		log_kv(&srv->log, LOG_ERROR, NULL, "stored event no longer parses", "event_id", ir->event_id,
-		       "field", err.field, "error", err.message, NULL);
+		log_kv(&srv->log, LOG_ERROR, NULL, "A stored event no longer parses; it is kept and not judged.",
+		       "italic.event_id", ir->event_id, "italic.field", err.field, "error.message", err.message, NULL);
 		out->outcome = "unparseable";
 		return;
 	}
@@ -559,15 +559,16 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 
 	if (rc) {
 		/* Nothing was written; the events stay pending and are read again. */
-		log_kv(&srv->log, LOG_ERROR, NULL, "verdicts not written; will retry", "status", status_str(rc), NULL);
+		log_kv(&srv->log, LOG_ERROR, NULL, "Verdicts could not be written; their events are read again.",
+		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 		return rc;
 	}
 	now = clock_now_ms(NULL);
 	ingest_consumed(srv->ingest, (int64_t)j.done);
 	for (size_t k = 0; k < n; k++) {
 		if (ps[k].retry) {
-			log_kv(&srv->log, LOG_WARN, NULL, "evaluation will be retried", "event_id", ps[k].ir->event_id,
-			       "status", status_str(ps[k].rc), NULL);
+			log_kv(&srv->log, LOG_WARN, NULL, "An evaluation will be retried.", "italic.event_id", ps[k].ir->event_id,
+			       "error.code", status_str(ps[k].rc), "error.message", status_text(ps[k].rc), NULL);
 			continue;
 		}
 		for (size_t i = 0; i < ps[k].nrows; i++)
@@ -603,7 +604,7 @@ static void *worker(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "evaluator cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "An evaluator thread cannot open the database.", "error.message", err, NULL);
 		return NULL;
 	}
 	while (!atomic_load(&ev->stop)) {
@@ -618,7 +619,8 @@ static void *worker(void *arg)
 		rc = store_inbox_due(db, clock_now_ms(NULL), cursor, (unsigned)ev->nworkers_total, wa->part, rows,
 				     CLAIM_BATCH, &n);
 		if (rc) {
-			log_msg(&srv->log, LOG_WARN, NULL, "inbox read failed: %s", status_str(rc));
+			log_kv(&srv->log, LOG_WARN, NULL, "Reading the inbox failed; it is read again shortly.", "error.code",
+			       status_str(rc), "error.message", status_text(rc), NULL);
 			ingest_wait_new(srv->ingest, gen, 200);
 			continue;
 		}
@@ -634,7 +636,7 @@ static void *worker(void *arg)
 				stale = max_id != ev->snap_reeval_id;
 				pthread_mutex_unlock(&ev->mu);
 				if (stale && snap_load(ev, db, max_id) != IT_OK)
-					log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules");
+					log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
 			}
 			rs = snap_get(ev);
 			for (size_t i = 0; i < n; i++)
@@ -739,7 +741,8 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 	if (rc == IT_OK && j.n > 0)
 		rc = writer_run(ev->srv->writer, write_reevaluated, &j);
 	if (rc)
-		log_msg(&ev->srv->log, LOG_WARN, NULL, "re-evaluation batch failed: %s", status_str(rc));
+		log_kv(&ev->srv->log, LOG_WARN, NULL, "A re-evaluation batch failed.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
 	for (size_t i = 0; i < j.n; i++)
 		verdict_row_finish(&out[i]);
 	free(out);
@@ -769,9 +772,8 @@ static int reevaluate_all(struct evaluator *ev, struct store *db)
 	} while (n == REEVAL_PAGE && !atomic_load(&ev->stop));
 	snap_put(ev, rs);
 	{
-		char count[24];
-		snprintf(count, sizeof(count), "%zu", total);
-		log_kv(&ev->srv->log, LOG_INFO, NULL, "re-evaluated every known instance", "count", count, NULL);
+		log_f(&ev->srv->log, LOG_INFO, NULL, "Every known instance was re-evaluated.",
+		      LOG_INT("italic.count", total));
 	}
 	return rc;
 }
@@ -784,7 +786,8 @@ static void *reeval_thread(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "re-evaluation cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The re-evaluation thread cannot open the database.", "error.message", err,
+		       NULL);
 		return NULL;
 	}
 	while (!atomic_load(&ev->stop)) {
@@ -795,7 +798,7 @@ static void *reeval_thread(void *arg)
 		if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
 			if (snap_load(ev, db, max_id) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
 			    store_reeval_ack(db, max_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "could not acknowledge re-evaluation requests");
+				log_msg(&srv->log, LOG_WARN, NULL, "Re-evaluation requests could not be acknowledged; they are handled again.");
 			continue;
 		}
 		now = clock_now_ms(NULL);
@@ -804,7 +807,7 @@ static void *reeval_thread(void *arg)
 			 * live set (expired ones would not apply anyway). */
 			struct rules_snap *rs;
 			if (snap_load(ev, db, ev->snap_reeval_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules; using the previous set");
+				log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
 			rs = snap_get(ev);
 			reevaluate_rows(ev, db, rs, due, n, "timer");
 			snap_put(ev, rs);

@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "http_syntax.h"
+#include "netaddr.h"
 #include "parse.h"
 #include "router.h"
 #include "status.h"
@@ -69,6 +70,7 @@ struct conn_state {
 	size_t discarded;
 	char path_copy[IT_MAX_PATH + 1];
 	int (*finish)(struct request *req, struct response *resp);   /* set by request_defer */
+	int label_route;         /* route whose path matched on a 405 (metrics, access log); -1 */
 	int suspended;           /* under h->defer_mu */
 	int resumed;             /* under h->defer_mu: request_resume has come */
 };
@@ -334,7 +336,55 @@ static void new_request_id(char out[IT_REQUEST_ID_LEN + 1])
 
 static const char *route_label(const struct conn_state *cs)
 {
-	return cs->req.route_index >= 0 ? routes[cs->req.route_index].pattern : "unmatched";
+	if (cs->req.route_index >= 0)
+		return routes[cs->req.route_index].pattern;
+	return cs->label_route >= 0 ? routes[cs->label_route].pattern : "unmatched";
+}
+
+/* The method as a metric label. Label values come from closed sets: on a known path
+ * (a route, or a 405 on a route's path) it is the method if it is a standard one,
+ * otherwise, and on any unmatched path, "other" (the access log keeps it as sent). */
+static const char *method_label(const struct conn_state *cs)
+{
+	static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+	const char *method = cs->req.method;
+
+	if (cs->req.route_index < 0 && cs->label_route < 0)
+		return "other";
+	for (size_t i = 0; method && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(method, known[i]) == 0)
+			return known[i];
+	return "other";
+}
+
+static void count_request(const struct conn_state *cs, unsigned status, double secs)
+{
+	char labels[METRICS_LABELS_MAX];
+
+	snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\",status=\"%u\"",
+		 method_label(cs), route_label(cs), status);
+	(void)metrics_add(cs->req.srv->metrics, "italic_http_requests_total", labels, 1);
+	snprintf(labels, sizeof(labels), "route=\"%s\"", route_label(cs));
+	(void)metrics_observe(cs->req.srv->metrics, "italic_http_request_duration_seconds", labels, secs);
+}
+
+/*
+ * One access-log line per request, at info (warn for 5xx), with ECS fields. The route
+ * is the pattern, not the path: ids in paths are harmless but a query may hold
+ * anything, so the raw URL is never logged; the token appears by its id only.
+ */
+static void access_log(const struct conn_state *cs, unsigned status, size_t bytes, double secs)
+{
+	const struct request *req = &cs->req;
+	char method[17], msg[160];
+
+	snprintf(method, sizeof(method), "%s", req->method ? req->method : "");
+	snprintf(msg, sizeof(msg), "%s %s answered %u.", method, route_label(cs), status);
+	log_f(&req->srv->log, status >= 500 ? LOG_WARN : LOG_INFO, req->request_id, msg,
+	      LOG_STR("event.dataset", "italic.access"), LOG_STR("http.request.method", method),
+	      LOG_STR("italic.route", route_label(cs)), LOG_INT("http.response.status_code", status),
+	      LOG_INT("event.duration", (int64_t)(secs * 1e9)), LOG_INT("http.response.body.bytes", bytes),
+	      LOG_STR("user.id", req->authenticated ? req->token.id : NULL));
 }
 
 static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
@@ -342,7 +392,6 @@ static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
 	struct request *req = &cs->req;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char labels[METRICS_LABELS_MAX];
 	double secs;
 
 	if (resp->static_body)
@@ -366,22 +415,8 @@ static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
 	MHD_destroy_response(r);
 
 	secs = (double)(clock_mono_us() - cs->start_us) / 1e6;
-	snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\",status=\"%u\"",
-		 cs->req.route_index >= 0 ? routes[cs->req.route_index].method : "other",
-		 route_label(cs), resp->status);
-	metrics_add(req->srv->metrics, "italic_http_requests_total", labels, 1);
-	snprintf(labels, sizeof(labels), "route=\"%s\"", route_label(cs));
-	metrics_observe(req->srv->metrics, "italic_http_request_duration_seconds", labels, secs);
-	if (resp->status >= 500 || log_enabled(&req->srv->log, LOG_DEBUG)) {
-		char st[8], ms[32];
-		snprintf(st, sizeof(st), "%u", resp->status);
-		snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
-		/* Path pattern, not the raw path: ids in paths are fine but queries may hold
-		 * anything, so the raw URL is never logged. */
-		log_kv(&req->srv->log, resp->status >= 500 ? LOG_WARN : LOG_DEBUG, req->request_id,
-		       "request", "method", cs->req.method, "route", route_label(cs), "status", st,
-		       "ms", ms, NULL);
-	}
+	count_request(cs, resp->status, secs);
+	access_log(cs, resp->status, resp->static_body ? resp->static_len : resp->body.len, secs);
 	return ret;
 }
 
@@ -665,6 +700,7 @@ static struct conn_state *conn_state_new(struct http *h, struct MHD_Connection *
 	cs->req.srv = h->srv;
 	cs->req.conn = conn;
 	cs->req.route_index = -1;
+	cs->label_route = -1;
 	buf_init(&cs->req.body, IT_MAX_BODY);
 	new_request_id(cs->req.request_id);
 	return cs;
@@ -743,6 +779,7 @@ static enum MHD_Result first_call(struct conn_state *cs, const char *url, const 
 	}
 	if (m == ROUTE_NO_METHOD) {
 		cs->early = 1;
+		cs->label_route = router_path_index(path);
 		return queue_problem(cs, 405, "method not allowed on this route", "Allow", allow);
 	}
 	st = authenticate(cs, &routes[cs->req.route_index], &why);
@@ -774,8 +811,9 @@ static enum MHD_Result first_call(struct conn_state *cs, const char *url, const 
  */
 static void answer_failure(struct conn_state *cs, struct response *resp, int rc)
 {
-	log_kv(&cs->h->srv->log, LOG_ERROR, cs->req.request_id, "response failed", "route", route_label(cs),
-	       "error", rc == IT_OK ? "handler produced no response" : status_str(rc), NULL);
+	log_kv(&cs->h->srv->log, LOG_ERROR, cs->req.request_id, "The response could not be built.", "italic.route",
+	       route_label(cs), "error.message", rc == IT_OK ? "the handler produced no response" : status_text(rc),
+	       NULL);
 	response_finish(resp);
 	response_init(resp);
 	if (resp_problem(resp, 500, rc == IT_ETOOBIG ? "the response is too large to build" : "internal error",
@@ -878,48 +916,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_kv(&h->srv->log, LOG_DEBUG, NULL, "libmicrohttpd", "detail", msg, NULL);
-}
-
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[256];
-	const char *colon;
-	uint64_t port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
-			return IT_EINVAL;
-		memcpy(host, s + 1, (size_t)(end - s - 1));
-		host[end - s - 1] = '\0';
-		if (parse_u64(end + 2, 0, 65535, &port) || inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return IT_EINVAL;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-		return IT_OK;
-	}
-	colon = strrchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return IT_EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	{
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-		if (parse_u64(colon + 1, 0, 65535, &port))
-			return IT_EINVAL;
-		if (strcmp(host, "localhost") == 0)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return IT_EINVAL;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-	}
-	return IT_OK;
+	log_kv(&h->srv->log, LOG_DEBUG, NULL, "The HTTP library (libmicrohttpd) reported a problem.", "error.message", msg, NULL);
 }
 
 static char *read_file(const char *path, size_t max)
@@ -946,16 +943,18 @@ static char *read_file(const char *path, size_t max)
 int http_start(struct server *srv, struct http **ret)
 {
 	struct sockaddr_storage ss;
-	socklen_t slen;
+	struct netaddr addr;
 	struct http *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	int tls = srv->cfg.tls_cert[0] || srv->cfg.tls_key[0];
 
-	if (parse_listen(srv->cfg.listen, &ss, &slen)) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "invalid listen address %s", srv->cfg.listen);
+	if (netaddr_parse(srv->cfg.listen, &addr) != IT_OK) {
+		log_kv(&srv->log, LOG_ERROR, NULL, "The listen address is not valid.", "italic.listen", srv->cfg.listen,
+		       NULL);
 		return IT_EINVAL;
 	}
+	ss = addr.ss;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h = calloc(1, sizeof(*h));
@@ -965,7 +964,7 @@ int http_start(struct server *srv, struct http **ret)
 	pthread_mutex_init(&h->defer_mu, NULL);
 	if (tls) {
 		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
-			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY");
+			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY.");
 			pthread_mutex_destroy(&h->defer_mu);
 			free(h);
 			return IT_EINVAL;
@@ -973,7 +972,7 @@ int http_start(struct server *srv, struct http **ret)
 		h->tls_cert = read_file(srv->cfg.tls_cert, 1024 * 1024);
 		h->tls_key = read_file(srv->cfg.tls_key, 1024 * 1024);
 		if (!h->tls_cert || !h->tls_key) {
-			log_msg(&srv->log, LOG_ERROR, NULL, "cannot read TLS certificate or key file");
+			log_msg(&srv->log, LOG_ERROR, NULL, "The TLS certificate or key file cannot be read.");
 			free(h->tls_cert);
 			free(h->tls_key);
 			pthread_mutex_destroy(&h->defer_mu);
@@ -1009,15 +1008,12 @@ int http_start(struct server *srv, struct http **ret)
 			MHD_OPTION_ARRAY, opts,
 			MHD_OPTION_END);
 	}
-	(void)slen;
 	if (!h->daemon) {
-		if (tls)
-			log_msg(&srv->log, LOG_ERROR, NULL,
-				"cannot serve HTTPS on %s: in use, no permission, or a certificate, key or "
-				"ITALIC_TLS_PRIORITIES that GnuTLS refuses", srv->cfg.listen);
-		else
-			log_msg(&srv->log, LOG_ERROR, NULL, "cannot listen on %s (in use, or no permission?)",
-				srv->cfg.listen);
+		log_kv(&srv->log, LOG_ERROR, NULL,
+		       tls ? "Italic cannot serve HTTPS on this address: it is in use, the port needs a privilege, "
+			     "or GnuTLS refuses the certificate, the key or ITALIC_TLS_PRIORITIES."
+			   : "Italic cannot listen on this address: it is in use, or the port needs a privilege.",
+		       "italic.listen", srv->cfg.listen, NULL);
 		free(h->tls_cert);
 		free(h->tls_key);
 		pthread_mutex_destroy(&h->defer_mu);

@@ -91,7 +91,8 @@ static int answer(struct request *req, struct response *resp)
 
 	if (rc) {
 		count(req, kind, rc == IT_EFULL ? "storage_full" : "storage_error");
-		log_kv(&srv->log, LOG_ERROR, req->request_id, "event not stored", "status", status_str(rc), NULL);
+		log_kv(&srv->log, LOG_ERROR, req->request_id, "An event could not be stored; the sender is told to retry.",
+		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 		(void)resp_problem(resp, 503, rc == IT_EFULL ? "storage is full" : "storage unavailable", NULL);
 		return resp_header(resp, "Retry-After", "5");
 	}

@@ -72,7 +72,7 @@ int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN]);
 /* Scope digest of a list query: its kind, sort and every filter value. */
 int query_scope(const char *kind, const struct qparams *q, uint8_t out[CURSOR_SCOPE_LEN]);
 
-/* JSON objects of SPEC §8 for a row. New references (NULL on allocation failure). */
+/* JSON objects of openapi.yaml for a row. New references (NULL on allocation failure). */
 json_t *query_instance_json(const struct query_row *r);
 json_t *query_evaluation_json(const struct query_row *r);
 

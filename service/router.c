@@ -128,3 +128,19 @@ enum route_match router_match(const char *method, char *path_copy, int *ret_inde
 	}
 	return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
 }
+
+int router_path_index(const char *path)
+{
+	char scratch[IT_MAX_PATH + 1];
+	const char *tmp[IT_MAX_PATH_PARAMS];
+	size_t tn;
+
+	if (strlen(path) > IT_MAX_PATH)
+		return -1;
+	for (size_t i = 0; i < routes_count; i++) {
+		memcpy(scratch, path, strlen(path) + 1);
+		if (match(routes[i].pattern, scratch, tmp, &tn))
+			return (int)i;
+	}
+	return -1;
+}

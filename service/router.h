@@ -38,4 +38,8 @@ enum route_match router_match(const char *method, char *path_copy, int *ret_inde
 			      const char *params[IT_MAX_PATH_PARAMS], size_t *nparams,
 			      char *allow, size_t allow_len);
 
+/* The first route whose pattern matches path, whatever its method, or -1: names the
+ * route of a 405 in metrics and logs (its handler is never called). */
+int router_path_index(const char *path);
+
 #endif

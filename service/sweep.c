@@ -74,8 +74,8 @@ static void record(struct sweep *s, const char *account, const char *region, int
 	struct mark_job j = {account, region, clock_now_ms(NULL), seen, changed, error, end};
 
 	if (writer_run(s->srv->writer, mark, &j) != IT_OK)
-		log_kv(&s->srv->log, LOG_WARN, NULL, "could not record the sweep", "account", account, "region", region,
-		       NULL);
+		log_kv(&s->srv->log, LOG_WARN, NULL, "The sweep's outcome could not be recorded.", "cloud.account.id",
+		       account, "cloud.region", region, NULL);
 }
 
 /* ---- one pair ---- */
@@ -314,17 +314,14 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 	if (rc)
 		snprintf(msg, sizeof(msg), "evaluating the listing: %s", status_str(rc));
 out:
-	{
-		char seen[24], changed[24];
-		snprintf(seen, sizeof(seen), "%zu", l.n);
-		snprintf(changed, sizeof(changed), "%zu", p->changed);
-		if (rc)
-			log_kv(&srv->log, LOG_WARN, NULL, "sweep failed", "account", account, "region", region, "error",
-			       msg, "request_id", err.request_id, NULL);
-		else
-			log_kv(&srv->log, LOG_INFO, NULL, "swept", "account", account, "region", region, "instances", seen,
-			       "changed", changed, NULL);
-	}
+	if (rc)
+		log_kv(&srv->log, LOG_WARN, NULL, "A sweep failed; it is tried again at its next turn.",
+		       "cloud.account.id", account, "cloud.region", region, "error.message", msg,
+		       "italic.aws_request_id", err.request_id, NULL);
+	else
+		log_f(&srv->log, LOG_INFO, NULL, "An account and Region were swept.", LOG_STR("cloud.account.id", account),
+		      LOG_STR("cloud.region", region), LOG_INT("italic.instances", l.n),
+		      LOG_INT("italic.changed", p->changed));
 	record(s, account, region, 1, (int64_t)l.n, (int64_t)p->changed, rc ? msg : NULL);
 	listing_free(&l);
 	free(p);
@@ -339,7 +336,7 @@ static void *run(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "sweep cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The sweep thread cannot open the database.", "error.message", err, NULL);
 		return NULL;
 	}
 	while (!atomic_load(&s->stop)) {
@@ -371,7 +368,7 @@ int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 
 	*ret = NULL;
 	if (!srv->aws || srv->cfg.sweep_interval_s == 0) {
-		log_msg(&srv->log, LOG_INFO, NULL, "reconciliation sweep off (%s)",
+		log_msg(&srv->log, LOG_INFO, NULL, "The reconciliation sweep is off (%s).",
 			srv->aws ? "ITALIC_SWEEP_INTERVAL=0" : "AWS is not in use");
 		return IT_OK;
 	}

@@ -47,7 +47,8 @@ static void run_batch(struct writer *w, struct writer_ticket **batch, size_t n)
 	else
 		store_rollback(w->db);
 	if (rc == IT_OK && store_checkpoint_if_due(w->db) != IT_OK)
-		log_msg(&w->srv->log, LOG_WARN, NULL, "WAL checkpoint failed: %s", store_errmsg(w->db));
+		log_kv(&w->srv->log, LOG_WARN, NULL, "A WAL checkpoint failed; the next commit tries again.",
+		       "error.message", store_errmsg(w->db), NULL);
 	if (rc) {
 		/* Nothing of the batch was kept: every job learns why. */
 		for (size_t i = 0; i < n; i++)

@@ -13,6 +13,8 @@ problem body — OpenAPI cannot list the methods a path does not have.
 HEAD: the document lists a `head` operation beside every `get`; its answer must carry
 no body, so only its status and media type are checked (against the head operation's
 responses, the 405 allowance included).
+Given the response headers, it also checks the X-Request-Id contract: the documented
+response declares the header, and the live response carries one of the documented form.
 """
 import json
 import os
@@ -82,7 +84,19 @@ def _validator(schema):
     return jsonschema.Draft202012Validator(schema, resolver=resolver, format_checker=_formats)
 
 
-def validate(method, path, status, content_type, body):
+def _check_request_id(resp, headers, what):
+    """resp: the resolved response object (None for the undocumented-method 405)."""
+    if headers is None:
+        return
+    if resp is not None and "X-Request-Id" not in (resp.get("headers") or {}):
+        raise AssertionError("%s: openapi.yaml does not declare X-Request-Id for this response" % what)
+    schema = _resolve(document()["components"]["headers"]["RequestId"])["schema"]
+    value = {k.lower(): v for k, v in headers.items()}.get("x-request-id")
+    if value is None or not re.match(schema["pattern"], value):
+        raise AssertionError("%s: X-Request-Id %r is missing or not of the documented form" % (what, value))
+
+
+def validate(method, path, status, content_type, body, headers=None):
     template, op, item = find_operation(method, path)
     if template is None:
         raise AssertionError("openapi.yaml has no path for %s %s" % (method, path))
@@ -105,6 +119,7 @@ def validate(method, path, status, content_type, body):
     if op is None:
         if status == 405 and ctype == "application/problem+json":
             _validator({"$ref": "#/components/schemas/Problem"}).validate(json.loads(body))
+            _check_request_id(None, headers, "%s %s 405" % (method.upper(), template))
             return
         raise AssertionError("openapi.yaml has no %s operation on %s (got %d)" % (method, template, status))
     responses = op.get("responses", {})
@@ -112,6 +127,7 @@ def validate(method, path, status, content_type, body):
     if resp is None:
         raise AssertionError("openapi.yaml: %s %s does not document status %d" % (method.upper(), template, status))
     resp = _resolve(resp)
+    _check_request_id(resp, headers, "%s %s %d" % (method.upper(), template, status))
     content = resp.get("content")
     if not content:
         if body:

@@ -444,15 +444,15 @@ def test_a_response_over_the_cap_is_a_500_logged_once(server, tokens):
                     (rid, body.replace('"big-000"', '"%s"' % rid), version, enabled, created, updated))
     con.commit()
     con.close()
-    before = server.logs().count('"response failed"')
+    before = server.logs().count('"The response could not be built."')
     r = server.get("/v1/rules", token=tokens["reader"])
     assert r.status == 500, (r.status, r.body[:200])
     assert r.headers["content-type"] == "application/problem+json"
     assert "too large" in r.json()["detail"]
     time.sleep(0.2)
     logs = server.logs()
-    assert logs.count('"response failed"') - before == 1, "logged exactly once"
-    line = [l for l in logs.splitlines() if '"response failed"' in l][-1]
+    assert logs.count('"The response could not be built."') - before == 1, "logged exactly once"
+    line = [l for l in logs.splitlines() if '"The response could not be built."' in l][-1]
     assert r.headers["x-request-id"] in line and "/v1/rules" in line
 
 

@@ -103,6 +103,6 @@ def test_sweep_records_errors_and_api_validation(make_server, fake_aws):
 def test_sweep_off_without_aws(make_server):
     srv = make_server(env={"ITALIC_SWEEP_INTERVAL": "1s", "ITALIC_SECURITYHUB": "on"})
     time.sleep(0.5)
-    assert "reconciliation sweep off" in srv.logs()
-    assert "deliveries are off" in srv.logs()
+    assert "The reconciliation sweep is off" in srv.logs()
+    assert "Deliveries are off" in srv.logs()
     assert srv.get("/v1/sweeps", token=srv.token("reader")).json() == {"items": [], "next_cursor": None}

@@ -174,6 +174,7 @@ static void test_oversize(void)
 	}
 }
 
+/* The example of docs/rules.md: every criterion at once. */
 static const char *full_rule =
 	"{\"id\":\"golden-linux\",\"name\":\"Golden Linux images\",\"description\":\"Built by the image pipeline\","
 	"\"enabled\":true,\"scope\":{\"accounts\":[\"111122223333\"],\"regions\":[\"us-east-1\"]},"
@@ -190,7 +191,7 @@ static void test_good_rule(void)
 	struct json_err err = {{0}, {0}};
 	char *a, *b;
 
-	CHECK(rule_from_json(j, &r, &err) == IT_OK, "SPEC example parses: %s %s", err.field, err.message);
+	CHECK(rule_from_json(j, &r, &err) == IT_OK, "docs/rules.md example parses: %s %s", err.field, err.message);
 	if (!r) {
 		json_decref(j);
 		return;
