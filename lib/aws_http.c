@@ -15,6 +15,7 @@
 #include "aws_creds.h"
 #include "aws_xml.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 const char *const aws_env_names[AWS_ENV__MAX] = {
@@ -126,15 +127,10 @@ const char *aws_env_getenv(void *get_ctx, const char *name)
 
 /* ---- endpoints ---- */
 
+/* The partition table lives in partition.c (a pure domain module). */
 const char *aws_partition(const char *region)
 {
-	if (!valid_region(region))
-		return NULL;
-	if (!strncmp(region, "cn-", 3))
-		return "aws-cn";
-	if (!strncmp(region, "us-gov-", 7))
-		return "aws-us-gov";
-	return "aws";
+	return partition_of(region);
 }
 
 static int parse_endpoint_url(const char *url, struct aws_endpoint *ep)

@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
-enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01 };
+enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_REGIONS };
 
 struct setting {
 	const char *flag;
@@ -76,6 +77,8 @@ static const struct setting settings[] = {
 	 "how long image facts read from AWS are reused"},
 	{"shutdown-grace", "ITALIC_SHUTDOWN_GRACE", "10s", K_DURATION, OFF(shutdown_grace_s), 0, 600,
 	 "on SIGTERM, how long requests in flight may take to finish"},
+	{"extra-regions", "ITALIC_EXTRA_REGIONS", "", K_REGIONS, OFF(extra_regions), 0, 0,
+	 "regions to accept besides the built-in table, comma-separated (one AWS opened since this release)"},
 };
 
 static int set_value(struct config *c, const struct setting *s, const char *v, const char *origin,
@@ -124,6 +127,11 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 		else
 			goto bad;
 		return IT_OK;
+	case K_REGIONS:
+		if (strlen(v) >= CONFIG_STR || partition_extra_valid(v) != IT_OK)
+			goto bad;
+		memcpy(field, v, strlen(v) + 1);
+		return IT_OK;
 	case K_LEVEL:
 		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
 			goto bad;
@@ -142,6 +150,7 @@ bad:
 		case K_LEVEL: want = " (expected debug, info, warn or error)"; break;
 		case K_DURATION: want = " (expected a duration such as 90s, 15m, 6h, 2d)"; break;
 		case K_U64: want = " (expected a whole number in range)"; break;
+		case K_REGIONS: want = " (expected region names such as ap-southeast-9, separated by commas)"; break;
 		default: want = " (too long)"; break;
 		}
 		/* The value itself is not echoed: it may be a secret put in the wrong place. */

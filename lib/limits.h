@@ -75,6 +75,11 @@
 #define IT_EVENT_MAX_RULE_NAME 128             /* Config ConfigRuleName: 1..128 */
 #define IT_EVENT_MAX_RULE_ARN  256             /* Config ConfigRuleArn: 1..256 */
 #define IT_EVENT_MAX_REASON    256             /* EVENT_IGNORED reason */
+/* Times an event carries (envelope time, Config capture / notification times, CloudTrail
+ * eventTime, launchTime) may be at most this far ahead of the instant Italic received the
+ * event; a later one is clamped to the receipt time (lib/reconcile.h). Senders' clocks
+ * drift by seconds, and EventBridge stamps events before delivery, never after. */
+#define IT_EVENT_CLOCK_SKEW_MS (5LL * 60 * 1000)
 
 /* Policy: rules, exemptions, image facts (lib/glob, rule, policy, verdict, rule_import).
  * List and glob bounds follow EC2 Allowed AMIs where it has one (≤200 ImageProviders,
