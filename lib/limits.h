@@ -138,6 +138,9 @@
 #define IT_AWS_MAX_S3_KEY      1024            /* S3 object key (S3 max) */
 #define IT_AWS_MAX_S3_OBJECT   (256 * 1024 * 1024) /* one PutObject body */
 #define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
+/* Reconciliation sweep (service/sweep.c, lib/store_sweep.c) */
+#define IT_SWEEP_GIVE_UP_MS    (24LL * 3600 * 1000) /* a pair failing every sweep this long stops
+						       being swept (made-up accounts, regions) */
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 

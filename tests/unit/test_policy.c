@@ -294,6 +294,15 @@ static void test_reason_cap(void)
 	CHECK_STR(json_string_value(json_array_get(json_object_get(j, "reasons"), IT_VERDICT_MAX_REASONS)),
 		  "(4 more reasons omitted)", "omitted text");
 	json_decref(j);
+	/* Notes about the event itself survive the cap: the last ordinary reasons make room. */
+	verdict_note(&v, "note one");
+	verdict_note(&v, "note two");
+	CHECK(v.n_reasons == IT_VERDICT_MAX_REASONS && v.n_omitted == 6 && v.n_notes == 2, "notes: %zu %zu %zu",
+	      v.n_reasons, v.n_omitted, v.n_notes);
+	CHECK_STR(v.reasons[IT_VERDICT_MAX_REASONS - 2], "note one", "first note kept");
+	CHECK_STR(v.reasons[IT_VERDICT_MAX_REASONS - 1], "note two", "second note last");
+	CHECK(strstr(v.reasons[IT_VERDICT_MAX_REASONS - 3], "rule r13") != NULL, "ordinary reasons before them: %s",
+	      v.reasons[IT_VERDICT_MAX_REASONS - 3]);
 	CHECK(policy_rule_allows(set.rules[0], &inst, f, NOW) == 0, "rule_allows no");
 	rule_set_finish(&set);
 	image_facts_free(f);
