@@ -83,7 +83,19 @@
 
 /* Policy: rules, exemptions, image facts (lib/glob, rule, policy, verdict, rule_import).
  * List and glob bounds follow EC2 Allowed AMIs where it has one (≤200 ImageProviders,
- * ≤50 ImageNames / MarketplaceProductCodes / ImageWatermarks, names 1-128 chars). */
+ * ≤50 ImageNames / MarketplaceProductCodes, names 1-128 chars), except watermarks.
+ *
+ * Watermarks (issue 13 §6): every watermark entry of a rule is a glob matched against
+ * every watermark of the image, for each of up to IT_MAX_RULES rules. At Allowed AMIs'
+ * 50 entries and 50 image watermarks that is 2.5 million glob matches per verdict; at
+ * ~0.3 µs a match (the bit-parallel matcher's cost on a pattern built to be slow) that
+ * is ~0.75 s, and the target is 50 ms on one core with every other list at its limit
+ * too. Hence 10 entries x 5 image watermarks: 50 matches a rule.
+ * Tag keys (an Italic criterion, not an Allowed AMIs one): 50 keys of 50 values is 2,500
+ * strings a rule and 2.5 million in a full allow-list, which do not stay in any cache;
+ * the tag criteria alone took 14 ms a verdict. 10 keys (a rule rarely needs more than a
+ * few) took that to 2 ms. With both, the measured worst case at every limit is ~30 ms a
+ * verdict on one core of a loaded machine (bench/policy_bench --worst, bench/README.md). */
 #define IT_MAX_GLOB            128             /* name pattern, watermark key, source region */
 #define IT_MAX_RULES           1000            /* enabled or not, in one allow-list */
 #define IT_MAX_EXEMPTIONS      10000
@@ -94,8 +106,9 @@
 #define IT_MAX_PRODUCT_CODES   50
 #define IT_MAX_PRODUCT_CODE    25              /* MarketplaceProductCodes: 1-25 alnum */
 #define IT_MAX_PLATFORMS       2
-#define IT_MAX_WATERMARKS      50
-#define IT_MAX_RULE_TAGS       50              /* keys in criteria.tags (AWS: 50 tags a resource) */
+#define IT_MAX_WATERMARKS      10              /* entries of one rule (Allowed AMIs: 50) */
+#define IT_MAX_IMAGE_WATERMARKS 5              /* watermarks of one registered image */
+#define IT_MAX_RULE_TAGS       10              /* keys in criteria.tags: see below */
 #define IT_MAX_TAG_VALUES      50              /* values listed for one key */
 #define IT_MAX_TAG_KEY         128             /* AWS tag key length */
 #define IT_MAX_TAG_VALUE       256             /* AWS tag value length */
