@@ -221,11 +221,15 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 	char lie[160] = "", contradicted[160] = "";
 	int64_t now = clock_now_ms(NULL);
 	/* An event that says the instance is gone is a claim like any other: with AWS in use
-	 * and ITALIC_VERIFY on it is confirmed with DescribeInstances first (reconcile.h). */
+	 * and ITALIC_VERIFY on it is confirmed with DescribeInstances first (reconcile.h).
+	 * Re-judging a stored record (schedule, timer, rule change) is not a new claim: a
+	 * gone record was confirmed when its event was judged, and an unconfirmed one is
+	 * stored without the claimed state (below), so it is asked about again. */
 	int claims_gone = in->deleted || (state && strcmp(state, "terminated") == 0);
 	enum reconcile_claim claim = in->gone_reason ? RECONCILE_GONE
 				     : reconcile_gone_claim(claims_gone, in->left_scope,
-							    p && !in->facts_fresh && ev->srv->cfg.verify);
+							    p && !in->facts_fresh && ev->srv->cfg.verify &&
+								    strcmp(in->trigger, "event") == 0);
 
 	memset(&inst, 0, sizeof(inst));
 	if (claim == RECONCILE_GONE)
@@ -253,9 +257,12 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 		if (rc) {
 			verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
 			verdict_add_reason(&v, "DescribeInstances failed: %s", status_str(rc));
-			if (claim == RECONCILE_CONFIRM)
+			if (claim == RECONCILE_CONFIRM) {
+				/* the claimed state is not stored: the retry asks AWS again */
 				verdict_note(&v, "the event says the instance is %s; not confirmed by AWS yet",
 					     in->deleted ? "deleted" : "terminated");
+				state = NULL;
+			}
 			v.next_change_at_ms = now + RETRY_LATER_MS;
 			return fill_row(row, in, &v, image_id, state, "none", tags_json(tags, n_tags, tags_known), now);
 		}

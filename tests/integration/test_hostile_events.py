@@ -160,6 +160,15 @@ def test_terminated_and_deleted_claims_are_confirmed_with_describe_instances(mak
     v = wait_verdict(srv.db, ACCOUNT, REGION, inst, pred=lambda v: "deleted, but" in v["reasons"])
     assert v["compliance"] == "NON_COMPLIANT" and v["state"] == "running", v
 
+    # AWS cannot answer: the claim is not believed, and not stored as the state either,
+    # so the retry 10 minutes later asks AWS again instead of taking the stored word.
+    fake_aws.control("faults", [{"service": "ec2", "operation": "DescribeInstances", "kind": "error", "status": 403,
+                                 "code": "UnauthorizedOperation", "count": 1}])
+    assert post(srv, state_change("terminated", account=ACCOUNT, region=REGION, instance_id=inst,
+                                  event_time=iso_ms(time.time() - 15))).status == 202
+    v = wait_verdict(srv.db, ACCOUNT, REGION, inst, pred=lambda v: "not confirmed by AWS yet" in v["reasons"])
+    assert v["compliance"] == "INSUFFICIENT_DATA" and v["state"] != "terminated" and v["next_change_at"], v
+
     # When AWS agrees, the claim stands.
     fake_aws.control("instances", [fake_instance(inst, BAD_AMI, state="terminated")])
     assert post(srv, state_change("terminated", account=ACCOUNT, region=REGION, instance_id=inst,
