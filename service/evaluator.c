@@ -275,6 +275,11 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 			snprintf(contradicted, sizeof(contradicted),
 				 "the event said the instance was %s, but DescribeInstances lists it as %s",
 				 in->deleted ? "deleted" : "terminated", inst.state);
+		else if (in->state && strcmp(in->state, "shutting-down") == 0 && strcmp(in->trigger, "event") == 0 &&
+			 !reconcile_aws_gone(inst.state))
+			snprintf(contradicted, sizeof(contradicted),
+				 "the event said the instance was shutting-down, but DescribeInstances lists it as %s",
+				 inst.state);
 		image_id = inst.image_id;
 		state = inst.state[0] ? inst.state : state;
 		tags = inst.tags;

@@ -160,6 +160,11 @@ def test_terminated_and_deleted_claims_are_confirmed_with_describe_instances(mak
     v = wait_verdict(srv.db, ACCOUNT, REGION, inst, pred=lambda v: "deleted, but" in v["reasons"])
     assert v["compliance"] == "NON_COMPLIANT" and v["state"] == "running", v
 
+    assert post(srv, state_change("shutting-down", account=ACCOUNT, region=REGION, instance_id=inst,
+                                  event_time=iso_ms(time.time() - 18))).status == 202
+    v = wait_verdict(srv.db, ACCOUNT, REGION, inst, pred=lambda v: "shutting-down, but" in v["reasons"])
+    assert v["compliance"] == "NON_COMPLIANT" and v["state"] == "running", v
+
     # AWS cannot answer: the claim is not believed, and not stored as the state either,
     # so the retry 10 minutes later asks AWS again instead of taking the stored word.
     fake_aws.control("faults", [{"service": "ec2", "operation": "DescribeInstances", "kind": "error", "status": 403,
