@@ -8,6 +8,7 @@
 
 #include "backoff.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 struct aws_ctx {

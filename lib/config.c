@@ -7,9 +7,10 @@
 
 #include "netaddr.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
-enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN };
+enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN, K_REGIONS };
 
 struct setting {
 	const char *flag;
@@ -79,6 +80,8 @@ static const struct setting settings[] = {
 	 "how long image facts read from AWS are reused"},
 	{"shutdown-grace", "ITALIC_SHUTDOWN_GRACE", "10s", K_DURATION, OFF(shutdown_grace_s), 0, 600,
 	 "on SIGTERM, how long requests in flight may take to finish"},
+	{"extra-regions", "ITALIC_EXTRA_REGIONS", "", K_REGIONS, OFF(extra_regions), 0, 0,
+	 "regions to accept besides the built-in table, comma-separated (one AWS opened since this release)"},
 };
 
 static int set_value(struct config *c, const struct setting *s, const char *v, const char *origin,
@@ -134,6 +137,11 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 		else
 			goto bad;
 		return IT_OK;
+	case K_REGIONS:
+		if (strlen(v) >= CONFIG_STR || partition_extra_valid(v) != IT_OK)
+			goto bad;
+		memcpy(field, v, strlen(v) + 1);
+		return IT_OK;
 	case K_LEVEL:
 		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
 			goto bad;
@@ -155,6 +163,7 @@ bad:
 		case K_LISTEN:
 			want = " (expected ADDR:PORT or [IPv6]:PORT with a numeric address and a port from 1 to 65535)";
 			break;
+		case K_REGIONS: want = " (expected region names such as ap-southeast-9, separated by commas)"; break;
 		default: want = " (too long)"; break;
 		}
 		/* The value itself is not echoed: it may be a secret put in the wrong place. */

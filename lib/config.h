@@ -60,6 +60,7 @@ struct config {
 	uint64_t retention_days;
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
+	char extra_regions[CONFIG_STR];  /* comma-separated, partition_extra_valid() */
 };
 
 /* Fills c with defaults (workers = number of CPUs). */

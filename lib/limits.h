@@ -90,10 +90,27 @@
 #define IT_EVENT_MAX_RULE_NAME 128             /* Config ConfigRuleName: 1..128 */
 #define IT_EVENT_MAX_RULE_ARN  256             /* Config ConfigRuleArn: 1..256 */
 #define IT_EVENT_MAX_REASON    256             /* EVENT_IGNORED reason */
+/* Times an event carries (envelope time, Config capture / notification times, CloudTrail
+ * eventTime, launchTime) may be at most this far ahead of the instant Italic received the
+ * event; a later one is clamped to the receipt time (lib/reconcile.h). Senders' clocks
+ * drift by seconds, and EventBridge stamps events before delivery, never after. */
+#define IT_EVENT_CLOCK_SKEW_MS (5LL * 60 * 1000)
 
 /* Policy: rules, exemptions, image facts (lib/glob, rule, policy, verdict, rule_import).
  * List and glob bounds follow EC2 Allowed AMIs where it has one (≤200 ImageProviders,
- * ≤50 ImageNames / MarketplaceProductCodes / ImageWatermarks, names 1-128 chars). */
+ * ≤50 ImageNames / MarketplaceProductCodes, names 1-128 chars), except watermarks.
+ *
+ * Watermarks (issue 13 §6): every watermark entry of a rule is a glob matched against
+ * every watermark of the image, for each of up to IT_MAX_RULES rules. At Allowed AMIs'
+ * 50 entries and 50 image watermarks that is 2.5 million glob matches per verdict; at
+ * ~0.3 µs a match (the bit-parallel matcher's cost on a pattern built to be slow) that
+ * is ~0.75 s, and the target is 50 ms on one core with every other list at its limit
+ * too. Hence 10 entries x 5 image watermarks: 50 matches a rule.
+ * Tag keys (an Italic criterion, not an Allowed AMIs one): 50 keys of 50 values is 2,500
+ * strings a rule and 2.5 million in a full allow-list, which do not stay in any cache;
+ * the tag criteria alone took 14 ms a verdict. 10 keys (a rule rarely needs more than a
+ * few) took that to 2 ms. With both, the measured worst case at every limit is ~30 ms a
+ * verdict on one core of a loaded machine (bench/policy_bench --worst, bench/README.md). */
 #define IT_MAX_GLOB            128             /* name pattern, watermark key, source region */
 #define IT_MAX_RULES           1000            /* enabled or not, in one allow-list */
 #define IT_MAX_EXEMPTIONS      10000
@@ -104,8 +121,9 @@
 #define IT_MAX_PRODUCT_CODES   50
 #define IT_MAX_PRODUCT_CODE    25              /* MarketplaceProductCodes: 1-25 alnum */
 #define IT_MAX_PLATFORMS       2
-#define IT_MAX_WATERMARKS      50
-#define IT_MAX_RULE_TAGS       50              /* keys in criteria.tags (AWS: 50 tags a resource) */
+#define IT_MAX_WATERMARKS      10              /* entries of one rule (Allowed AMIs: 50) */
+#define IT_MAX_IMAGE_WATERMARKS 5              /* watermarks of one registered image */
+#define IT_MAX_RULE_TAGS       10              /* keys in criteria.tags: see below */
 #define IT_MAX_TAG_VALUES      50              /* values listed for one key */
 #define IT_MAX_TAG_KEY         128             /* AWS tag key length */
 #define IT_MAX_TAG_VALUE       256             /* AWS tag value length */
@@ -148,6 +166,9 @@
 #define IT_AWS_MAX_S3_KEY      1024            /* S3 object key (S3 max) */
 #define IT_AWS_MAX_S3_OBJECT   (256 * 1024 * 1024) /* one PutObject body */
 #define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
+/* Reconciliation sweep (service/sweep.c, lib/store_sweep.c) */
+#define IT_SWEEP_GIVE_UP_MS    (24LL * 3600 * 1000) /* a pair failing every sweep this long stops
+						       being swept (made-up accounts, regions) */
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 

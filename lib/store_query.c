@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -847,6 +848,12 @@ int store_query_backup(struct store *src, const char *path, int step_pages, int 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno == ENOSPC ? IT_EFULL : IT_EIO;
+	/* exactly 0600 whatever the umask: the copy holds the same secrets as the original */
+	if (fchmod(fd, 0600) != 0) {
+		close(fd);
+		unlink(tmp);
+		return IT_EIO;
+	}
 	close(fd);
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		st = IT_EIO;

@@ -54,6 +54,12 @@ int main(void)
 	CHECK(config_set_flag(&c, "log-level", "loud", err, sizeof(err)) == IT_EINVAL, "bad level");
 	CHECK(config_set_flag(&c, "metrics-public", "true", err, sizeof(err)) == IT_EINVAL, "0/1 only");
 	CHECK(config_set_flag(&c, "listen", NULL, err, sizeof(err)) == IT_EINVAL, "missing value");
+	CHECK(config_set_flag(&c, "extra-regions", "us-east-9,", err, sizeof(err)) == IT_EINVAL &&
+		      strstr(err, "--extra-regions") != NULL, "extra regions: trailing comma");
+	CHECK(config_set_flag(&c, "extra-regions", "mars", err, sizeof(err)) == IT_EINVAL, "extra regions: no region");
+	CHECK(c.extra_regions[0] == '\0', "extra regions default empty, untouched by a bad value");
+	CHECK(config_set_flag(&c, "extra-regions", "ap-southeast-9,us-isob-west-2", err, sizeof(err)) == IT_OK &&
+		      strcmp(c.extra_regions, "ap-southeast-9,us-isob-west-2") == 0, "extra regions");
 	CHECK(config_set_flag(&c, "workers", "8", err, sizeof(err)) == IT_OK && c.workers == 8, "flag value");
 	CHECK(config_set_flag(&c, "aws", "off", err, sizeof(err)) == IT_OK && c.aws == CONFIG_AWS_OFF, "aws off");
 	CHECK(config_set_flag(&c, "sweep-interval", "0", err, sizeof(err)) == IT_OK && c.sweep_interval_s == 0,
