@@ -340,8 +340,9 @@ out:
 	record(s, account, region, 1, (int64_t)l.n, (int64_t)p->changed, rc ? msg : NULL);
 	/* the same rule store_sweep_end() applies: the run of failures began over a day ago */
 	if (rc && failing_since && clock_now_ms(NULL) - failing_since > IT_SWEEP_GIVE_UP_MS)
-		log_kv(&srv->log, LOG_WARN, NULL, "every sweep of the pair failed for over a day: not swept again until "
-		       "AWS answers for it", "account", account, "region", region, NULL);
+		log_kv(&srv->log, LOG_WARN, NULL, "Every sweep of this account and Region failed for over a day, so it is not "
+		       "swept again until AWS answers for it.", "cloud.account.id", account, "cloud.region", region,
+		       NULL);
 	listing_free(&l);
 	free(p);
 }

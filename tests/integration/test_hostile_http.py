@@ -431,14 +431,14 @@ def test_a_response_over_the_cap_is_a_500_logged_once(server, tokens):
     # Before: GET /v1/rules of an allow-list rendering over 64 MiB answered
     # "200 application/json" with an empty body and logged nothing.
     big = {"id": "big-000", "criteria": {"tags": {("t%02d" % k): [("v%02d-%02d" % (k, j)) + "x" * 250
-                                                                for j in range(50)] for k in range(50)}}}
+                                                                for j in range(50)] for k in range(10)}}}
     r = server.request("POST", "/v1/rules", body=big, token=tokens["admin"])
     assert r.status == 201, r
     con = sqlite3.connect(server.db, timeout=10)
     body, version, enabled, created, updated = con.execute(
         "SELECT body, version, enabled, created_at, updated_at FROM rules WHERE id = 'big-000'").fetchone()
-    assert len(body) > 600 * 1024
-    for i in range(1, 110):
+    assert len(body) > 120 * 1024   # 10 tag keys (the limit) of 50 values of 256 characters
+    for i in range(1, 560):           # 560 such rules (of IT_MAX_RULES 1000) render past 64 MiB
         rid = "big-%03d" % i
         con.execute("INSERT INTO rules(id, body, version, enabled, created_at, updated_at) VALUES (?,?,?,?,?,?)",
                     (rid, body.replace('"big-000"', '"%s"' % rid), version, enabled, created, updated))
