@@ -15,6 +15,7 @@
 
 #include "event_config.h"
 #include "event_ec2.h"
+#include "event_lt.h"
 #include "limits.h"
 #include "parse.h"
 #include "reconcile.h"
@@ -27,6 +28,7 @@ static const char *const kind_names[EVENT__MAX] = {
 	[EVENT_CLOUDTRAIL_RUN_INSTANCES] = "cloudtrail_run_instances",
 	[EVENT_CONFIG_RULE_INVOCATION] = "config_rule_invocation",
 	[EVENT_IGNORED] = "ignored",
+	[EVENT_LAUNCH_TEMPLATE] = "launch_template",
 };
 _Static_assert(ARRAY_LEN(kind_names) == EVENT__MAX, "kind_names");
 
@@ -268,6 +270,8 @@ static void observation_finish(struct event_observation *o)
 	free(o->region);
 	free(o->instance_id);
 	free(o->image_id);
+	free(o->lt_id);
+	free(o->lt_name);
 	for (size_t i = 0; i < o->n_tags; i++) {
 		free(o->tags[i].key);
 		free(o->tags[i].value);
@@ -342,6 +346,8 @@ int event_ignore(struct event *ev, const char *fmt, ...)
 	free(ev->obs);
 	ev->obs = NULL;
 	ev->n_obs = 0;
+	event_lt_free(ev->lt);
+	ev->lt = NULL;
 	free(ev->ignored_reason);
 	ev->ignored_reason = NULL;
 	if (event_dup(&ev->ignored_reason, reason))
@@ -375,6 +381,7 @@ void event_free(struct event *ev)
 	free(ev->source);
 	free(ev->detail_type);
 	free(ev->ignored_reason);
+	event_lt_free(ev->lt);
 	free(ev);
 }
 
@@ -446,6 +453,8 @@ static int parse_envelope(const json_t *root, struct event *ev, struct json_err 
 	    strcmp(detail_type, "EC2 Instance State-change Notification") == 0)
 		return event_ec2_parse_state_change(detail, ev, err);
 	if (strcmp(detail_type, "AWS API Call via CloudTrail") == 0) {
+		if (strcmp(source, "aws.ec2") == 0 && event_lt_is_cloudtrail(detail))
+			return event_lt_parse_cloudtrail(detail, ev, err);
 		if (strcmp(source, "aws.ec2") == 0)
 			return event_ec2_parse_cloudtrail(detail, ev, err);
 		return event_ignore(ev, "API calls from source '%s' are not handled", source);
@@ -510,6 +519,8 @@ int event_parse(const char *body, size_t len, struct event **ret, struct json_er
 				  "an AWS Config rule invocation (invokingEvent, resultToken)");
 		break;
 	}
+	if (rc == IT_OK)
+		rc = event_lt_link(root, ev, err);
 	if (rc == IT_ENOMEM)
 		json_err_set(err, rc, "", "out of memory");
 	if (rc)
@@ -549,6 +560,8 @@ size_t event_bound_times(struct event *ev, int64_t received_ms)
 		if (o->launch_time_ms)
 			n += bound(&o->launch_time_ms, &o->claimed_launch_ms, received_ms);
 	}
+	if (ev->lt)
+		n += bound(&ev->lt->observed_at_ms, &ev->lt->claimed_observed_ms, received_ms);
 	if (ev->rule) {
 		int64_t unused = 0;
 		/* ordering_ms is a copy of one of the times above: same bound, no reason of its own */
