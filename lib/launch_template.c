@@ -97,6 +97,8 @@ static int valid_selector(const char *s, size_t n, int *ret_version)
 		*ret_version = 1;
 		return 1;
 	}
+	if (s[0] >= '0' && s[0] <= '9')
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
