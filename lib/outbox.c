@@ -104,8 +104,9 @@ int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, c
 	}
 	if (cfg->siem) {
 		rc = add(s, "siem", "", row,
-			 json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
-				   format_time_ms(row->evaluated_at, t1), "account", row->account, "region", row->region,
+			 json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
+				   format_time_ms(row->evaluated_at, t1), "resource_type", "AwsEc2Instance", "account",
+				   row->account, "region", row->region,
 				   "instance_id", row->instance_id, "image_id", str_or_null(row->image_id), "state",
 				   str_or_null(row->state), "compliance", row->compliance, "previous_compliance",
 				   str_or_null(prev), "matched_rule", str_or_null(row->matched_rule), "exemption",

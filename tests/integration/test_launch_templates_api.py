@@ -234,3 +234,36 @@ def test_one_template_errors(seeded):
     assert r.status == 401
     r = seeded.request("HEAD", "/v1/launch-templates", token=seeded.reader)
     assert r.status == 200 and r.body == ""
+
+
+def test_summary_counts_templates_beside_instances(seeded):
+    s = get(seeded, "/v1/summary").json()
+    lt = s["launch_templates"]
+    assert lt["total"] == 120 and lt["by_compliance"] == {c: 30 for c in COMPLIANCE}
+    assert s["total"] == 0   # instances are counted on their own
+    s = get(seeded, "/v1/summary?account=222222222222&region=eu-west-1").json()
+    want = {c: sum(1 for i in range(120) if i % 3 == 1 and i % 2 == 1 and COMPLIANCE[i % 4] == c) for c in COMPLIANCE}
+    assert s["launch_templates"]["by_compliance"] == want and s["launch_templates"]["total"] == sum(want.values())
+
+
+def test_image_report_lists_the_templates_naming_it(seeded):
+    bad = "ami-0bad0bad0bad0bad0"
+    rows = []
+    for i in range(3):
+        a, r_ = ACCOUNTS[i % 3], REGIONS[i % 2]
+        rows.append((a, r_, ltid(i), 2, bad, bad, "NON_COMPLIANT", '["no rule allows it"]', NOW_MS, NOW_MS, None))
+        rows.append((a, r_, ltid(i), 3, "resolve:ssm:golden-ami", bad, "NON_COMPLIANT", '["alias"]', NOW_MS, NOW_MS,
+                     NOW_MS if i == 2 else None))
+    run(seeded.db, "INSERT INTO launch_template_versions(account, region, template_id, version, image_ref,"
+        " image_id, compliance, reasons, observed_at, evaluated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    r = get(seeded, "/v1/images/us-east-1/" + bad)
+    assert r.status == 200, r.body   # no facts and no instances, but templates name it
+    lt = r.json()["launch_templates"]
+    got = [(x["launch_template_id"], x["version"], x["default"], x["latest"]) for x in lt["items"]]
+    # us-east-1 holds templates 0 and 2 (even); template 2's v3 is deleted; defaults first
+    assert got == [(ltid(0), 2, True, False), (ltid(2), 2, True, False), (ltid(0), 3, False, True)], got
+    assert lt["truncated"] is False and lt["items"][2]["image"] == "resolve:ssm:golden-ami"
+    r = get(seeded, "/v1/images/eu-west-1/" + bad)
+    assert [x["launch_template_id"] for x in r.json()["launch_templates"]["items"]] == [ltid(1), ltid(1)]
+    r = get(seeded, "/v1/images/ap-south-1/" + bad)
+    assert r.status == 404
