@@ -134,6 +134,12 @@
 #define IT_MAX_REASON          1024            /* exemption reason */
 #define IT_MAX_ACTOR           256             /* created_by / audit actor */
 #define IT_MAX_RULES_DOC       (4 * 1024 * 1024) /* an import file */
+/* One rule as Italic renders it (compact JSON), checked when a rule is written or
+ * imported: GET /v1/rules answers every rule in one page, so IT_MAX_RULES of them must
+ * fit IT_MAX_RESPONSE with room to spare (1000 x 48 KiB is 47 MiB of 64). 1000 image
+ * ids take about 23 KiB; ten tag keys of 50 maximal values would take 128 KiB, which
+ * no real allow-list needs. */
+#define IT_MAX_RULE_BYTES      (48 * 1024)
 #define IT_MAX_AMI_CSV         1024            /* approved-amis-by-id amiIds: 1024 chars */
 #define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (docs/aws-facts.md §4) */
 #define IT_MAX_ALLOWED_CRITERIA 10             /* ImageCriteria per account and Region */
