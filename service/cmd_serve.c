@@ -13,11 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_settings.h"
 #include "aws_creds.h"
 #include "aws_http.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "deliver_alerts.h"
 #include "deliverer.h"
 #include "evaluator.h"
 #include "facts_aws.h"
@@ -122,6 +124,8 @@ int cmd_serve(int argc, char **argv)
 	struct facts_aws *facts = NULL;
 	struct deliverers *deliverers = NULL;
 	struct sweep *sweep = NULL;
+	struct alert_settings alerts;
+	char aerr[320];
 	sigset_t set;
 	int exit_status = 0;
 	size_t npos = 0;
@@ -133,6 +137,13 @@ int cmd_serve(int argc, char **argv)
 	config_defaults(&srv.cfg);
 	if (!cli_start(&spec, "serve", argc, argv, &srv.cfg, NULL, &npos, &exit_status))
 		return exit_status;
+	/* The alert settings only make sense together: checked now, exit 2 when they do not.
+	 * The secret lives on in `alerts` only (wiped from the settings struct). */
+	rc = alert_settings_load(&srv.cfg, &alerts, aerr, sizeof(aerr));
+	explicit_bzero(srv.cfg.alert_webhook_secret, sizeof(srv.cfg.alert_webhook_secret));
+	if (rc)
+		return cli_usage_error("serve", aerr);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", alerts.public_url);
 	if (log_level_parse(srv.cfg.log_level, &level))
 		level = LOG_INFO;
 	srv.log.level = level;
@@ -180,6 +191,25 @@ int cmd_serve(int argc, char **argv)
 	rc = start_aws(&srv, &aws_env, &facts);
 	if (rc)
 		goto out;
+	if (alerts.eventbridge && srv.aws && alerts.bus_region[0] &&
+	    strcmp(alerts.bus_region, aws_ctx_home_region(srv.aws)) != 0) {
+		/* PutEvents goes to the home Region's endpoint: a bus elsewhere is never reached */
+		snprintf(aerr, sizeof(aerr), "ITALIC_ALERT_EVENTBUS names a bus in %s, not in the home Region %s",
+			 alerts.bus_region, aws_ctx_home_region(srv.aws));
+		status = cli_usage_error("serve", aerr);
+		goto out;
+	}
+	rc = alerts_new(&srv, &alerts, &srv.alerts);
+	if (rc) {
+		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the alert destinations: %s", status_str(rc));
+		goto out;
+	}
+	if (alerts.webhook)
+		log_kv(&srv.log, LOG_INFO, NULL, "alerts to a webhook", "to", alerts.url.origin, "format",
+		       webhook_format_names[alerts.format], "signed", alerts.secret_len ? "yes" : "no", NULL);
+	if (alerts.eventbridge)
+		log_kv(&srv.log, LOG_INFO, NULL, "alerts to EventBridge", "bus", alerts.bus, NULL);
+	alert_settings_wipe(&alerts);
 	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
 		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the evaluator: %s", status_str(rc));
@@ -220,6 +250,8 @@ out:
 	http_stop(http);
 	sweep_stop(sweep);
 	deliverers_stop(deliverers);
+	alerts_free(srv.alerts);
+	alert_settings_wipe(&alerts);
 	retention_stop(retention);
 	evaluator_stop(srv.evaluator);
 	facts_aws_free(facts);
