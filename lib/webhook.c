@@ -221,7 +221,9 @@ void webhook_classify(int send_rc, long status, const char *retry_after, const c
 	if (send_rc != IT_OK) {
 		ret->outcome = WEBHOOK_RETRY;
 		snprintf(ret->error, sizeof(ret->error), "no answer: %s",
-			 send_rc == IT_ETOOBIG ? "answer over the size limit" : status_str(send_rc));
+			 send_rc == IT_ETOOBIG	  ? "answer over the size limit"
+			 : send_rc == IT_ENETWORK ? "connection failed or timed out"
+						  : status_str(send_rc));
 		return;
 	}
 	ret->status = status;
