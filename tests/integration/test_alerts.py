@@ -476,3 +476,47 @@ def test_secret_file_is_read(make_server, webhook, tmp_path):
     launch(srv, I1, BAD_AMI)
     settled(srv.db, "webhook", 1)
     assert webhook.wait(1)[0]["signature_ok"]
+
+
+def readme_snippet(kind):
+    """The code block after "<!-- receiver: kind -->" in README.md."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"<!-- receiver: %s -->\n```\w+\n(.*?)\n```" % kind, text, re.S)
+    assert m, "README has no %s receiver snippet" % kind
+    return m.group(1)
+
+
+def test_readme_receivers_check_a_real_delivery(make_server, webhook, tmp_path):
+    srv = local_server(make_server, webhook)
+    launch(srv, I1, BAD_AMI)
+    got = webhook.wait(1)[0]
+    headers, body = got["headers"], got["body"]
+    assert got["signature_ok"]
+
+    # The Python snippet, as printed.
+    scope = {}
+    exec(compile(readme_snippet("python"), "README.md", "exec"), scope)
+    ok = scope["italic_alert_ok"]
+    assert ok(SECRET.encode(), headers, body) is True
+    assert ok(SECRET.encode(), headers, body + b" ") is False
+    assert ok(b"another-secret-0123456789", headers, body) is False
+    old = str(int(headers["X-Italic-Timestamp"]) - WINDOW - 10)
+    replay = dict(headers, **{"X-Italic-Timestamp": old, "X-Italic-Signature": signature(SECRET, old, body)})
+    assert ok(SECRET.encode(), replay, body) is False
+    assert ok(SECRET.encode(), {}, body) is False
+
+    # The shell snippet, as printed, with openssl.
+    script = tmp_path / "check.sh"
+    script.write_text(readme_snippet("shell") + "\n")
+
+    def shell(body_bytes, ts, sig):
+        (tmp_path / "body.json").write_bytes(body_bytes)
+        env = dict(os.environ, ts=ts, sig=sig, ITALIC_ALERT_WEBHOOK_SECRET=SECRET)
+        p = subprocess.run(["bash", str(script)], cwd=str(tmp_path), env=env, capture_output=True, text=True,
+                           timeout=20)
+        return p.returncode, p.stdout.strip()
+    assert shell(body, headers["X-Italic-Timestamp"], headers["X-Italic-Signature"]) == (0, "signature ok")
+    assert shell(body.replace(b"NON_COMPLIANT", b"COMPLIANT"), headers["X-Italic-Timestamp"],
+                 headers["X-Italic-Signature"]) == (1, "forged")
+    assert shell(body, old, signature(SECRET, old, body)) == (1, "stale")
