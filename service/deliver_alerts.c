@@ -225,6 +225,8 @@ static void put_call(struct alerts *a, struct outbox_row *rows, struct outcome *
 
 		if (rc) {
 			set_aws_fail(oi, rc, &err);
+			if (i > 0)
+				continue;   /* the whole call failed: one log line for it */
 		} else if (r && r->error_code) {
 			set_fail(oi, !aws_events_code_retryable(r->error_code), "PutEvents entry failed: %s: %s",
 				 r->error_code, r->error_message ? r->error_message : "");

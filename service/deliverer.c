@@ -615,8 +615,8 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	}
 	if (waiting)
 		log_msg(&srv->log, LOG_WARN, NULL,
-			"deliveries to AWS are off: AWS is not in use (ITALIC_AWS=off or no credentials); "
-			"they stay pending until it is");
+			"deliveries are off for the AWS destinations: AWS is not in use (ITALIC_AWS=off or no "
+			"credentials); they stay pending until it is");
 	if (!any) {
 		*ret = d;
 		return IT_OK;
