@@ -242,6 +242,41 @@ int aws_events_code_retryable(const char *code)
 	return 1;
 }
 
+size_t aws_events_pack(const struct aws_events_entry *entries, size_t n)
+{
+	size_t k = 0, total = 0;
+
+	while (k < n && k < IT_EVENTS_BATCH) {
+		size_t sz = aws_events_entry_size(&entries[k]);
+		if (k > 0 && total + sz >= IT_EVENTS_MAX_BYTES)
+			break;
+		total += sz;
+		k++;
+	}
+	return k;
+}
+
+size_t aws_events_detail_budget(const struct aws_events_entry *e)
+{
+	struct aws_events_entry x = *e;
+	size_t fixed;
+
+	x.detail = NULL;
+	fixed = aws_events_entry_size(&x);
+	return fixed + 1 < IT_EVENTS_MAX_BYTES ? IT_EVENTS_MAX_BYTES - 1 - fixed : 0;
+}
+
+enum aws_events_outcome aws_events_entry_outcome(const struct aws_events_result *r, size_t i)
+{
+	const struct aws_events_result_entry *e = r && i < r->n_entries ? &r->entries[i] : NULL;
+
+	if (!e)
+		return AWS_EVENTS_RETRY;
+	if (e->error_code)
+		return aws_events_code_retryable(e->error_code) ? AWS_EVENTS_RETRY : AWS_EVENTS_FAILED;
+	return e->event_id ? AWS_EVENTS_SENT : AWS_EVENTS_RETRY;
+}
+
 static int parse_put(const char *json, size_t len, void *ret)
 {
 	return aws_events_parse_put(json, len, ret);

@@ -70,6 +70,22 @@ int aws_events_parse_put(const char *json, size_t len, struct aws_events_result 
 /* 1 when an entry that failed with code may succeed when sent again (see above). */
 int aws_events_code_retryable(const char *code);
 
+/* How many of entries[0..n) go in the next call: as many as IT_EVENTS_BATCH allows
+ * while their sizes sum to less than IT_EVENTS_MAX_BYTES, in order; at least 1 when
+ * n > 0 (an entry too big alone is the caller's to cut first). */
+size_t aws_events_pack(const struct aws_events_entry *entries, size_t n);
+
+/* Bytes a Detail may have so that e (its Detail ignored) stays under the call limit on
+ * its own; 0 when Source, DetailType, Time and Resources alone leave no room. */
+size_t aws_events_detail_budget(const struct aws_events_entry *e);
+
+enum aws_events_outcome { AWS_EVENTS_SENT, AWS_EVENTS_RETRY, AWS_EVENTS_FAILED, AWS_EVENTS_OUTCOME__MAX };
+
+/* What became of entry i of a call answered with r: SENT when its result has an
+ * EventId and no ErrorCode; FAILED when its ErrorCode never succeeds; RETRY for a
+ * retryable code, and for an entry the answer has no result for. */
+enum aws_events_outcome aws_events_entry_outcome(const struct aws_events_result *r, size_t i);
+
 /* PutEvents in region with the service's own credentials. On IT_OK, ret->entries has
  * one result per entry when EventBridge sent them (a short or missing list leaves the
  * others without a result: the caller treats them as failed). */

@@ -183,7 +183,7 @@ static int entry_of(struct alerts *a, const json_t *d, struct eb_entry *x)
 {
 	enum alert_kind k = ALERT_KIND_CHANGE;
 	const char *t;
-	size_t fixed;
+	size_t budget;
 	int64_t when = 0;
 
 	if (alert_kind_of(d, &k) != IT_OK)
@@ -195,12 +195,9 @@ static int entry_of(struct alerts *a, const json_t *d, struct eb_entry *x)
 	t = json_string_value(json_object_get(d, k == ALERT_KIND_DIGEST ? "window_end" : "evaluated_at"));
 	if (t && parse_time_ms(t, &when) == IT_OK)
 		x->e.time_ms = when;
-	x->e.detail = "";
-	fixed = aws_events_entry_size(&x->e);
-	if (fixed + 64 >= IT_EVENTS_MAX_BYTES)
-		return IT_ETOOBIG;
+	budget = aws_events_detail_budget(&x->e);
 	x->detail = NULL;
-	if (alert_fit(d, IT_EVENTS_MAX_BYTES - 1 - fixed, &x->detail) != IT_OK)
+	if (budget == 0 || alert_fit(d, budget, &x->detail) != IT_OK)
 		return IT_ETOOBIG;
 	x->e.detail = x->detail;
 	return IT_OK;
@@ -227,14 +224,23 @@ static void put_call(struct alerts *a, struct outbox_row *rows, struct outcome *
 			set_aws_fail(oi, rc, &err);
 			if (i > 0)
 				continue;   /* the whole call failed: one log line for it */
-		} else if (r && r->error_code) {
-			set_fail(oi, !aws_events_code_retryable(r->error_code), "PutEvents entry failed: %s: %s",
-				 r->error_code, r->error_message ? r->error_message : "");
-		} else if (r && r->event_id) {
-			set_ok(oi, "delivered");
-			continue;
 		} else {
-			set_fail(oi, 0, "PutEvents answered no result for the entry");
+			switch (aws_events_entry_outcome(&res, i)) {
+			case AWS_EVENTS_SENT:
+				set_ok(oi, "delivered");
+				continue;
+			case AWS_EVENTS_FAILED:
+				set_fail(oi, 1, "PutEvents entry failed: %s: %s", r->error_code,
+					 r->error_message ? r->error_message : "");
+				break;
+			default:
+				if (r && r->error_code)
+					set_fail(oi, 0, "PutEvents entry failed: %s: %s", r->error_code,
+						 r->error_message ? r->error_message : "");
+				else
+					set_fail(oi, 0, "PutEvents answered no result for the entry");
+				break;
+			}
 		}
 		log_failure(a, "eventbridge", &rows[xs[i].row], oi, a->s.bus, err.request_id);
 	}
@@ -268,16 +274,16 @@ void alerts_send_eventbridge(struct alerts *a, struct outbox_row *rows, size_t n
 		}
 		xs[nx++].row = i;
 	}
-	/* Pack in order: a call ends before the entry that would reach the size limit. */
+	/* Pack in order (aws_events_pack): as many as one call takes, then the next call. */
 	for (size_t start = 0; start < nx;) {
-		size_t end = start, total = 0;
-		while (end < nx && end - start < IT_EVENTS_BATCH &&
-		       (end == start || total + aws_events_entry_size(&xs[end].e) < IT_EVENTS_MAX_BYTES)) {
-			total += aws_events_entry_size(&xs[end].e);
-			end++;
-		}
-		put_call(a, rows, o, &xs[start], end - start);
-		start = end;
+		struct aws_events_entry es[IT_EVENTS_BATCH];
+		size_t k, m = nx - start < IT_EVENTS_BATCH ? nx - start : IT_EVENTS_BATCH;
+
+		for (size_t i = 0; i < m; i++)
+			es[i] = xs[start + i].e;
+		k = aws_events_pack(es, m);
+		put_call(a, rows, o, &xs[start], k);
+		start += k;
 	}
 	for (size_t i = 0; i < nx; i++)
 		free(xs[i].detail);

@@ -246,6 +246,42 @@ static void test_parse(void)
 	      !aws_events_code_retryable("InvalidArgument"), "codes that never succeed");
 }
 
+static void test_pack_and_outcomes(void)
+{
+	struct aws_events_entry es[12];
+	size_t big = 100 * 1024;
+	char *huge = malloc(big + 1);
+	char e1[] = "e1", c1[] = "InternalFailure", c2[] = "MalformedDetail", m[] = "m";
+	struct aws_events_result_entry r[4] = {{e1, NULL, NULL}, {NULL, c1, m}, {NULL, c2, m}, {NULL, NULL, NULL}};
+	struct aws_events_result res = {3, r, 4};
+	struct aws_events_entry e = entry();
+
+	for (size_t i = 0; i < ARRAY_LEN(es); i++)
+		es[i] = entry();
+	CHECK(aws_events_pack(es, 12) == IT_EVENTS_BATCH, "12 small entries: 10 in the first call");
+	CHECK(aws_events_pack(es + 10, 2) == 2, "then the other 2");
+	CHECK(aws_events_pack(es, 0) == 0, "none");
+	if (huge) {
+		memset(huge, 'x', big);
+		huge[big] = '\0';
+		es[0].detail = es[1].detail = es[2].detail = huge;
+		CHECK(aws_events_pack(es, 12) == 2, "two 100 KiB entries fit under 256 KiB, not three");
+		es[1].detail = DETAIL;
+		CHECK(aws_events_pack(es, 3) == 3, "100 + small + 100 KiB fit");
+	}
+	free(huge);
+	/* the room a Detail has once the rest of the entry is counted */
+	CHECK(aws_events_detail_budget(&e) == IT_EVENTS_MAX_BYTES - 1 - (14 + 6 + 24 + strlen(ARN[0])),
+	      "detail budget %zu", aws_events_detail_budget(&e));
+
+	CHECK(aws_events_entry_outcome(&res, 0) == AWS_EVENTS_SENT, "an EventId: sent");
+	CHECK(aws_events_entry_outcome(&res, 1) == AWS_EVENTS_RETRY, "InternalFailure: again");
+	CHECK(aws_events_entry_outcome(&res, 2) == AWS_EVENTS_FAILED, "MalformedDetail: never");
+	CHECK(aws_events_entry_outcome(&res, 3) == AWS_EVENTS_RETRY, "an empty result: again");
+	CHECK(aws_events_entry_outcome(&res, 4) == AWS_EVENTS_RETRY, "no result at all: again");
+	CHECK(aws_events_entry_outcome(NULL, 0) == AWS_EVENTS_RETRY, "no answer: again");
+}
+
 static void test_errors(void)
 {
 	struct aws_double d;
@@ -281,6 +317,7 @@ int main(int argc, char **argv)
 	test_limits();
 	test_bus_names();
 	test_parse();
+	test_pack_and_outcomes();
 	test_errors();
 	return tap_done();
 }
