@@ -136,6 +136,7 @@ def test_new_noncompliant_one_event_one_webhook(make_server, fake_aws, webhook):
     assert matches(alert_rule()["EventPattern"], ev)
     for var, path in alert_rule()["Targets"][0]["InputTransformer"]["InputPathsMap"].items():
         assert path[len("$.detail."):] in detail, path
+    assert srv.stop() == 0        # a clean exit (under ASan: nothing leaked)
 
 
 def test_same_compliance_again_alerts_nothing_then_all_mode(make_server, fake_aws, webhook):
@@ -399,7 +400,7 @@ def test_alerts_test_endpoint(make_server, fake_aws, webhook):
     assert res["webhook"]["ok"] is False and res["webhook"]["status"] == 401
     assert res["webhook"]["error"] == "HTTP 401: bad signature"
     assert res["eventbridge"]["ok"] is False and res["eventbridge"]["error"].startswith("AccessDeniedException")
-    srv.stop()
+    assert srv.stop() == 0
     # Without any destination: 409.
     plain = make_server()
     r = plain.request("POST", "/v1/alerts/test", token=plain.token("admin"))
@@ -520,3 +521,4 @@ def test_readme_receivers_check_a_real_delivery(make_server, webhook, tmp_path):
     assert shell(body.replace(b"NON_COMPLIANT", b"COMPLIANT"), headers["X-Italic-Timestamp"],
                  headers["X-Italic-Signature"]) == (1, "forged")
     assert shell(body, old, signature(SECRET, old, body)) == (1, "stale")
+    assert srv.stop() == 0

@@ -273,7 +273,9 @@ static void test_fit(void)
 	t = NULL;
 	CHECK(alert_fit(d, 50, &t) == IT_ETOOBIG && t == NULL, "too small: refused");
 	CHECK(json_equal(d, before), "the detail itself never changes");
-	CHECK(alert_fit(json_array(), 100, &t) == IT_EINVAL, "not an object");
+	back = json_array();
+	CHECK(alert_fit(back, 100, &t) == IT_EINVAL, "not an object");
+	json_decref(back);
 
 	/* a digest drops listed instances from the end, counting them */
 	dg = json_pack("{s:s,s:I,s:[]}", "kind", "digest", "instances_not_listed", (json_int_t)5, "instances");
