@@ -32,6 +32,7 @@ const char *const aws_env_names[AWS_ENV__MAX] = {
 	[AWS_ENV_ENDPOINT_URL_SECURITYHUB] = "AWS_ENDPOINT_URL_SECURITYHUB",
 	[AWS_ENV_ENDPOINT_URL_S3] = "AWS_ENDPOINT_URL_S3",
 	[AWS_ENV_ENDPOINT_URL_SSM] = "AWS_ENDPOINT_URL_SSM",
+	[AWS_ENV_ENDPOINT_URL_EVENTBRIDGE] = "AWS_ENDPOINT_URL_EVENTBRIDGE",
 };
 
 /* Fills tmp through get(); on failure tmp holds what was copied so far. */

@@ -56,4 +56,7 @@ int route_template_get(struct request *req, struct response *resp);
 int route_deliveries_list(struct request *req, struct response *resp);
 int route_sweeps_list(struct request *req, struct response *resp);
 
+/* alerts: route_alerts.c */
+int route_alerts_test(struct request *req, struct response *resp);
+
 #endif
