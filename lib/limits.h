@@ -196,6 +196,9 @@
 #define IT_LT_INSTANCES_SHOWN  100             /* instances listed there, newest first */
 #define IT_LT_IMAGE_TEMPLATES  100             /* templates listed by GET /v1/images/{region}/{id} */
 #define IT_LT_SWEEP_VERSIONS   2               /* versions a sweep reads per template: $Default, $Latest */
+/* Templates one sweep lists in one account and Region. EC2's quota is 5,000 per Region
+ * (adjustable); ten times that keeps a listing's memory to a few MB. */
+#define IT_LT_MAX_LISTED       50000
 /* Alerts (SPEC §6a): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
 #define IT_HTTP_MAX_RETRY_AFTER 64             /* Retry-After value kept from an answer */
 #define IT_EVENTS_BATCH        10              /* PutEvents: entries per call (AWS maximum) */
