@@ -104,6 +104,10 @@ struct alert_change {
 	const char *reasons_json;   /* a JSON array of strings; NULL or unparsable: [] */
 	const char *matched_rule, *exemption;   /* NULL or "": none */
 	int64_t observed_at, evaluated_at;      /* Unix ms */
+	/* set: the change is a launch template's (its default version's); instance_id then
+	 * holds the template id too, and the detail says resource_type AwsEc2LaunchTemplate,
+	 * launch_template_id, instance_id null, and links the template */
+	const char *launch_template_id;
 };
 
 /* The change's detail into *ret (a new reference); base_url ("" or NULL for none) goes

@@ -1129,3 +1129,15 @@ int store_template_purge(struct store *s, int64_t now_ms, uint64_t retention_day
 		*ret = sqlite3_changes(store_db(s));
 	return rc;
 }
+
+static int first_seen_row(void *ctx, const struct template_row *row)
+{
+	*(int64_t *)ctx = row->first_seen_at;
+	return IT_OK;
+}
+
+int store_template_first_seen(struct store *s, const char *account, const char *region, const char *template_id,
+			      int64_t *ret_ms)
+{
+	return store_template_get(s, account, region, template_id, first_seen_row, ret_ms);
+}

@@ -143,6 +143,11 @@ int store_template_list(struct store *s, const struct query_filter *f, const str
 int store_template_get(struct store *s, const char *account, const char *region, const char *template_id,
 		       template_row_fn fn, void *ctx) WARN_UNUSED;
 
+/* launch_templates.first_seen_at of one template (Security Hub's CreatedAt);
+ * IT_ENOTFOUND when unknown. */
+int store_template_first_seen(struct store *s, const char *account, const char *region, const char *template_id,
+			      int64_t *ret_ms) WARN_UNUSED;
+
 /* The template's versions Italic has seen, newest version first, at most max; *ret_more
  * (optional) is 1 when there were more. is_default says which one is the default now. */
 int store_template_versions(struct store *s, const char *account, const char *region, const char *template_id,
