@@ -267,3 +267,34 @@ def test_image_report_lists_the_templates_naming_it(seeded):
     assert [x["launch_template_id"] for x in r.json()["launch_templates"]["items"]] == [ltid(1), ltid(1)]
     r = get(seeded, "/v1/images/ap-south-1/" + bad)
     assert r.status == 404
+
+
+def test_retention_purges_old_template_history(make_server):
+    s = make_server(start=False, env={"ITALIC_RETENTION_DAYS": "1"})
+    s.cli("migrate")
+    day = 86400000
+    seed(s.db, [tmpl_row(0)])
+    a, r_, t = ACCOUNTS[0], REGIONS[0], ltid(0)
+    run(s.db, "INSERT INTO launch_template_evaluations(account, region, template_id, version, is_default,"
+        " image_ref, image_id, compliance, reasons, observed_at, evaluated_at, trigger)"
+        " VALUES (?,?,?,2,1,?,?,'COMPLIANT','[]',?,?,'sweep')",
+        [(a, r_, t, img(0), img(0), NOW_MS - 3 * day + k, NOW_MS - 3 * day + k) for k in range(40)] +
+        [(a, r_, t, img(0), img(0), NOW_MS - 3600000 + k, NOW_MS - 3600000 + k) for k in range(3)])
+    s.start()
+    deadline = time.time() + 15
+    left = None
+    while time.time() < deadline:
+        con = sqlite3.connect(s.db)
+        left = con.execute("SELECT count(*) FROM launch_template_evaluations").fetchone()[0]
+        con.close()
+        if left == 3:
+            break
+        time.sleep(0.1)
+    assert left == 3
+    con = sqlite3.connect(s.db)
+    assert con.execute("SELECT count(*) FROM launch_templates").fetchone()[0] == 1, "the verdict itself stays"
+    con.close()
+    body = s.get("/metrics", token=s.token("reader")).body
+    line = [l for l in body.splitlines()
+            if l.startswith('italic_retention_deleted_total{table="launch_template_evaluations"}')]
+    assert line and float(line[0].split()[-1]) == 40
