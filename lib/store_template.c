@@ -117,6 +117,24 @@ static const char SQL_NAMING_IMAGE[] =
 static const char SQL_PURGE[] = "DELETE FROM launch_template_evaluations WHERE id IN"
 				" (SELECT id FROM launch_template_evaluations WHERE evaluated_at < ?1 LIMIT ?2)";
 
+/* Re-judging: every live version in key order (all, or one account and Region), the
+ * versions due, the next due time; the live templates of a pair in id order. */
+static const char SQL_V_PAGE_ALL[] =
+	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE (account, region, template_id, version) >"
+	" (?1, ?2, ?3, ?4) AND deleted_at IS NULL ORDER BY account, region, template_id, version LIMIT ?5";
+static const char SQL_V_PAGE_PAIR[] =
+	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE account = ?1 AND region = ?2 AND"
+	" (template_id, version) > (?3, ?4) AND deleted_at IS NULL ORDER BY template_id, version LIMIT ?5";
+static const char SQL_V_DUE[] =
+	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE next_change_at <= ?1"
+	" ORDER BY next_change_at LIMIT ?2";
+static const char SQL_V_NEXT_DUE[] =
+	"SELECT next_change_at FROM launch_template_versions WHERE next_change_at IS NOT NULL"
+	" ORDER BY next_change_at LIMIT 1";
+static const char SQL_T_IDS[] =
+	"SELECT template_id FROM launch_templates WHERE account = ?1 AND region = ?2 AND template_id > ?3"
+	" AND deleted_at IS NULL ORDER BY template_id LIMIT ?4";
+
 static const struct query_statement statements[] = {
 	{"template_meta", SQL_META_GET, NULL},
 	{"template_get", SQL_T_GET, NULL},
@@ -133,6 +151,11 @@ static const struct query_statement statements[] = {
 	{"template_totals", SQL_TOTALS, NULL},
 	{"templates_naming_image", SQL_NAMING_IMAGE, "launch_template_versions"},
 	{"template_purge", SQL_PURGE, "launch_template_evaluations"},
+	{"template_versions_all", SQL_V_PAGE_ALL, "launch_template_versions"},
+	{"template_versions_pair", SQL_V_PAGE_PAIR, "launch_template_versions"},
+	{"template_versions_due", SQL_V_DUE, "launch_template_versions"},
+	{"template_versions_next_due", SQL_V_NEXT_DUE, "launch_template_versions"},
+	{"template_ids", SQL_T_IDS, "launch_templates"},
 };
 
 const struct query_statement *store_template_statements(size_t *ret_n)
@@ -1140,4 +1163,122 @@ int store_template_first_seen(struct store *s, const char *account, const char *
 			      int64_t *ret_ms)
 {
 	return store_template_get(s, account, region, template_id, first_seen_row, ret_ms);
+}
+
+/* ---- re-judging ---- */
+
+/* Steps st (bound) and hands each version row to fn; *ret_n (optional) counts them. */
+static int version_rows(struct store *s, sqlite3_stmt *st, template_version_fn fn, void *ctx, size_t *ret_n)
+{
+	struct template_version_row row;
+	size_t n = 0;
+	int rc;
+
+	for (;;) {
+		rc = store_step(s, st);
+		if (rc == SQLITE_DONE) {
+			rc = IT_OK;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = store_status(rc);
+			break;
+		}
+		read_version(st, &row);
+		rc = fn(ctx, &row);
+		if (rc)
+			break;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == IT_OK && ret_n)
+		*ret_n = n;
+	return rc;
+}
+
+int store_template_version_page(struct store *s, const char *account, const char *region,
+				const struct template_version_key *after, size_t max, template_version_fn fn, void *ctx,
+				size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int pair = account != NULL, rc;
+
+	if (max < 1 || max > IT_LIST_MAX || (pair && !region))
+		return IT_EINVAL;
+	rc = store_stmt(s, pair ? SQL_V_PAGE_PAIR : SQL_V_PAGE_ALL, &st);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, pair ? account : after ? after->account : "");
+	store_bind_text(st, 2, pair ? region : after ? after->region : "");
+	store_bind_text(st, 3, after ? after->template_id : "");
+	sqlite3_bind_int64(st, 4, after ? after->version : 0);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
+	return version_rows(s, st, fn, ctx, ret_n);
+}
+
+int store_template_version_due(struct store *s, int64_t now, size_t max, template_version_fn fn, void *ctx,
+			       size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (max < 1 || max > IT_LIST_MAX)
+		return IT_EINVAL;
+	rc = store_stmt(s, SQL_V_DUE, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	return version_rows(s, st, fn, ctx, ret_n);
+}
+
+int store_template_next_due(struct store *s, int64_t *ret_ms)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_V_NEXT_DUE, &st);
+
+	if (rc)
+		return rc;
+	rc = store_step(s, st);
+	*ret_ms = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? IT_OK : store_status(rc);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_template_ids(struct store *s, const char *account, const char *region, const char *after, size_t max,
+		       int (*fn)(void *ctx, const char *template_id), void *ctx, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	if (max < 1 || max > IT_LIST_MAX)
+		return IT_EINVAL;
+	rc = store_stmt(s, SQL_T_IDS, &st);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	store_bind_text(st, 3, after ? after : "");
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	for (;;) {
+		rc = store_step(s, st);
+		if (rc == SQLITE_DONE) {
+			rc = IT_OK;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = store_status(rc);
+			break;
+		}
+		rc = fn(ctx, store_col_text(st, 0));
+		if (rc)
+			break;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == IT_OK && ret_n)
+		*ret_n = n;
+	return rc;
 }

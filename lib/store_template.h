@@ -162,6 +162,39 @@ int store_template_history(struct store *s, const char *account, const char *reg
 			   const struct query_key *after, int limit, template_version_fn fn, void *ctx,
 			   struct query_page *ret_page) WARN_UNUSED;
 
+/* ---- re-judging (rules changed, a version's time came, a scheduled Config
+ * invocation, the sweep) ---- */
+
+/* Where a version page continues: the last row's key. */
+struct template_version_key {
+	char account[IT_LT_ACCOUNT_BUF];
+	char region[32];
+	char template_id[IT_LT_ID_BUF];
+	int64_t version;
+};
+
+/*
+ * Live (not deleted) versions in (account, region, template_id, version) order, after
+ * *after (NULL: from the start), at most max (1..IT_LIST_MAX): of every template when
+ * account is NULL, else of account/region's (after's account and region are then
+ * ignored). *ret_n (optional) counts the rows handed to fn.
+ */
+int store_template_version_page(struct store *s, const char *account, const char *region,
+				const struct template_version_key *after, size_t max, template_version_fn fn, void *ctx,
+				size_t *ret_n) WARN_UNUSED;
+
+/* Versions whose next_change_at is at or before now, soonest first, at most max. */
+int store_template_version_due(struct store *s, int64_t now, size_t max, template_version_fn fn, void *ctx,
+			       size_t *ret_n) WARN_UNUSED;
+
+/* The soonest next_change_at of any version into *ret_ms (0: none). */
+int store_template_next_due(struct store *s, int64_t *ret_ms) WARN_UNUSED;
+
+/* The ids of account/region's live templates after `after` (NULL or "": from the
+ * start) in id order, at most max; *ret_n (optional) counts them. */
+int store_template_ids(struct store *s, const char *account, const char *region, const char *after, size_t max,
+		       int (*fn)(void *ctx, const char *template_id), void *ctx, size_t *ret_n) WARN_UNUSED;
+
 /* ---- instances launched from templates ---- */
 
 /* The link of one instance; strings borrowed for the call. */

@@ -7,7 +7,8 @@
  * INSUFFICIENT_DATA and a deleted one NOT_APPLICABLE; history rows as the header says;
  * counts kept by triggers; keyset paging without gaps or repeats; links newest-wins;
  * the instances launched from a template with their verdicts; templates naming an
- * image; retention; every statement's plan uses an index.
+ * image; retention; the re-judging reads (pages of live versions, due versions, a
+ * pair's template ids); every statement's plan uses an index.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,6 +417,103 @@ static void test_images_and_purge(struct store *s)
 	CHECK(count(s, "SELECT count(*) FROM launch_templates") == 32, "current verdicts kept");
 }
 
+/* Re-judging reads: pages of live versions without gaps or repeats, by pair, due
+ * versions, the next due time, a pair's live template ids. */
+struct walk {
+	struct template_version_key last;
+	int64_t n, due_seen;
+	int order_ok;
+};
+
+static int walk_take(void *ctx, const struct template_version_row *r)
+{
+	struct walk *w = ctx;
+	int cmp = strcmp(r->account, w->last.account);
+
+	if (!cmp)
+		cmp = strcmp(r->region, w->last.region);
+	if (!cmp)
+		cmp = strcmp(r->template_id, w->last.template_id);
+	if (!cmp)
+		cmp = r->version > w->last.version ? 1 : r->version < w->last.version ? -1 : 0;
+	if (cmp <= 0)
+		w->order_ok = 0;
+	if (r->deleted_at)
+		w->order_ok = 0;
+	snprintf(w->last.account, sizeof(w->last.account), "%s", r->account);
+	snprintf(w->last.region, sizeof(w->last.region), "%s", r->region);
+	snprintf(w->last.template_id, sizeof(w->last.template_id), "%s", r->template_id);
+	w->last.version = r->version;
+	if (r->has_next_change)
+		w->due_seen++;
+	w->n++;
+	return IT_OK;
+}
+
+static int id_take(void *ctx, const char *id)
+{
+	(*(int *)ctx)++;
+	return id && strncmp(id, "lt-", 3) == 0 ? IT_OK : IT_EINVAL;
+}
+
+static void test_rejudge_reads(struct store *s)
+{
+	struct walk w;
+	size_t n;
+	int pages = 0, ids = 0;
+	int64_t next = -1, live = count(s, "SELECT count(*) FROM launch_template_versions WHERE deleted_at IS NULL");
+	struct template_version_verdict vv;
+
+	memset(&w, 0, sizeof(w));
+	w.order_ok = 1;
+	do {
+		CHECK(store_template_version_page(s, NULL, NULL, pages ? &w.last : NULL, 7, walk_take, &w, &n) == IT_OK,
+		      "version page %d", pages);
+		pages++;
+	} while (n == 7 && pages < 1000);
+	CHECK(w.n == live && w.order_ok, "every live version once, in key order: %lld of %lld", (long long)w.n,
+	      (long long)live);
+	memset(&w, 0, sizeof(w));
+	w.order_ok = 1;
+	CHECK(store_template_version_page(s, A, R, NULL, IT_LIST_MAX, walk_take, &w, &n) == IT_OK, "pair page");
+	CHECK(w.n == count(s, "SELECT count(*) FROM launch_template_versions WHERE deleted_at IS NULL AND account = '"
+			      A "' AND region = '" R "'"),
+	      "the pair's live versions");
+	CHECK(store_template_version_page(s, NULL, NULL, NULL, 0, walk_take, &w, &n) == IT_EINVAL, "max 0 refused");
+	CHECK(store_template_version_page(s, A, NULL, NULL, 5, walk_take, &w, &n) == IT_EINVAL, "account without region");
+
+	CHECK(store_template_next_due(s, &next) == IT_OK, "next due");
+	memset(&vv, 0, sizeof(vv));
+	vv.account = A;
+	vv.region = R;
+	vv.template_id = LT;
+	vv.version = 42;
+	vv.image_ref = vv.image_id = GOOD;
+	vv.compliance = "INSUFFICIENT_DATA";
+	vv.reasons_json = "[\"later\"]";
+	vv.observed_at = 5000000;
+	vv.evaluated_at = 5000001;
+	vv.next_change_at = 7000000;
+	vv.trigger = "event";
+	CHECK(store_template_put_version(s, &vv, NULL) == IT_OK, "a version due later");
+	CHECK(store_template_next_due(s, &next) == IT_OK && next > 0 && next <= 7000000, "next due %lld", (long long)next);
+	memset(&w, 0, sizeof(w));
+	CHECK(store_template_version_due(s, 6999999, 100, walk_take, &w, &n) == IT_OK, "due before");
+	{
+		int64_t before = w.n;
+		memset(&w, 0, sizeof(w));
+		CHECK(store_template_version_due(s, 7000000, 100, walk_take, &w, &n) == IT_OK && w.n == before + 1 &&
+			      w.due_seen == w.n,
+		      "due at its time (%lld, %lld before)", (long long)w.n, (long long)before);
+	}
+	CHECK(store_template_ids(s, A, R, NULL, IT_LIST_MAX, id_take, &ids, &n) == IT_OK && (int64_t)ids ==
+		      count(s, "SELECT count(*) FROM launch_templates WHERE deleted_at IS NULL AND account = '" A
+			       "' AND region = '" R "'") && (size_t)ids == n,
+	      "the pair's live template ids: %d", ids);
+	ids = 0;
+	CHECK(store_template_ids(s, A, R, "lt-f", IT_LIST_MAX, id_take, &ids, &n) == IT_OK && ids == 0, "after the last");
+}
+
 static void test_plans(struct store *s)
 {
 	size_t n;
@@ -464,6 +562,7 @@ int main(void)
 		test_list_and_counts(s);
 		test_links(s);
 		test_images_and_purge(s);
+		test_rejudge_reads(s);
 		test_plans(s);
 	}
 	store_close(s);
