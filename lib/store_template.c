@@ -57,7 +57,7 @@ static const char SQL_HISTORY[] = "SELECT " H_COLS " FROM launch_template_evalua
 #define T_COLS "account, region, template_id, name, default_version, latest_version, deleted_at, image_ref," \
 	       " image_id, compliance, reasons, matched_rule, exemption, facts_source, latest_compliance," \
 	       " latest_image_id, observed_at, evaluated_at, next_change_at, first_seen_at, last_event_id," \
-	       " settled_version"
+	       " settled_version, result_token"
 static const char SQL_T_GET[] = "SELECT " T_COLS " FROM launch_templates" PK;
 static const char SQL_T_SETTLE[] =
 	"UPDATE launch_templates SET image_ref = ?4, image_id = ?5, compliance = ?6, reasons = ?7,"
@@ -673,6 +673,7 @@ static void read_template(sqlite3_stmt *st, struct template_row *r)
 	r->next_change_at = sqlite3_column_int64(st, 18);
 	r->first_seen_at = sqlite3_column_int64(st, 19);
 	r->last_event_id = store_col_text(st, 20);
+	r->result_token = store_col_text(st, 22);
 }
 
 static void read_version(sqlite3_stmt *st, struct template_version_row *r)

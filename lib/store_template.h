@@ -113,6 +113,8 @@ struct template_row {
 	int64_t observed_at, evaluated_at, next_change_at, first_seen_at;
 	int has_next_change;
 	const char *last_event_id;
+	const char *result_token;    /* the last Config rule invocation's (secret-ish: never
+					shown by the API); NULL when none */
 };
 typedef int (*template_row_fn)(void *ctx, const struct template_row *row);
 

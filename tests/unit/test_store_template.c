@@ -456,6 +456,12 @@ static int id_take(void *ctx, const char *id)
 	return id && strncmp(id, "lt-", 3) == 0 ? IT_OK : IT_EINVAL;
 }
 
+static int token_take(void *ctx, const struct template_row *r)
+{
+	snprintf((char *)ctx, 16, "%s", r->result_token ? r->result_token : "");
+	return IT_OK;
+}
+
 static void test_rejudge_reads(struct store *s)
 {
 	struct walk w;
@@ -512,6 +518,14 @@ static void test_rejudge_reads(struct store *s)
 	      "the pair's live template ids: %d", ids);
 	ids = 0;
 	CHECK(store_template_ids(s, A, R, "lt-f", IT_LIST_MAX, id_take, &ids, &n) == IT_OK && ids == 0, "after the last");
+	{
+		/* a Config invocation's token stays with the template for a later definite verdict */
+		struct template_meta m = {A, R, LT, NULL, 0, 0, 0, 9000000, "ev-tok", "tok-1"};
+		char tok[16] = "";
+		CHECK(store_template_put_meta(s, &m, 9000001, NULL) == IT_OK, "meta with a token");
+		CHECK(store_template_get(s, A, R, LT, token_take, tok) == IT_OK && strcmp(tok, "tok-1") == 0,
+		      "result_token read back: %s", tok);
+	}
 }
 
 static void test_plans(struct store *s)
