@@ -868,3 +868,19 @@ int event_lt_time_reason(const struct event *ev, int64_t received_ms, char *out,
 		 ev->claimed_time_ms ? (ev->rule ? " (so was notificationCreationTime)" : " (so was time)") : "");
 	return 1;
 }
+
+int event_lt_rule_covers_templates(const struct event *ev)
+{
+	const struct event_rule_invocation *r = ev ? ev->rule : NULL;
+	json_t *p;
+	const char *t;
+	int yes;
+
+	if (!r || !r->rule_parameters)
+		return 0;
+	p = json_loads(r->rule_parameters, 0, NULL);
+	t = json_string_value(json_object_get(p, EVENT_LT_RULE_PARAMETER));
+	yes = t && strcmp(t, EVENT_LT_CONFIG_TYPE) == 0;
+	json_decref(p);
+	return yes;
+}

@@ -140,6 +140,16 @@ int event_lt_link(const json_t *root, struct event *ev, struct json_err *err) WA
  * wording). 1 with out filled, 0 when nothing was clamped or ev has no template. */
 int event_lt_time_reason(const struct event *ev, int64_t received_ms, char *out, size_t size);
 
+/*
+ * A Config rule's parameters can say which resource type it covers: deploy/config-rule.yaml's
+ * launch template rule sets {"italicResourceType": "AWS::EC2::LaunchTemplate"}, so its
+ * scheduled invocations (which name no resource) re-judge the account and Region's
+ * templates rather than its instances. 1 when ev is a rule invocation whose parameters
+ * say so, else 0.
+ */
+#define EVENT_LT_RULE_PARAMETER "italicResourceType"
+int event_lt_rule_covers_templates(const struct event *ev);
+
 /* Frees lt and everything it owns; NULL is a no-op. */
 void event_lt_free(struct event_lt *lt);
 

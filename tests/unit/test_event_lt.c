@@ -82,7 +82,8 @@ static void render(FILE *f, const struct event *ev)
 	if (ev->ignored_reason)
 		fprintf(f, "ignored: %s\n", ev->ignored_reason);
 	if (ev->rule)
-		fprintf(f, "rule: name=%s left_scope=%d\n", ev->rule->config_rule_name, ev->rule->left_scope);
+		fprintf(f, "rule: name=%s left_scope=%d scheduled=%d templates=%d\n", ev->rule->config_rule_name,
+			ev->rule->left_scope, ev->rule->scope == EVENT_SCOPE_SCHEDULED, event_lt_rule_covers_templates(ev));
 	if (lt) {
 		fprintf(f, "lt: action=%s %s %s %s name=%s default=%lld latest=%lld deleted=%d needs_lookup=%d ",
 			event_lt_action_str(lt->action), lt->account, lt->region, lt->template_id,
