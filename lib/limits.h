@@ -199,6 +199,9 @@
 /* Templates one sweep lists in one account and Region. EC2's quota is 5,000 per Region
  * (adjustable); ten times that keeps a listing's memory to a few MB. */
 #define IT_LT_MAX_LISTED       50000
+/* Versions a scheduled invocation of the launch template Config rule judges again in one
+ * account and Region: the $Default and $Latest of EC2's 5,000 templates, twice over. */
+#define IT_LT_SCHEDULED_MAX    20000
 /* Alerts (SPEC §6a): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
 #define IT_HTTP_MAX_RETRY_AFTER 64             /* Retry-After value kept from an answer */
 #define IT_EVENTS_BATCH        10              /* PutEvents: entries per call (AWS maximum) */
