@@ -1,5 +1,5 @@
 /*
- * alert.h: what an alert is (SPEC §6a): which verdicts cause one, the storm rule that
+ * alert.h: what an alert is (docs/alerts.md): which verdicts cause one, the storm rule that
  * turns a launch storm into one digest, and the payloads every destination is built
  * from. Pure: no I/O, no clock (now is passed in), no SQLite; store_alert.h keeps the
  * windows and digests durable, outbox.h enqueues, service/deliver_alerts.c sends.

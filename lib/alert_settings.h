@@ -1,5 +1,5 @@
 /*
- * alert_settings.h: the alert settings of SPEC §6a, checked together at start.
+ * alert_settings.h: the alert settings of docs/alerts.md, checked together at start.
  *
  * config.c checks each setting on its own (a choice, a number in range); this module
  * checks what only makes sense together, reads the secret file, and hands the service

@@ -61,7 +61,7 @@ struct config {
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
 	char extra_regions[CONFIG_STR];  /* comma-separated, partition_extra_valid() */
-	/* alerts (SPEC §6a; checked together by alert_settings_load) */
+	/* alerts (docs/alerts.md; checked together by alert_settings_load) */
 	char alert_eventbus[CONFIG_STR];
 	char alert_webhook_url[CONFIG_STR];
 	char alert_webhook_secret[CONFIG_STR];       /* wiped once alert_settings_load copied it */

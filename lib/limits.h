@@ -202,12 +202,12 @@
 /* Versions a scheduled invocation of the launch template Config rule judges again in one
  * account and Region: the $Default and $Latest of EC2's 5,000 templates, twice over. */
 #define IT_LT_SCHEDULED_MAX    20000
-/* Alerts (SPEC §6a): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
+/* Alerts (docs/alerts.md): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
 #define IT_HTTP_MAX_RETRY_AFTER 64             /* Retry-After value kept from an answer */
 #define IT_EVENTS_BATCH        10              /* PutEvents: entries per call (AWS maximum) */
 /* PutEvents: the entries of one call, sized by AWS's formula (eb-putevent-size: Time 14
  * bytes, Source, DetailType, Detail and each Resources string in UTF-8 bytes), "must be
- * less than 256KB". EventBridge took 1 MB payloads from 2026-01-29 (AWS-NOTES §1), but
+ * less than 256KB". EventBridge took 1 MB payloads from 2026-01-29 (docs/aws-facts.md §1), but
  * the API reference still says 256 KB, so that is the bound kept here. */
 #define IT_EVENTS_MAX_BYTES    (256 * 1024)
 #define IT_EVENTS_MAX_BUS      1600            /* EventBusName: a name or an ARN */

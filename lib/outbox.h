@@ -10,7 +10,7 @@
  *  - securityhub: one finding per instance, sent when the compliance changes (a first
  *    verdict counts as a change); NOT_APPLICABLE archives it. Grouped by account+region.
  *  - siem: every evaluation written (stale ones are not), one JSON line each.
- *  - eventbridge, webhook (SPEC §6a): an alert for each change of compliance that
+ *  - eventbridge, webhook (docs/alerts.md): an alert for each change of compliance that
  *    alert_triggered() selects (ITALIC_ALERT_ON), routed by the storm rule of each
  *    destination (lib/alert.h, state in store_alert.h): a single alert, due now, or a
  *    count in the window's digest, due when the window closes. Grouped as "alert".

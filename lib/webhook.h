@@ -1,5 +1,5 @@
 /*
- * webhook.h: signed alert POSTs to ITALIC_ALERT_WEBHOOK_URL (SPEC §6a), and the
+ * webhook.h: signed alert POSTs to ITALIC_ALERT_WEBHOOK_URL (docs/alerts.md), and the
  * decisions around one: which URLs are acceptable, how a body is signed, what an
  * answer means.
  *

@@ -1,4 +1,4 @@
--- 0009_alerts: alerts on compliance changes (SPEC §6a).
+-- 0009_alerts: alerts on compliance changes (docs/alerts.md).
 --
 -- 1. deliveries takes two more destinations, eventbridge and webhook. SQLite cannot
 --    change a CHECK constraint in place, so the table is rebuilt as SQLite's ALTER TABLE

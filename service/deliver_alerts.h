@@ -1,5 +1,5 @@
 /*
- * deliver_alerts.h: the two alert destinations of SPEC §6a, as senders the deliverer
+ * deliver_alerts.h: the two alert destinations of docs/alerts.md, as senders the deliverer
  * threads call (deliverer.c leases, calls, records), plus the synchronous test alert
  * of POST /v1/alerts/test.
  *

@@ -566,7 +566,7 @@ def test_member_role_is_the_same_in_both_member_templates():
 
 # ---------------------------------------------------------------------------
 # The alert bus example rule (deploy/hub.yaml): Italic's PutEvents entries, as
-# SPEC section 6a describes them, arrive as events with source "italic" and
+# docs/alerts.md describes them, arrive as events with source "italic" and
 # detail-type "Italic Compliance Change".
 
 
@@ -602,7 +602,7 @@ def test_alert_rule_input_paths_exist_in_the_alert_detail():
         assert f"<{var}>" in alert_rule()["Targets"][0]["InputTransformer"]["InputTemplate"]
 
 
-# The storm digest (SPEC section 6a): its own DetailType, its own example rule.
+# The storm digest (docs/alerts.md): its own DetailType, its own example rule.
 
 
 def alert_digest_event(**detail):

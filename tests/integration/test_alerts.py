@@ -1,4 +1,4 @@
-"""Alerts on compliance changes (SPEC §6a, issue 17): PutEvents to the fake AWS (every
+"""Alerts on compliance changes (docs/alerts.md, issue 17): PutEvents to the fake AWS (every
 request's SigV4 checked by botocore) and signed POSTs to a loopback webhook receiver
 (tests/integration/webhooklib.py) that checks the signature and the timestamp window.
 The real binary over real HTTP, a fresh SQLite file per server."""
