@@ -298,3 +298,24 @@ def test_retention_purges_old_template_history(make_server):
     line = [l for l in body.splitlines()
             if l.startswith('italic_retention_deleted_total{table="launch_template_evaluations"}')]
     assert line and float(line[0].split()[-1]) == 40
+
+
+def test_simulation_reports_templates_whose_verdict_would_change(seeded):
+    # No rule today: every judged template is NON_COMPLIANT under the current set. The
+    # proposal allows one AMI by id: templates whose default names it would become
+    # COMPLIANT; the others' images have no registered facts, so that rule cannot be
+    # decided for them (INSUFFICIENT_DATA, as for instances).
+    adm = seeded.token("admin")
+    r = seeded.request("POST", "/v1/simulations", token=adm,
+                       body={"rules": [{"id": "one", "criteria": {"image_ids": [img(1)]}}]})
+    assert r.status == 200, r
+    lt = r.json()["launch_templates"]
+    rows = [tmpl_row(i) for i in range(120)]
+    live = [x for x in rows if x[6] is None]
+    allowed = sorted(c["launch_template_id"] for c in lt["changes"] if c["to"] == "COMPLIANT")
+    assert allowed == sorted(x[2] for x in live if x[9] == img(1))
+    assert all(c["from"] == "NON_COMPLIANT" for c in lt["changes"])
+    assert all(c["matched_rule"] == "one" for c in lt["changes"] if c["to"] == "COMPLIANT")
+    assert all(c["to"] == "INSUFFICIENT_DATA" for c in lt["changes"] if c["image_id"] != img(1))
+    assert lt["evaluated"] == len(live) and lt["changed"] == len(lt["changes"]) == len(live)
+    assert lt["skipped_not_applicable"] == len(rows) - len(live) and lt["truncated"] is False
