@@ -7,6 +7,7 @@
 
 #include "aws_endpoint.h"
 #include "buf.h"
+#include "launch_template.h"
 #include "parse.h"
 #include "status.h"
 
@@ -524,5 +525,22 @@ int alert_instance_arn(const char *account, const char *region, const char *inst
 	if (!valid_account_id(account) || !partition || !instance_id || !*instance_id)
 		return IT_EINVAL;
 	w = snprintf(out, n, "arn:%s:ec2:%s:%s:instance/%s", partition, region, account, instance_id);
+	return w < 0 || (size_t)w >= n ? IT_ETOOBIG : IT_OK;
+}
+
+int alert_resource_arn(const json_t *change, char *out, size_t n)
+{
+	const char *account = json_string_value(json_object_get(change, "account"));
+	const char *region = json_string_value(json_object_get(change, "region"));
+	const char *lt = json_string_value(json_object_get(change, "launch_template_id"));
+	const char *partition = region ? aws_partition(region) : NULL;
+	int w;
+
+	if (!lt)
+		return alert_instance_arn(account, region, json_string_value(json_object_get(change, "instance_id")), out,
+					  n);
+	if (!account || !valid_account_id(account) || !partition || !valid_launch_template_id(lt))
+		return IT_EINVAL;
+	w = snprintf(out, n, "arn:%s:ec2:%s:%s:launch-template/%s", partition, region, account, lt);
 	return w < 0 || (size_t)w >= n ? IT_ETOOBIG : IT_OK;
 }

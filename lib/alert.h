@@ -162,4 +162,9 @@ int alert_slack_body(const json_t *detail, char **ret) WARN_UNUSED;
 int alert_instance_arn(const char *account, const char *region, const char *instance_id, char *out, size_t n)
 	WARN_UNUSED;
 
+/* The ARN of an alert's resource (a change's detail or a digest's listed change): the
+ * launch template's (arn:<partition>:ec2:<region>:<account>:launch-template/<id>) when
+ * it names launch_template_id, else the instance's. Errors as alert_instance_arn. */
+int alert_resource_arn(const json_t *change, char *out, size_t n) WARN_UNUSED;
+
 #endif

@@ -381,6 +381,20 @@ static void test_arn(void)
 	CHECK(alert_instance_arn("1111", "us-east-1", "i-1", out, sizeof(out)) == IT_EINVAL, "bad account");
 	CHECK(alert_instance_arn("111122223333", "nowhere", "i-1", out, sizeof(out)) == IT_EINVAL, "bad region");
 	CHECK(alert_instance_arn("111122223333", "us-east-1", "i-1", tiny, sizeof(tiny)) == IT_ETOOBIG, "short buffer");
+	{
+		/* an alert's resource: the launch template when it names one, else the instance */
+		json_t *c = json_pack("{s:s,s:s,s:n,s:s}", "account", "111122223333", "region", "cn-north-1",
+				      "instance_id", "launch_template_id", "lt-0abcd1234ef567890");
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_OK, "template arn");
+		CHECK_STR(out, "arn:aws-cn:ec2:cn-north-1:111122223333:launch-template/lt-0abcd1234ef567890", "template");
+		json_object_set_new(c, "launch_template_id", json_string("i-1"));
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_EINVAL, "not a template id");
+		json_object_del(c, "launch_template_id");
+		json_object_set_new(c, "instance_id", json_string("i-1"));
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_OK, "instance arn");
+		CHECK_STR(out, "arn:aws-cn:ec2:cn-north-1:111122223333:instance/i-1", "instance");
+		json_decref(c);
+	}
 }
 
 int main(void)
