@@ -42,16 +42,6 @@ static const char SQL_DUE[] =
 	" ORDER BY next_change_at LIMIT ?2";
 static const char SQL_NEXT_DUE[] = "SELECT min(next_change_at) FROM instances WHERE next_change_at IS NOT NULL";
 
-void verdict_row_finish(struct verdict_row *v)
-{
-	if (!v)
-		return;
-	free(v->tags_json);
-	free(v->reasons_json);
-	free(v->result_token);
-	v->tags_json = v->reasons_json = v->result_token = NULL;
-}
-
 static const char *nz(const char *s)
 {
 	return s && *s ? s : NULL;

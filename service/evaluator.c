@@ -1,10 +1,10 @@
 /*
  * evaluator.c: evaluation workers and the re-evaluation thread (see evaluator.h).
  *
- * Facts, in order (docs/verdicts.md): the instance's image and state from DescribeInstances when
- * AWS is available and ITALIC_VERIFY is on (or the event has no image); otherwise the
- * event; otherwise the stored verdict. Image attributes from the image cache, then AWS,
- * then registered images. facts_source names the source of the image attributes.
+ * Judging itself is lib/assess.h (which facts win, retry or INSUFFICIENT_DATA); this file
+ * builds its inputs (an event's observations, stored verdicts, the sweep's listing),
+ * gives it the rules snapshot and the facts providers (AWS, and registered images over
+ * the thread's own connection), and writes what it returns.
  *
  * Rules are read into a shared, reference-counted snapshot; the re-evaluation thread
  * swaps in a new one when a reeval_requests row appears and then re-judges every known
@@ -21,12 +21,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "assess.h"
 #include "clock.h"
 #include "event.h"
+#include "facts_registered.h"
 #include "ingest.h"
 #include "outbox.h"
-#include "policy.h"
-#include "reconcile.h"
 #include "status.h"
 #include "writer.h"
 #include "store_inbox.h"
@@ -115,247 +115,16 @@ static int snap_load(struct evaluator *ev, struct store *db, int64_t reeval_id)
 	return IT_OK;
 }
 
-/* ---- judging one instance ---- */
+/* ---- judging ---- */
 
-struct judge_in {
-	const char *account, *region, *instance_id;
-	const char *image_id;          /* from the event or stored verdict; may be NULL */
-	const char *state;             /* may be NULL */
-	const struct image_tag *tags;  /* instance tags */
-	size_t n_tags;
-	int tags_known;
-	int deleted;
-	int needs_lookup;
-	int64_t observed_at;
-	const char *trigger;
-	const char *event_id;
-	const char *result_token;
-	int facts_fresh;               /* state/image/tags just read from AWS (sweep): no lookup */
-	const char *gone_reason;       /* set: the instance is gone (NOT_APPLICABLE, this reason) */
-	int left_scope;                /* deleted because a Config rule said it left its scope */
-	const char *time_note;         /* set: a time of the event was clamped (reconcile.h) */
-	int repair;                    /* sweep: replace a record pinned in the future */
-};
-
-static char *tags_json(const struct image_tag *tags, size_t n, int known)
+/* What assess() reads besides the input, for a thread whose connection is db. */
+static struct assess_env env_of(struct evaluator *ev, struct rules_snap *rs, struct facts_provider *reg,
+				struct store *db)
 {
-	json_t *o;
-	char *s;
+	struct assess_env env = {&rs->set, ev->provider, reg, ev->srv->clock, ev->srv->cfg.verify};
 
-	if (!known)
-		return NULL;
-	o = json_object();
-	for (size_t i = 0; o && i < n; i++)
-		json_object_set_new(o, tags[i].key, json_string(tags[i].value ? tags[i].value : ""));
-	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(o);
-	return s;
-}
-
-static int fill_row(struct verdict_row *row, const struct judge_in *in, struct verdict *v,
-		    const char *image_id, const char *state, const char *source, char *tags, int64_t now)
-{
-	json_t *j = NULL, *reasons;
-
-	if (in->time_note)
-		verdict_note(v, "%s", in->time_note);
-	memset(row, 0, sizeof(*row));
-	snprintf(row->account, sizeof(row->account), "%s", in->account);
-	snprintf(row->region, sizeof(row->region), "%s", in->region);
-	snprintf(row->instance_id, sizeof(row->instance_id), "%s", in->instance_id);
-	snprintf(row->image_id, sizeof(row->image_id), "%s", image_id ? image_id : "");
-	snprintf(row->state, sizeof(row->state), "%s", state ? state : "");
-	snprintf(row->compliance, sizeof(row->compliance), "%s", compliance_names[v->compliance]);
-	snprintf(row->matched_rule, sizeof(row->matched_rule), "%s", v->matched_rule);
-	snprintf(row->exemption, sizeof(row->exemption), "%s", v->exemption);
-	snprintf(row->facts_source, sizeof(row->facts_source), "%s", source ? source : "");
-	snprintf(row->trigger, sizeof(row->trigger), "%s", in->trigger);
-	snprintf(row->trigger_event_id, sizeof(row->trigger_event_id), "%s", in->event_id ? in->event_id : "");
-	row->observed_at = in->observed_at;
-	row->evaluated_at = now;
-	row->repair_future = in->repair;
-	row->next_change_at = v->next_change_at_ms == VERDICT_NEVER ? 0 : v->next_change_at_ms;
-	row->tags_json = tags;
-	if (verdict_to_json(v, &j) != IT_OK)
-		return IT_ENOMEM;
-	reasons = json_object_get(j, "reasons");
-	row->reasons_json = json_dumps(reasons ? reasons : json_array(), JSON_COMPACT);
-	json_decref(j);
-	if (in->result_token) {
-		row->result_token = strdup(in->result_token);
-		if (!row->result_token)
-			return IT_ENOMEM;
-	}
-	return row->reasons_json ? IT_OK : IT_ENOMEM;
-}
-
-/* NOT_APPLICABLE as the event (or the sweep's listing) says: the instance is gone. */
-static int judge_gone(struct verdict_row *row, const struct judge_in *in, int64_t now)
-{
-	struct verdict v;
-
-	verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-	verdict_add_reason(&v, "%s", in->gone_reason ? in->gone_reason
-				: in->deleted ? "configuration item deleted or out of scope" : "instance terminated");
-	return fill_row(row, in, &v, in->image_id, in->state ? in->state : "terminated",
-			in->facts_fresh ? "describe-instances" : "event", tags_json(in->tags, in->n_tags, in->tags_known),
-			now);
-}
-
-/*
- * Judges one instance into *row. Returns IT_OK, or a retryable status when AWS failed
- * in a way worth retrying (the caller decides between retry and INSUFFICIENT_DATA).
- */
-static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, const struct judge_in *in,
-		 int allow_retry, struct verdict_row *row)
-{
-	const struct facts_provider *p = ev->provider;
-	struct instance_facts inst;
-	struct image_facts *img = NULL;
-	struct policy_instance pi;
-	struct verdict v;
-	const char *image_id = in->image_id, *state = in->state, *source = NULL;
-	const struct image_tag *tags = in->tags;
-	size_t n_tags = in->n_tags;
-	int tags_known = in->tags_known, rc, have_inst = 0, answered = 0;
-	char lie[160] = "", contradicted[160] = "";
-	int64_t now = clock_now_ms(NULL);
-	/* An event that says the instance is gone is a claim like any other: with AWS in use
-	 * and ITALIC_VERIFY on it is confirmed with DescribeInstances first (reconcile.h).
-	 * Re-judging a stored record (schedule, timer, rule change) is not a new claim: a
-	 * gone record was confirmed when its event was judged, and an unconfirmed one is
-	 * stored without the claimed state (below), so it is asked about again. */
-	int claims_gone = in->deleted || (state && strcmp(state, "terminated") == 0);
-	enum reconcile_claim claim = in->gone_reason ? RECONCILE_GONE
-				     : reconcile_gone_claim(claims_gone, in->left_scope,
-							    p && !in->facts_fresh && ev->srv->cfg.verify &&
-								    strcmp(in->trigger, "event") == 0);
-
-	memset(&inst, 0, sizeof(inst));
-	if (claim == RECONCILE_GONE)
-		return judge_gone(row, in, now);
-
-	if (p && !in->facts_fresh &&
-	    (claim == RECONCILE_CONFIRM || ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
-		rc = p->instance(p->ctx, in->account, in->region, in->instance_id, &inst);
-		if (rc == IT_EAUTH) {
-			/* Credentials vanished since start-up: judge as without AWS. */
-			p = NULL;
-			if (claim == RECONCILE_CONFIRM)
-				return judge_gone(row, in, now);
-			goto no_aws;
-		}
-		if (rc == IT_ENOTFOUND) {
-			verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-			verdict_add_reason(&v, "AWS reports no such instance");
-			rc = fill_row(row, in, &v, image_id, "terminated", "describe-instances", NULL, now);
-			row->aws_answered = 1;
-			return rc;
-		}
-		if (rc && status_retryable(rc) && allow_retry)
-			return rc;
-		if (rc) {
-			verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
-			verdict_add_reason(&v, "DescribeInstances failed: %s", status_str(rc));
-			if (claim == RECONCILE_CONFIRM) {
-				/* the claimed state is not stored: the retry asks AWS again */
-				verdict_note(&v, "the event says the instance is %s; not confirmed by AWS yet",
-					     in->deleted ? "deleted" : "terminated");
-				state = NULL;
-			}
-			v.next_change_at_ms = now + RETRY_LATER_MS;
-			return fill_row(row, in, &v, image_id, state, "none", tags_json(tags, n_tags, tags_known), now);
-		}
-		have_inst = 1;
-		answered = 1;
-		if (image_id && strcmp(image_id, inst.image_id) != 0)
-			snprintf(lie, sizeof(lie), "the event named %s but AWS says the instance runs %s", image_id,
-				 inst.image_id);
-		if (claim == RECONCILE_CONFIRM)
-			snprintf(contradicted, sizeof(contradicted),
-				 "the event said the instance was %s, but DescribeInstances lists it as %s",
-				 in->deleted ? "deleted" : "terminated", inst.state);
-		else if (in->state && strcmp(in->state, "shutting-down") == 0 && strcmp(in->trigger, "event") == 0 &&
-			 !reconcile_aws_gone(inst.state))
-			snprintf(contradicted, sizeof(contradicted),
-				 "the event said the instance was shutting-down, but DescribeInstances lists it as %s",
-				 inst.state);
-		image_id = inst.image_id;
-		state = inst.state[0] ? inst.state : state;
-		tags = inst.tags;
-		n_tags = inst.n_tags;
-		tags_known = inst.tags_known;
-		if ((state && strcmp(state, "terminated") == 0) ||
-		    (claim == RECONCILE_CONFIRM && reconcile_aws_gone(inst.state))) {
-			verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-			verdict_add_reason(&v, "instance %s (confirmed by DescribeInstances)", state ? state : "terminated");
-			rc = fill_row(row, in, &v, image_id, state, "describe-instances", tags_json(tags, n_tags, tags_known), now);
-			row->aws_answered = 1;
-			instance_facts_finish(&inst);
-			return rc;
-		}
-	}
-
-no_aws:
-	if (!image_id) {
-		verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
-		verdict_add_reason(&v, p ? "AWS did not name the instance's image"
-					 : "the event names no image and AWS is not in use (ITALIC_AWS=off or no credentials)");
-		if (contradicted[0])
-			verdict_note(&v, "%s", contradicted);
-		v.next_change_at_ms = p ? now + RETRY_LATER_MS : VERDICT_NEVER;
-		rc = fill_row(row, in, &v, NULL, state, "none", tags_json(tags, n_tags, tags_known), now);
-		goto out;
-	}
-
-	if (p) {
-		rc = p->image(p->ctx, in->account, in->region, image_id, in->instance_id, &img);
-		if (rc && status_retryable(rc) && allow_retry)
-			goto out;
-		if (rc)
-			img = NULL;
-	}
-	if (!img || img->status == IMAGE_NOT_FOUND) {
-		struct image_facts *reg = NULL;
-		if (store_image_get(db, in->region, image_id, &reg, NULL) == IT_OK) {
-			image_facts_free(img);
-			img = reg;
-		}
-	}
-	if (!img) {
-		img = image_facts_new(image_id);
-		if (!img) {
-			rc = IT_ENOMEM;
-			goto out;
-		}
-		img->status = IMAGE_UNKNOWN;
-	}
-	source = img->source ? img->source : (img->status == IMAGE_UNKNOWN ? "none" : "unknown");
-
-	memset(&pi, 0, sizeof(pi));
-	pi.account = in->account;
-	pi.region = in->region;
-	pi.instance_id = in->instance_id;
-	pi.state = state;
-	pi.tags = tags;
-	pi.n_tags = n_tags;
-	pi.tags_known = tags_known;
-	policy_evaluate(&rs->set, &pi, img, now, &v);
-	if (p && img->status == IMAGE_UNKNOWN && v.compliance == COMPLIANCE_INSUFFICIENT_DATA &&
-	    (v.next_change_at_ms == VERDICT_NEVER || v.next_change_at_ms > now + RETRY_LATER_MS))
-		v.next_change_at_ms = now + RETRY_LATER_MS; /* AWS failed: try the facts again later */
-	if (contradicted[0])
-		verdict_note(&v, "%s", contradicted);
-	if (lie[0])
-		verdict_note(&v, "%s", lie);
-	rc = fill_row(row, in, &v, image_id, state, source, tags_json(tags, n_tags, tags_known), now);
-out:
-	image_facts_free(img);
-	if (have_inst)
-		instance_facts_finish(&inst);
-	if (rc == IT_OK && answered)
-		row->aws_answered = 1;
-	return rc;
+	*reg = facts_registered(db);
+	return env;
 }
 
 static void count_verdict(struct evaluator *ev, const struct verdict_row *row)
@@ -367,61 +136,30 @@ static void count_verdict(struct evaluator *ev, const struct verdict_row *row)
 
 /* ---- events ---- */
 
-static const char *state_of(const struct event_observation *o)
-{
-	return event_state_str(o->state);
-}
-
-/* Tags of an observation as image_tag (same layout, separate type): a borrowed view. */
-static struct image_tag *tag_view(const struct event_observation *o)
-{
-	struct image_tag *t;
-
-	if (!o->n_tags)
-		return NULL;
-	t = calloc(o->n_tags, sizeof(*t));
-	for (size_t i = 0; t && i < o->n_tags; i++) {
-		t[i].key = o->tags[i].key;
-		t[i].value = o->tags[i].value;
-	}
-	return t;
-}
-
 /* Re-judges every known instance of account/region (a ScheduledNotification). */
-static int judge_scheduled(struct evaluator *ev, struct store *db, struct rules_snap *rs, const struct event *e,
-			   const char *time_note, struct verdict_row **rows, size_t *nrows)
+static int judge_scheduled(struct evaluator *ev, struct store *db, const struct assess_env *env,
+			   const struct inbox_row *ir, const struct event *e, struct verdict_row **rows, size_t *nrows)
 {
-	char after[32] = "";
+	char after[IT_INSTANCE_ID_SIZE] = "";
 	struct verdict_row page[REEVAL_PAGE];
+	struct assess_input in;
 	size_t n;
 	int rc;
 
+	(void)ev;
 	for (;;) {
 		rc = store_verdict_page(db, e->account, e->region, NULL, NULL, after, page, REEVAL_PAGE, &n);
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
-			struct verdict_row *grown;
-			struct judge_in in;
-			memset(&in, 0, sizeof(in));
-			in.account = page[i].account;
-			in.region = page[i].region;
-			in.instance_id = page[i].instance_id;
-			in.image_id = page[i].image_id[0] ? page[i].image_id : NULL;
-			in.state = page[i].state[0] ? page[i].state : NULL;
-			in.observed_at = e->rule ? e->rule->ordering_ms : e->time_ms;
-			if (in.observed_at < page[i].observed_at)
-				in.observed_at = page[i].observed_at;
-			in.trigger = "schedule";
-			in.time_note = time_note;
-			in.event_id = e->id;
-			in.result_token = e->rule ? e->rule->result_token : NULL;
-			grown = realloc(*rows, (*nrows + 1) * sizeof(**rows));
+			struct verdict_row *grown = realloc(*rows, (*nrows + 1) * sizeof(**rows));
 			if (!grown) {
 				rc = IT_ENOMEM;
 			} else {
 				*rows = grown;
-				rc = judge(ev, db, rs, &in, 0, &(*rows)[*nrows]);
+				assess_from_verdict(&in, &page[i], "schedule", e, ir->received_at);
+				rc = assess(env, &in, 0, &(*rows)[*nrows]);
+				assess_input_finish(&in);
 				if (rc == IT_OK)
 					(*nrows)++;
 			}
@@ -474,6 +212,9 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	struct json_err err = {{0}, {0}};
 	struct event *e = NULL;
 	struct verdict_row *rows = NULL;
+	struct facts_provider reg;
+	struct assess_env env;
+	struct assess_input in;
 	size_t nrows = 0;
 	int rc, retry = 0;
 
@@ -496,10 +237,9 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	if (event_bound_times(e, ir->received_at) > 0)
 		log_kv(&srv->log, LOG_WARN, NULL, "An event time lay in the future and was clamped to the receipt time.",
 		       "italic.event_id", ir->event_id, NULL);
+	env = env_of(ev, rs, &reg, db);
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
-		char note[IT_VERDICT_REASON_LEN];
-		rc = judge_scheduled(ev, db, rs, e, event_time_reason(e, NULL, ir->received_at, note, sizeof(note)) ? note : NULL,
-				     &rows, &nrows);
+		rc = judge_scheduled(ev, db, &env, ir, e, &rows, &nrows);
 		if (rc)
 			retry = 1;
 		goto done;
@@ -512,49 +252,14 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	}
 	for (size_t i = 0; i < e->n_obs; i++) {
 		const struct event_observation *o = &e->obs[i];
-		struct image_tag *tv = tag_view(o);
-		struct judge_in in;
-		char note[IT_VERDICT_REASON_LEN];
+		struct verdict_row cur;
+		int known = !o->image_id && store_verdict_get(db, o->account, o->region, o->instance_id, &cur) == IT_OK;
 
-		memset(&in, 0, sizeof(in));
-		in.account = o->account;
-		in.region = o->region;
-		in.instance_id = o->instance_id;
-		in.image_id = o->image_id;
-		in.state = state_of(o);
-		in.tags = tv;
-		in.n_tags = o->n_tags;
-		in.tags_known = o->tags_known && (tv || !o->n_tags);
-		in.deleted = o->deleted;
-		in.left_scope = o->deleted && e->rule && e->rule->left_scope;
-		in.needs_lookup = o->needs_lookup;
-		in.observed_at = o->observed_at_ms;
-		in.time_note = event_time_reason(e, o, ir->received_at, note, sizeof(note)) ? note : NULL;
-		in.trigger = "event";
-		in.event_id = e->id;
-		in.result_token = e->rule ? e->rule->result_token : NULL;
-		if (!in.image_id) {
-			/* A state change names no image: a known instance keeps its stored one. */
-			struct verdict_row cur;
-			if (store_verdict_get(db, o->account, o->region, o->instance_id, &cur) == IT_OK) {
-				rc = IT_OK;
-				if (cur.image_id[0]) {
-					char *img = strdup(cur.image_id);
-					verdict_row_finish(&cur);
-					in.image_id = img;
-					rc = judge(ev, db, rs, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
-					free(img);
-				} else {
-					verdict_row_finish(&cur);
-					rc = judge(ev, db, rs, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
-				}
-			} else {
-				rc = judge(ev, db, rs, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
-			}
-		} else {
-			rc = judge(ev, db, rs, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
-		}
-		free(tv);
+		assess_from_observation(&in, e, o, ir->received_at, known ? cur.image_id : NULL);
+		if (known)
+			verdict_row_finish(&cur);   /* the builder copied the image id */
+		rc = assess(&env, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
+		assess_input_finish(&in);
 		if (rc) {
 			retry = 1;
 			break;
@@ -758,54 +463,27 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 {
 	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
 	struct reeval_job j = {ev, out, 0};
+	struct facts_provider reg;
+	struct assess_env env = env_of(ev, rs, &reg, db);
+	struct assess_input in;
 	int rc = out ? IT_OK : IT_ENOMEM;
 
 	for (size_t i = 0; rc == IT_OK && i < n; i++) {
-		struct judge_in in;
-		if (strcmp(page[i].compliance, "NOT_APPLICABLE") == 0) {
+		if (assess_record_final(&page[i])) {
 			if (page[i].next_change_at) {
 				/* Nothing to re-judge; clear the schedule so it is not picked again. */
 				out[j.n] = page[i];
 				memset(&page[i], 0, sizeof(page[i]));   /* ownership moved */
 				out[j.n].next_change_at = 0;
-				out[j.n].evaluated_at = clock_now_ms(NULL);
+				out[j.n].evaluated_at = clock_now_ms(ev->srv->clock);
 				snprintf(out[j.n].trigger, sizeof(out[j.n].trigger), "%s", trigger);
 				j.n++;
 			}
 			continue;
 		}
-		memset(&in, 0, sizeof(in));
-		in.account = page[i].account;
-		in.region = page[i].region;
-		in.instance_id = page[i].instance_id;
-		in.image_id = page[i].image_id[0] ? page[i].image_id : NULL;
-		in.state = page[i].state[0] ? page[i].state : NULL;
-		in.observed_at = page[i].observed_at;
-		in.trigger = trigger;
-		in.event_id = page[i].trigger_event_id[0] ? page[i].trigger_event_id : NULL;
-		in.result_token = page[i].result_token;
-		{
-			/* Stored instance tags back into a view for exemptions by tag. */
-			json_t *tj = page[i].tags_json ? json_loads(page[i].tags_json, 0, NULL) : NULL;
-			struct image_tag tv[IT_MAX_FACT_TAGS];
-			size_t nt = 0;
-			const char *k;
-			json_t *val;
-			if (tj) {
-				json_object_foreach(tj, k, val) {
-					if (nt >= IT_MAX_FACT_TAGS)
-						break;
-					tv[nt].key = (char *)k;
-					tv[nt].value = (char *)json_string_value(val);
-					nt++;
-				}
-			}
-			in.tags = tv;
-			in.n_tags = nt;
-			in.tags_known = tj != NULL;
-			rc = judge(ev, db, rs, &in, 0, &out[j.n]);
-			json_decref(tj);
-		}
+		assess_from_verdict(&in, &page[i], trigger, NULL, 0);
+		rc = assess(&env, &in, 0, &out[j.n]);
+		assess_input_finish(&in);
 		if (rc == IT_OK)
 			j.n++;
 	}
@@ -945,26 +623,17 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
 	struct observe_job j = {ev, out, 0, 0};
 	struct rules_snap *rs;
+	struct facts_provider reg;
+	struct assess_env env;
+	struct assess_input in;
 	int rc = out ? IT_OK : IT_ENOMEM;
 
 	rs = snap_get(ev);
+	env = env_of(ev, rs, &reg, db);
 	for (size_t i = 0; rc == IT_OK && i < n; i++) {
-		struct judge_in in;
-		memset(&in, 0, sizeof(in));
-		in.account = obs[i].account;
-		in.region = obs[i].region;
-		in.instance_id = obs[i].instance_id;
-		in.image_id = obs[i].image_id;
-		in.state = obs[i].state;
-		in.tags = obs[i].tags;
-		in.n_tags = obs[i].n_tags;
-		in.tags_known = obs[i].tags_known;
-		in.observed_at = obs[i].observed_at;
-		in.trigger = trigger;
-		in.facts_fresh = 1;
-		in.gone_reason = obs[i].gone_reason;
-		in.repair = obs[i].repair;
-		rc = judge(ev, db, rs, &in, 0, &out[j.n]);
+		assess_from_listing(&in, &obs[i], trigger);
+		rc = assess(&env, &in, 0, &out[j.n]);
+		assess_input_finish(&in);
 		if (rc == IT_OK)
 			j.n++;
 	}
@@ -1059,17 +728,4 @@ void evaluator_poke(struct evaluator *ev)
 	pthread_mutex_lock(&ev->mu);
 	pthread_cond_broadcast(&ev->wake);
 	pthread_mutex_unlock(&ev->mu);
-}
-
-void instance_facts_finish(struct instance_facts *f)
-{
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n_tags; i++) {
-		free(f->tags[i].key);
-		free(f->tags[i].value);
-	}
-	free(f->tags);
-	f->tags = NULL;
-	f->n_tags = 0;
 }

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -25,6 +26,7 @@ struct aws_ctx;
 struct server {
 	struct config cfg;
 	struct logger log;
+	const struct clock *clock;     /* now, for every thread and route (main.c makes it) */
 	struct store_pool *pool;       /* connections for request handlers */
 	struct metrics *metrics;
 	int64_t started_ms;
