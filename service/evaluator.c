@@ -26,12 +26,11 @@
 #include "event.h"
 #include "facts_registered.h"
 #include "ingest.h"
-#include "outbox.h"
+#include "outbox_apply.h"
 #include "status.h"
 #include "writer.h"
 #include "store_inbox.h"
 #include "store_rule.h"
-#include "store_sweep.h"
 #include "store_verdict.h"
 
 #define CLAIM_BATCH 16
@@ -127,11 +126,53 @@ static struct assess_env env_of(struct evaluator *ev, struct rules_snap *rs, str
 	return env;
 }
 
-static void count_verdict(struct evaluator *ev, const struct verdict_row *row)
+/* italic_evaluations_total: every row written (not stale), after its commit. */
+static void count_written(struct evaluator *ev, const struct verdict_row *rows, const enum verdict_apply *how,
+			  size_t n)
 {
-	char labels[96];
-	snprintf(labels, sizeof(labels), "compliance=\"%s\",trigger=\"%s\"", row->compliance, row->trigger);
-	metrics_add(ev->srv->metrics, "italic_evaluations_total", labels, 1);
+	for (size_t i = 0; i < n; i++) {
+		char labels[96];
+		if (how[i] == VERDICT_STALE)
+			continue;
+		snprintf(labels, sizeof(labels), "compliance=\"%s\",trigger=\"%s\"", rows[i].compliance,
+			 rows[i].trigger);
+		metrics_add(ev->srv->metrics, "italic_evaluations_total", labels, 1);
+	}
+}
+
+/* Rows judged outside the inbox (re-evaluation, timers, the sweep), in one writer job. */
+struct write_job {
+	struct evaluator *ev;
+	const struct verdict_row *rows;
+	enum verdict_apply *how;
+	size_t n;
+	struct outbox_applied counts;
+};
+
+static int write_rows(struct store *db, void *ctx)
+{
+	struct write_job *j = ctx;
+
+	return outbox_apply_verdicts(db, j->rows, j->n, &j->ev->outbox, clock_now_ms(j->ev->srv->clock), j->how,
+				     &j->counts);
+}
+
+/* Writes rows through the writer and counts them once committed. *ret_applied (may be
+ * NULL) counts the rows that changed something. */
+static int write_verdicts(struct evaluator *ev, const struct verdict_row *rows, size_t n, size_t *ret_applied)
+{
+	struct write_job j = {ev, rows, calloc(n ? n : 1, sizeof(*j.how)), n, {0, 0, 0}};
+	int rc = j.how ? IT_OK : IT_ENOMEM;
+
+	if (rc == IT_OK && n > 0)
+		rc = writer_run(ev->srv->writer, write_rows, &j);
+	if (rc == IT_OK) {
+		count_written(ev, rows, j.how, n);
+		if (ret_applied)
+			*ret_applied = j.counts.applied;
+	}
+	free(j.how);
+	return rc;
 }
 
 /* ---- events ---- */
@@ -189,6 +230,7 @@ static int64_t backoff_ms(int attempts)
 struct prepared {
 	struct inbox_row *ir;
 	struct verdict_row *rows;
+	enum verdict_apply *how;   /* what each row became (outbox_apply_verdicts) */
 	size_t nrows;
 	int retry;                 /* put back with backoff instead of writing */
 	int rc;                    /* why, when retry */
@@ -200,7 +242,9 @@ static void prepared_finish(struct prepared *p)
 	for (size_t i = 0; i < p->nrows; i++)
 		verdict_row_finish(&p->rows[i]);
 	free(p->rows);
+	free(p->how);
 	p->rows = NULL;
+	p->how = NULL;
 	p->nrows = 0;
 }
 
@@ -268,6 +312,10 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	}
 
 done:
+	if (!retry && !(out->how = calloc(nrows ? nrows : 1, sizeof(*out->how)))) {
+		rc = IT_ENOMEM;
+		retry = 1;
+	}
 	out->rows = rows;
 	out->nrows = nrows;
 	out->retry = retry;
@@ -293,7 +341,8 @@ static int write_batch(struct store *db, void *ctx)
 {
 	struct batch_job *j = ctx;
 	struct evaluator *ev = j->ev;
-	int64_t now = clock_now_ms(NULL);
+	struct outbox_applied counts;
+	int64_t now = clock_now_ms(ev->srv->clock);
 	int rc = IT_OK;
 
 	j->done = 0;
@@ -303,22 +352,9 @@ static int write_batch(struct store *db, void *ctx)
 			rc = store_inbox_retry(db, p->ir->seq, now + backoff_ms(p->ir->attempts), status_str(p->rc));
 			continue;
 		}
-		for (size_t i = 0; rc == IT_OK && i < p->nrows; i++) {
-			enum verdict_apply how;
-			char prev[24] = "";
-			/* AWS answered for this pair: a sweep that had given up on it resumes */
-			if (p->rows[i].aws_answered && (i == 0 || !p->rows[i - 1].aws_answered))
-				rc = store_sweep_resume(db, p->rows[i].account, p->rows[i].region, NULL);
-			if (rc)
-				break;
-			rc = store_verdict_apply(db, &p->rows[i], &how, prev);
-			if (rc == IT_OK)
-				rc = outbox_enqueue_verdict(db, &ev->outbox, &p->rows[i], prev, how, now);
-			if (rc == IT_OK && how == VERDICT_STALE && p->nrows == 1)
-				p->outcome = "stale";
-			/* Stale rows were not written: mark them so they are not counted. */
-			p->rows[i].observed_at = how == VERDICT_STALE ? -1 : p->rows[i].observed_at;
-		}
+		rc = outbox_apply_verdicts(db, p->rows, p->nrows, &ev->outbox, now, p->how, &counts);
+		if (rc == IT_OK && p->nrows == 1 && counts.stale == 1)
+			p->outcome = "stale";
 		if (rc == IT_OK)
 			rc = store_inbox_done(db, p->ir->seq, now, p->outcome);
 		j->done++;
@@ -339,7 +375,7 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 		return rc;
 	}
-	now = clock_now_ms(NULL);
+	now = clock_now_ms(srv->clock);
 	ingest_consumed(srv->ingest, (int64_t)j.done);
 	for (size_t k = 0; k < n; k++) {
 		if (ps[k].retry) {
@@ -347,9 +383,7 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 			       "error.code", status_str(ps[k].rc), "error.message", status_text(ps[k].rc), NULL);
 			continue;
 		}
-		for (size_t i = 0; i < ps[k].nrows; i++)
-			if (ps[k].rows[i].observed_at != -1)
-				count_verdict(ev, &ps[k].rows[i]);
+		count_written(ev, ps[k].rows, ps[k].how, ps[k].nrows);
 		metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
 				(double)(now - ps[k].ir->received_at) / 1000.0);
 	}
@@ -434,35 +468,12 @@ static void *worker(void *arg)
 
 /* ---- re-evaluation ---- */
 
-struct reeval_job {
-	struct evaluator *ev;
-	struct verdict_row *rows;
-	size_t n;
-};
-
-static int write_reevaluated(struct store *db, void *ctx)
-{
-	struct reeval_job *j = ctx;
-	int rc = IT_OK;
-
-	for (size_t i = 0; rc == IT_OK && i < j->n; i++) {
-		enum verdict_apply how;
-		char prev[24] = "";
-		rc = store_verdict_apply(db, &j->rows[i], &how, prev);
-		if (rc == IT_OK)
-			rc = outbox_enqueue_verdict(db, &j->ev->outbox, &j->rows[i], prev, how, j->rows[i].evaluated_at);
-		if (rc == IT_OK && how == VERDICT_APPLIED)
-			count_verdict(j->ev, &j->rows[i]);
-	}
-	return rc;
-}
-
 /* Re-judges stored verdicts (read-only), then writes the results through the writer. */
 static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules_snap *rs, struct verdict_row *page,
 			    size_t n, const char *trigger)
 {
 	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
-	struct reeval_job j = {ev, out, 0};
+	size_t nout = 0;
 	struct facts_provider reg;
 	struct assess_env env = env_of(ev, rs, &reg, db);
 	struct assess_input in;
@@ -472,27 +483,27 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 		if (assess_record_final(&page[i])) {
 			if (page[i].next_change_at) {
 				/* Nothing to re-judge; clear the schedule so it is not picked again. */
-				out[j.n] = page[i];
+				out[nout] = page[i];
 				memset(&page[i], 0, sizeof(page[i]));   /* ownership moved */
-				out[j.n].next_change_at = 0;
-				out[j.n].evaluated_at = clock_now_ms(ev->srv->clock);
-				snprintf(out[j.n].trigger, sizeof(out[j.n].trigger), "%s", trigger);
-				j.n++;
+				out[nout].next_change_at = 0;
+				out[nout].evaluated_at = clock_now_ms(ev->srv->clock);
+				snprintf(out[nout].trigger, sizeof(out[nout].trigger), "%s", trigger);
+				nout++;
 			}
 			continue;
 		}
 		assess_from_verdict(&in, &page[i], trigger, NULL, 0);
-		rc = assess(&env, &in, 0, &out[j.n]);
+		rc = assess(&env, &in, 0, &out[nout]);
 		assess_input_finish(&in);
 		if (rc == IT_OK)
-			j.n++;
+			nout++;
 	}
-	if (rc == IT_OK && j.n > 0)
-		rc = writer_run(ev->srv->writer, write_reevaluated, &j);
+	if (rc == IT_OK)
+		rc = write_verdicts(ev, out, nout, NULL);
 	if (rc)
 		log_kv(&ev->srv->log, LOG_WARN, NULL, "A re-evaluation batch failed.", "error.code", status_str(rc),
 		       "error.message", status_text(rc), NULL);
-	for (size_t i = 0; i < j.n; i++)
+	for (size_t i = 0; i < nout; i++)
 		verdict_row_finish(&out[i]);
 	free(out);
 }
@@ -590,59 +601,30 @@ static void *reeval_thread(void *arg)
 
 /* ---- observations from outside the inbox (the sweep) ---- */
 
-struct observe_job {
-	struct evaluator *ev;
-	struct verdict_row *rows;
-	size_t n;
-	size_t applied;
-};
-
-static int write_observed(struct store *db, void *ctx)
-{
-	struct observe_job *j = ctx;
-	int rc = IT_OK;
-
-	j->applied = 0;
-	for (size_t i = 0; rc == IT_OK && i < j->n; i++) {
-		enum verdict_apply how;
-		char prev[24] = "";
-		rc = store_verdict_apply(db, &j->rows[i], &how, prev);
-		if (rc == IT_OK)
-			rc = outbox_enqueue_verdict(db, &j->ev->outbox, &j->rows[i], prev, how, j->rows[i].evaluated_at);
-		if (rc == IT_OK && how == VERDICT_APPLIED)
-			j->applied++;
-		if (rc == IT_OK && how != VERDICT_STALE)
-			count_verdict(j->ev, &j->rows[i]);
-	}
-	return rc;
-}
-
 int evaluator_observe(struct evaluator *ev, struct store *db, const struct evaluator_obs *obs, size_t n,
 		      const char *trigger, size_t *ret_applied)
 {
 	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
-	struct observe_job j = {ev, out, 0, 0};
-	struct rules_snap *rs;
+	struct rules_snap *rs = snap_get(ev);
 	struct facts_provider reg;
-	struct assess_env env;
+	struct assess_env env = env_of(ev, rs, &reg, db);
 	struct assess_input in;
+	size_t nout = 0, applied = 0;
 	int rc = out ? IT_OK : IT_ENOMEM;
 
-	rs = snap_get(ev);
-	env = env_of(ev, rs, &reg, db);
 	for (size_t i = 0; rc == IT_OK && i < n; i++) {
 		assess_from_listing(&in, &obs[i], trigger);
-		rc = assess(&env, &in, 0, &out[j.n]);
+		rc = assess(&env, &in, 0, &out[nout]);
 		assess_input_finish(&in);
 		if (rc == IT_OK)
-			j.n++;
+			nout++;
 	}
 	snap_put(ev, rs);
-	if (rc == IT_OK && j.n > 0)
-		rc = writer_run(ev->srv->writer, write_observed, &j);
+	if (rc == IT_OK)
+		rc = write_verdicts(ev, out, nout, &applied);
 	if (rc == IT_OK && ret_applied)
-		*ret_applied = j.applied;
-	for (size_t i = 0; i < j.n; i++)
+		*ret_applied = applied;
+	for (size_t i = 0; i < nout; i++)
 		verdict_row_finish(&out[i]);
 	free(out);
 	return rc;
