@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "status.h"
 
 #define STMT_CACHE 128          /* distinct SQL texts per connection */
@@ -187,9 +188,14 @@ int store_status(int rc)
 	}
 }
 
+/* One to two windows of lib/backoff.h, from 1 ms doubling to 10 ms: never shorter than
+ * the other connection's transaction is likely to last, and spread so that connections
+ * that collided do not collide again. */
 static void backoff(int attempt)
 {
-	struct timespec ts = {0, (long)(attempt < 10 ? attempt + 1 : 10) * 1000000L};
+	int64_t ms = backoff_window_ms(attempt, 1, 10) + backoff_ms(attempt, 1, 10, backoff_random(NULL));
+	struct timespec ts = {0, (long)ms * 1000000L};
+
 	nanosleep(&ts, NULL);
 }
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
 #include "parse.h"
 #include "status.h"
 
@@ -14,8 +13,11 @@ static const char SQL_CREATE[] =
 	" name TEXT NOT NULL,"
 	" applied_at INTEGER NOT NULL)";
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+/* applied_at is the database's own now (Unix ms): a record of when, on which no decision
+ * rests, so migrating needs no clock from its callers. */
 static const char SQL_RECORD[] =
-	"INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)";
+	"INSERT INTO schema_migrations(version, name, applied_at)"
+	" VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER))";
 static const char SQL_APPLIED[] = "SELECT 1 FROM schema_migrations WHERE version = ?1";
 static const char SQL_UNKNOWN[] = "SELECT version FROM schema_migrations ORDER BY version";
 static const char SQL_HAS_TABLE[] =
@@ -171,7 +173,6 @@ int store_migrate(struct store *s, const struct embedded_file *migrations, int *
 		if (rc == IT_OK) {
 			sqlite3_bind_int(st, 1, v);
 			store_bind_text(st, 2, m->name);
-			sqlite3_bind_int64(st, 3, clock_now_ms(NULL));
 			rc = store_status(store_step(s, st));
 			sqlite3_reset(st);
 		}

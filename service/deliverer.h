@@ -33,8 +33,13 @@ struct deliverers;
 /* Starts the enabled destinations' threads (none without srv->aws; *ret is then a
  * handle that owns nothing). */
 int deliverers_start(struct server *srv, struct deliverers **ret) WARN_UNUSED;
-/* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op. */
+/* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op.
+ * Nothing may call deliverers_wake(d) any more (stop the evaluator first). */
 void deliverers_stop(struct deliverers *d);
+
+/* New deliveries are committed: the threads look at once instead of at their next
+ * due time. Cheap (a broadcast); NULL is a no-op. */
+void deliverers_wake(struct deliverers *d);
 
 /* Declares italic_deliveries and italic_deliveries_sent_total. */
 void deliveries_declare_metrics(struct metrics *m);

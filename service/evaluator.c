@@ -13,21 +13,22 @@
  */
 #include "evaluator.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "assess.h"
+#include "backoff.h"
 #include "clock.h"
+#include "deliverer.h"
 #include "event.h"
 #include "facts_registered.h"
 #include "ingest.h"
 #include "outbox_apply.h"
 #include "status.h"
+#include "waiter.h"
 #include "writer.h"
 #include "store_inbox.h"
 #include "store_rule.h"
@@ -54,7 +55,7 @@ struct evaluator {
 	int reeval_started;
 	_Atomic(int) stop;
 	pthread_mutex_t mu;          /* guards snap */
-	pthread_cond_t wake;         /* re-evaluation thread sleeps here */
+	struct waiter *poked;        /* the re-evaluation thread naps here */
 	struct rules_snap *snap;
 	int64_t snap_reeval_id;      /* newest reeval_requests id the snapshot has seen */
 	struct outbox_settings outbox;
@@ -99,7 +100,7 @@ static int snap_load(struct evaluator *ev, struct store *db, int64_t reeval_id)
 	rule_set_init(&s->set);
 	rc = store_rule_list(db, &s->set);
 	if (rc == IT_OK)
-		rc = store_exemption_list(db, 0, clock_now_ms(NULL), &s->set);
+		rc = store_exemption_list(db, 0, clock_now_ms(ev->srv->clock), &s->set);
 	if (rc) {
 		rule_set_finish(&s->set);
 		free(s);
@@ -168,6 +169,8 @@ static int write_verdicts(struct evaluator *ev, const struct verdict_row *rows, 
 		rc = writer_run(ev->srv->writer, write_rows, &j);
 	if (rc == IT_OK) {
 		count_written(ev, rows, j.how, n);
+		if (j.counts.applied + j.counts.unchanged)
+			deliverers_wake(ev->srv->deliverers);
 		if (ret_applied)
 			*ret_applied = j.counts.applied;
 	}
@@ -218,12 +221,12 @@ static int judge_scheduled(struct evaluator *ev, struct store *db, const struct 
 	}
 }
 
-static int64_t backoff_ms(int attempts)
+/* Before an event is read again after a retryable failure: one to two windows of
+ * lib/backoff.h (250 ms doubling per attempt, at most 30 s), so 5 attempts span at least
+ * ~8 s of AWS trouble before the verdict becomes INSUFFICIENT_DATA. */
+static int64_t retry_in_ms(int attempts)
 {
-	int64_t cap = 60000, base = 500LL << (attempts < 7 ? attempts : 7);
-	if (base > cap)
-		base = cap;
-	return base / 2 + (int64_t)(random() % (base / 2 + 1));
+	return backoff_window_ms(attempts, 250, 30000) + backoff_ms(attempts, 250, 30000, backoff_random(NULL));
 }
 
 /* One claimed event, judged but not yet written. */
@@ -349,7 +352,7 @@ static int write_batch(struct store *db, void *ctx)
 	for (size_t k = 0; rc == IT_OK && k < j->n; k++) {
 		struct prepared *p = &j->ps[k];
 		if (p->retry) {
-			rc = store_inbox_retry(db, p->ir->seq, now + backoff_ms(p->ir->attempts), status_str(p->rc));
+			rc = store_inbox_retry(db, p->ir->seq, now + retry_in_ms(p->ir->attempts), status_str(p->rc));
 			continue;
 		}
 		rc = outbox_apply_verdicts(db, p->rows, p->nrows, &ev->outbox, now, p->how, &counts);
@@ -377,6 +380,7 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 	}
 	now = clock_now_ms(srv->clock);
 	ingest_consumed(srv->ingest, (int64_t)j.done);
+	deliverers_wake(srv->deliverers);   /* the new verdicts' deliveries are committed */
 	for (size_t k = 0; k < n; k++) {
 		if (ps[k].retry) {
 			log_kv(&srv->log, LOG_WARN, NULL, "An evaluation will be retried.", "italic.event_id", ps[k].ir->event_id,
@@ -393,76 +397,86 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 struct worker_arg {
 	struct evaluator *ev;
 	unsigned part;
+	struct store *db;          /* the thread's own connection */
+	int64_t cursor, last_rescan;
 };
 
 /*
  * Each worker reads the pending inbox rows of its own partition (seq % workers), so no
  * row is judged by two workers and claiming needs no write. The cursor moves past what
  * was handed to the writer; every RESCAN_MS it restarts from the beginning to pick up
- * rows whose retry time has come.
+ * rows whose retry time has come. Between turns it naps on the ingest's arrivals.
  */
 #define RESCAN_MS 1000
+
+/* A rule change committed before these events were read must judge them: reload now
+ * rather than waiting for the re-evaluation thread. */
+static void snap_refresh(struct evaluator *ev, struct store *db)
+{
+	int64_t max_id = 0, pending = 0;
+	int stale;
+
+	if (store_reeval_pending(db, &max_id, &pending) != IT_OK || pending == 0)
+		return;
+	pthread_mutex_lock(&ev->mu);
+	stale = max_id != ev->snap_reeval_id;
+	pthread_mutex_unlock(&ev->mu);
+	if (stale && snap_load(ev, db, max_id) != IT_OK)
+		log_msg(&ev->srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
+}
+
+static int64_t worker_turn(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct evaluator *ev = wa->ev;
+	struct inbox_row rows[CLAIM_BATCH];
+	size_t n = 0;
+	int rc;
+
+	if (clock_mono_ms() - wa->last_rescan >= RESCAN_MS) {
+		wa->cursor = 0;
+		wa->last_rescan = clock_mono_ms();
+	}
+	rc = store_inbox_due(wa->db, clock_now_ms(ev->srv->clock), wa->cursor, (unsigned)ev->nworkers_total, wa->part,
+			     rows, CLAIM_BATCH, &n);
+	if (rc) {
+		log_kv(&ev->srv->log, LOG_WARN, NULL, "Reading the inbox failed; it is read again shortly.", "error.code",
+		       status_str(rc), "error.message", status_text(rc), NULL);
+		return 200;
+	}
+	if (n > 0 && !atomic_load(&ev->stop)) {
+		struct prepared ps[CLAIM_BATCH];
+		struct rules_snap *rs;
+
+		snap_refresh(ev, wa->db);
+		rs = snap_get(ev);
+		for (size_t i = 0; i < n; i++)
+			prepare(ev, wa->db, rs, &rows[i], &ps[i]);
+		snap_put(ev, rs);
+		if (commit_batch(ev, ps, n) == IT_OK)
+			wa->cursor = rows[n - 1].seq;
+		for (size_t i = 0; i < n; i++)
+			prepared_finish(&ps[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		inbox_row_finish(&rows[i]);
+	return n ? WAITER_AGAIN : 250;
+}
 
 static void *worker(void *arg)
 {
 	struct worker_arg *wa = arg;
-	struct evaluator *ev = wa->ev;
-	struct server *srv = ev->srv;
-	struct store *db = NULL;
-	struct inbox_row rows[CLAIM_BATCH];
-	int64_t cursor = 0, last_rescan = clock_mono_ms();
+	struct server *srv = wa->ev->srv;
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
+	if (store_open(srv->cfg.db, STORE_NO_CREATE, &wa->db, err, sizeof(err))) {
 		log_kv(&srv->log, LOG_ERROR, NULL, "An evaluator thread cannot open the database.", "error.message", err, NULL);
 		return NULL;
 	}
-	while (!atomic_load(&ev->stop)) {
-		uint64_t gen = ingest_generation(srv->ingest);
-		size_t n = 0;
-		int rc;
-
-		if (clock_mono_ms() - last_rescan >= RESCAN_MS) {
-			cursor = 0;
-			last_rescan = clock_mono_ms();
-		}
-		rc = store_inbox_due(db, clock_now_ms(NULL), cursor, (unsigned)ev->nworkers_total, wa->part, rows,
-				     CLAIM_BATCH, &n);
-		if (rc) {
-			log_kv(&srv->log, LOG_WARN, NULL, "Reading the inbox failed; it is read again shortly.", "error.code",
-			       status_str(rc), "error.message", status_text(rc), NULL);
-			ingest_wait_new(srv->ingest, gen, 200);
-			continue;
-		}
-		if (n > 0 && !atomic_load(&ev->stop)) {
-			struct prepared ps[CLAIM_BATCH];
-			struct rules_snap *rs;
-			int64_t max_id = 0, pending = 0;
-			/* A rule change committed before this event was read must judge it: reload
-			 * now rather than waiting for the re-evaluation thread. */
-			if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
-				int stale;
-				pthread_mutex_lock(&ev->mu);
-				stale = max_id != ev->snap_reeval_id;
-				pthread_mutex_unlock(&ev->mu);
-				if (stale && snap_load(ev, db, max_id) != IT_OK)
-					log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
-			}
-			rs = snap_get(ev);
-			for (size_t i = 0; i < n; i++)
-				prepare(ev, db, rs, &rows[i], &ps[i]);
-			snap_put(ev, rs);
-			if (commit_batch(ev, ps, n) == IT_OK)
-				cursor = rows[n - 1].seq;
-			for (size_t i = 0; i < n; i++)
-				prepared_finish(&ps[i]);
-		}
-		for (size_t i = 0; i < n; i++)
-			inbox_row_finish(&rows[i]);
-		if (n == 0)
-			ingest_wait_new(srv->ingest, gen, 250);
-	}
-	store_close(db);
+	wa->last_rescan = clock_mono_ms();
+	waiter_loop(ingest_arrivals(srv->ingest), &wa->ev->stop, worker_turn, wa);
+	store_close(wa->db);
+	wa->db = NULL;
 	return NULL;
 }
 
@@ -538,64 +552,61 @@ static int reevaluate_all(struct evaluator *ev, struct store *db)
 	return rc;
 }
 
+struct reeval_arg {
+	struct evaluator *ev;
+	struct store *db;
+};
+
+/* Requests first (every instance), then instances due, else a nap until the next is
+ * due (at most a second: requests made by another process, `italic rules import`, are
+ * seen within it). */
+static int64_t reeval_turn(void *arg)
+{
+	struct reeval_arg *ra = arg;
+	struct evaluator *ev = ra->ev;
+	struct server *srv = ev->srv;
+	int64_t max_id = 0, pending = 0, next = 0, now, wait = 1000;
+	struct verdict_row due[REEVAL_PAGE];
+	size_t n = 0;
+
+	if (store_reeval_pending(ra->db, &max_id, &pending) == IT_OK && pending > 0) {
+		if (snap_load(ev, ra->db, max_id) == IT_OK && reevaluate_all(ev, ra->db) == IT_OK &&
+		    store_reeval_ack(ra->db, max_id) != IT_OK)
+			log_msg(&srv->log, LOG_WARN, NULL, "Re-evaluation requests could not be acknowledged; they are handled again.");
+		return WAITER_AGAIN;
+	}
+	now = clock_now_ms(srv->clock);
+	if (store_verdict_due(ra->db, now, due, REEVAL_PAGE, &n) == IT_OK && n > 0) {
+		/* Exemptions expire by time alone: reload so the snapshot holds the
+		 * live set (expired ones would not apply anyway). */
+		struct rules_snap *rs;
+		if (snap_load(ev, ra->db, ev->snap_reeval_id) != IT_OK)
+			log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
+		rs = snap_get(ev);
+		reevaluate_rows(ev, ra->db, rs, due, n, "timer");
+		snap_put(ev, rs);
+		for (size_t i = 0; i < n; i++)
+			verdict_row_finish(&due[i]);
+		return WAITER_AGAIN;
+	}
+	if (store_verdict_next_due(ra->db, &next) == IT_OK && next > 0 && next - now < wait)
+		wait = next - now < 1 ? 1 : next - now;
+	return wait;
+}
+
 static void *reeval_thread(void *arg)
 {
 	struct evaluator *ev = arg;
-	struct server *srv = ev->srv;
-	struct store *db = NULL;
+	struct reeval_arg ra = {ev, NULL};
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "The re-evaluation thread cannot open the database.", "error.message", err,
-		       NULL);
+	if (store_open(ev->srv->cfg.db, STORE_NO_CREATE, &ra.db, err, sizeof(err))) {
+		log_kv(&ev->srv->log, LOG_ERROR, NULL, "The re-evaluation thread cannot open the database.", "error.message",
+		       err, NULL);
 		return NULL;
 	}
-	while (!atomic_load(&ev->stop)) {
-		int64_t max_id = 0, pending = 0, next = 0, now;
-		struct verdict_row due[REEVAL_PAGE];
-		size_t n = 0;
-
-		if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
-			if (snap_load(ev, db, max_id) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
-			    store_reeval_ack(db, max_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "Re-evaluation requests could not be acknowledged; they are handled again.");
-			continue;
-		}
-		now = clock_now_ms(NULL);
-		if (store_verdict_due(db, now, due, REEVAL_PAGE, &n) == IT_OK && n > 0) {
-			/* Exemptions expire by time alone: reload so the snapshot holds the
-			 * live set (expired ones would not apply anyway). */
-			struct rules_snap *rs;
-			if (snap_load(ev, db, ev->snap_reeval_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
-			rs = snap_get(ev);
-			reevaluate_rows(ev, db, rs, due, n, "timer");
-			snap_put(ev, rs);
-			for (size_t i = 0; i < n; i++)
-				verdict_row_finish(&due[i]);
-			continue;
-		}
-		if (store_verdict_next_due(db, &next) != IT_OK)
-			next = 0;
-		{
-			struct timespec ts;
-			int64_t wait_ms = 1000;
-			if (next > 0 && next - now < wait_ms)
-				wait_ms = next - now < 1 ? 1 : next - now;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait_ms / 1000;
-			ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_mutex_lock(&ev->mu);
-			if (!atomic_load(&ev->stop))
-				pthread_cond_timedwait(&ev->wake, &ev->mu, &ts);
-			pthread_mutex_unlock(&ev->mu);
-		}
-	}
-	store_close(db);
+	waiter_loop(ev->poked, &ev->stop, reeval_turn, &ra);
+	store_close(ra.db);
 	return NULL;
 }
 
@@ -647,8 +658,9 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 	ev->outbox.securityhub = srv->cfg.securityhub;
 	ev->outbox.siem = srv->cfg.siem_bucket[0] != 0;
 	pthread_mutex_init(&ev->mu, NULL);
-	pthread_cond_init(&ev->wake, NULL);
-	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));
+	rc = waiter_new(&ev->poked);
+	if (rc == IT_OK)
+		rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));
 	if (rc == IT_OK)
 		rc = snap_load(ev, db, 0);
 	store_close(db);
@@ -687,9 +699,8 @@ void evaluator_stop(struct evaluator *ev)
 	if (!ev)
 		return;
 	atomic_store(&ev->stop, 1);
-	pthread_mutex_lock(&ev->mu);
-	pthread_cond_broadcast(&ev->wake);
-	pthread_mutex_unlock(&ev->mu);
+	waiter_wake(ev->poked);
+	waiter_wake(ingest_arrivals(ev->srv->ingest));   /* the workers nap there */
 	for (size_t i = 0; i < ev->nworkers; i++)
 		pthread_join(ev->workers[i], NULL);
 	if (ev->reeval_started)
@@ -698,16 +709,13 @@ void evaluator_stop(struct evaluator *ev)
 	free(ev->args);
 	if (ev->snap)
 		snap_put(ev, ev->snap);
-	pthread_cond_destroy(&ev->wake);
+	waiter_free(ev->poked);
 	pthread_mutex_destroy(&ev->mu);
 	free(ev);
 }
 
 void evaluator_poke(struct evaluator *ev)
 {
-	if (!ev)
-		return;
-	pthread_mutex_lock(&ev->mu);
-	pthread_cond_broadcast(&ev->wake);
-	pthread_mutex_unlock(&ev->mu);
+	if (ev)
+		waiter_wake(ev->poked);
 }

@@ -508,7 +508,7 @@ static unsigned authenticate(struct conn_state *cs, const struct route *rt, cons
 	{
 		/* Write last_used_at at most once a minute: an UPDATE, even one that changes
 		 * no row, takes the database's write lock, and ingest is all about that lock. */
-		int64_t now = clock_now_ms(NULL);
+		int64_t now = clock_now_ms(req->srv->clock);
 		if (now - req->token.last_used_at >= 60000 && store_token_touch(db, req->token.id, now) != IT_OK) {
 			/* last_used_at is informational: a busy database must not fail the request. */
 		}

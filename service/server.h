@@ -21,6 +21,7 @@ struct ingest;
 struct writer;
 struct ratelimit;
 struct evaluator;
+struct deliverers;
 struct aws_ctx;
 
 struct server {
@@ -38,6 +39,8 @@ struct server {
 	struct ingest *ingest;         /* event acceptance and backlog (ingest.h) */
 	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
 	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
+	struct deliverers *deliverers; /* outbox senders (deliverer.h); started before the
+					  evaluator, which wakes them, and stopped after it */
 	struct aws_ctx *aws;           /* signed AWS clients; NULL when AWS is not in use */
 };
 
