@@ -22,7 +22,6 @@ _Static_assert(sizeof(rule_mode_names) / sizeof(rule_mode_names[0]) == RULE_MODE
 #define DAY_MS 86400000LL
 
 static const char *const owner_aliases[] = {"amazon", "aws-marketplace", "aws-backup-vault", "self"};
-static const char *const platforms[] = {"Linux/UNIX", "Windows"};
 
 int rule_valid_owner(const char *s)
 {
@@ -30,31 +29,6 @@ int rule_valid_owner(const char *s)
 		return 1;
 	for (size_t i = 0; s && i < ARRAY_LEN(owner_aliases); i++)
 		if (strcmp(s, owner_aliases[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int rule_valid_product_code(const char *s)
-{
-	size_t n;
-
-	if (!s)
-		return 0;
-	n = strlen(s);
-	if (n < 1 || n > IT_MAX_PRODUCT_CODE)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
-}
-
-int rule_valid_platform(const char *s)
-{
-	for (size_t i = 0; s && i < ARRAY_LEN(platforms); i++)
-		if (strcmp(s, platforms[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -224,12 +198,12 @@ static int check_name_patterns(const json_t *v, const char *path, struct json_er
 
 static int check_product_codes(const json_t *v, const char *path, struct json_err *err)
 {
-	return check_str_items(v, path, err, rule_valid_product_code, "1-25 letters and digits");
+	return check_str_items(v, path, err, valid_product_code, "1-25 letters and digits");
 }
 
 static int check_platforms(const json_t *v, const char *path, struct json_err *err)
 {
-	return check_str_items(v, path, err, rule_valid_platform, "\"Linux/UNIX\" or \"Windows\"");
+	return check_str_items(v, path, err, valid_platform, "\"Linux/UNIX\" or \"Windows\"");
 }
 
 static int check_tags(const json_t *v, const char *path, struct json_err *err)

@@ -186,7 +186,6 @@ const struct rule *rule_set_find(const struct rule_set *set, const char *id);
 
 /* Validators shared with importers: 1 when valid. */
 int rule_valid_owner(const char *s);          /* 12 digits or amazon / aws-marketplace / aws-backup-vault / self */
-int rule_valid_product_code(const char *s);   /* 1..25 letters and digits */
-int rule_valid_platform(const char *s);       /* "Linux/UNIX" or "Windows" */
+/* product codes and platforms: valid_product_code(), valid_platform() (parse.h) */
 
 #endif
