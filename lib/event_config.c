@@ -265,7 +265,8 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 /* arn:<partition>:config:<region>:<account>:config-rule/<id>. Copies partition, region and
  * account (each at most 32 bytes) out of it; whether the partition is one AWS has is the
  * caller's check, so it can say so. */
-static int parse_rule_arn(const char *arn, char partition[33], char region[33], char account[13])
+static int parse_rule_arn(const char *arn, char partition[IT_PARTITION_SIZE], char region[IT_REGION_SIZE],
+			  char account[IT_ACCOUNT_ID_SIZE])
 {
 	const char *p = arn, *parts[6];
 	size_t lens[6];
@@ -414,7 +415,7 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	const char *token = NULL, *arn = NULL, *name = NULL, *account = NULL, *mode = NULL, *ie_text = NULL,
 		   *params_text = NULL;
 	const json_t *left = NULL;
-	char arn_partition[33], arn_region[33], arn_account[13];
+	char arn_partition[IT_PARTITION_SIZE], arn_region[IT_REGION_SIZE], arn_account[IT_ACCOUNT_ID_SIZE];
 	int handled = 0, rc;
 
 	rc = event_check(root, invocation_rule, ARRAY_LEN(invocation_rule), "", err);

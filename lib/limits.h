@@ -18,6 +18,7 @@
 #define IT_COMPLIANCE_SIZE     24              /* "INSUFFICIENT_DATA" */
 #define IT_OWNER_ALIAS_SIZE    24              /* "aws-backup-vault" */
 #define IT_PLATFORM_SIZE       16              /* "Linux/UNIX", "Windows" */
+#define IT_PARTITION_SIZE      33              /* an ARN's partition: at most 32 bytes ("aws-us-gov") */
 
 /* HTTP */
 #define IT_MAX_BODY            (1024 * 1024)   /* EventBridge events may be 1 MB (2026): 413 beyond */

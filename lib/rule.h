@@ -134,9 +134,9 @@ void rule_free(struct rule *r);
  */
 struct exemption {
 	char id[IT_MAX_ID + 1];          /* "" when the document had none */
-	char account[16];                /* "" when not given */
-	char instance_id[24];            /* "" when not given */
-	char image_id[24];               /* "" when not given */
+	char account[IT_ACCOUNT_ID_SIZE];       /* "" when not given */
+	char instance_id[IT_INSTANCE_ID_SIZE];  /* "" when not given */
+	char image_id[IT_IMAGE_ID_SIZE];        /* "" when not given */
 	char *tag_key;                   /* instance tag; NULL when not given */
 	char *tag_value;                 /* "*" = any value; set iff tag_key is */
 	char *reason;

@@ -116,7 +116,7 @@ static int same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret, char prev[24])
+int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret, char prev[IT_COMPLIANCE_SIZE])
 {
 	struct verdict_row cur;
 	sqlite3_stmt *st;
@@ -131,7 +131,7 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 		verdict_row_finish(&cur);
 		*ret = VERDICT_STALE;
 		if (prev)
-			snprintf(prev, 24, "%s", cur.compliance);
+			snprintf(prev, IT_COMPLIANCE_SIZE, "%s", cur.compliance);
 		return IT_OK;
 	}
 	if (exists)
@@ -192,7 +192,7 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 	}
 	*ret = changed ? VERDICT_APPLIED : VERDICT_UNCHANGED;
 	if (prev)
-		snprintf(prev, 24, "%s", exists ? cur.compliance : "");
+		snprintf(prev, IT_COMPLIANCE_SIZE, "%s", exists ? cur.compliance : "");
 out:
 	if (exists)
 		verdict_row_finish(&cur);

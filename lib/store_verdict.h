@@ -32,7 +32,7 @@ enum verdict_apply { VERDICT_APPLIED, VERDICT_UNCHANGED, VERDICT_STALE };
  * verdict writes nothing.
  */
 int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret,
-			char prev[24]) WARN_UNUSED;
+			char prev[IT_COMPLIANCE_SIZE]) WARN_UNUSED;
 
 /* Loads the current verdict of one instance (all fields; caller finishes *ret). */
 int store_verdict_get(struct store *s, const char *account, const char *region, const char *instance_id,

@@ -84,12 +84,12 @@ int verdict_annotation(const struct verdict *v, const char *instance_path, char 
  * lib/store_verdict.h stores them.
  */
 struct verdict_row {
-	char account[13];
-	char region[32];
-	char instance_id[32];
-	char image_id[32];           /* "" when unknown */
-	char state[24];              /* "" when unknown */
-	char compliance[24];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
+	char instance_id[IT_INSTANCE_ID_SIZE];
+	char image_id[IT_IMAGE_ID_SIZE];   /* "" when unknown */
+	char state[IT_STATE_SIZE];         /* "" when unknown */
+	char compliance[IT_COMPLIANCE_SIZE];
 	char matched_rule[IT_MAX_ID + 1];
 	char exemption[IT_MAX_ID + 1];
 	char facts_source[40];

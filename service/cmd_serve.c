@@ -118,7 +118,7 @@ static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws *
 	struct sigv4_credentials c;
 	struct aws_error err;
 	enum aws_creds_source src;
-	char imds_region[32];
+	char imds_region[IT_REGION_SIZE];
 	const char *region, *source;
 	int rc;
 

@@ -524,7 +524,7 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 
 static int reevaluate_all(struct evaluator *ev, struct store *db)
 {
-	char after_a[13] = "", after_r[32] = "", after_i[32] = "";
+	char after_a[IT_ACCOUNT_ID_SIZE] = "", after_r[IT_REGION_SIZE] = "", after_i[IT_INSTANCE_ID_SIZE] = "";
 	struct verdict_row page[REEVAL_PAGE];
 	struct rules_snap *rs = snap_get(ev);
 	size_t n, total = 0;
