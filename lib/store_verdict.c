@@ -47,12 +47,6 @@ static const char *nz(const char *s)
 	return s && *s ? s : NULL;
 }
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const char *t = store_col_text(st, col);
-	snprintf(dst, n, "%s", t ? t : "");
-}
-
 static char *dup_col(sqlite3_stmt *st, int col)
 {
 	const char *t = store_col_text(st, col);
@@ -62,19 +56,19 @@ static char *dup_col(sqlite3_stmt *st, int col)
 static int row_from(sqlite3_stmt *st, struct verdict_row *v)
 {
 	memset(v, 0, sizeof(*v));
-	copy_col(v->account, sizeof(v->account), st, 0);
-	copy_col(v->region, sizeof(v->region), st, 1);
-	copy_col(v->instance_id, sizeof(v->instance_id), st, 2);
-	copy_col(v->image_id, sizeof(v->image_id), st, 3);
-	copy_col(v->state, sizeof(v->state), st, 4);
-	copy_col(v->compliance, sizeof(v->compliance), st, 6);
-	copy_col(v->matched_rule, sizeof(v->matched_rule), st, 8);
-	copy_col(v->exemption, sizeof(v->exemption), st, 9);
-	copy_col(v->facts_source, sizeof(v->facts_source), st, 10);
+	store_col_copy(v->account, sizeof(v->account), st, 0);
+	store_col_copy(v->region, sizeof(v->region), st, 1);
+	store_col_copy(v->instance_id, sizeof(v->instance_id), st, 2);
+	store_col_copy(v->image_id, sizeof(v->image_id), st, 3);
+	store_col_copy(v->state, sizeof(v->state), st, 4);
+	store_col_copy(v->compliance, sizeof(v->compliance), st, 6);
+	store_col_copy(v->matched_rule, sizeof(v->matched_rule), st, 8);
+	store_col_copy(v->exemption, sizeof(v->exemption), st, 9);
+	store_col_copy(v->facts_source, sizeof(v->facts_source), st, 10);
 	v->observed_at = sqlite3_column_int64(st, 11);
 	v->evaluated_at = sqlite3_column_int64(st, 12);
 	v->next_change_at = sqlite3_column_int64(st, 13);
-	copy_col(v->trigger_event_id, sizeof(v->trigger_event_id), st, 14);
+	store_col_copy(v->trigger_event_id, sizeof(v->trigger_event_id), st, 14);
 	v->tags_json = dup_col(st, 5);
 	v->reasons_json = dup_col(st, 7);
 	v->result_token = dup_col(st, 15);
@@ -84,6 +78,11 @@ static int row_from(sqlite3_stmt *st, struct verdict_row *v)
 		return IT_ENOMEM;
 	}
 	return IT_OK;
+}
+
+static int one_row(void *ctx, sqlite3_stmt *st)
+{
+	return row_from(st, ctx);
 }
 
 int store_verdict_get(struct store *s, const char *account, const char *region, const char *instance_id,
@@ -98,13 +97,7 @@ int store_verdict_get(struct store *s, const char *account, const char *region, 
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
 	store_bind_text(st, 3, instance_id);
-	rc = store_step(s, st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	rc = row_from(st, &v);
-	sqlite3_reset(st);
+	rc = store_one(s, st, one_row, &v);
 	if (rc)
 		return rc;
 	*ret = v;
@@ -159,8 +152,7 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 		sqlite3_bind_int64(st, 14, v->next_change_at);
 	store_bind_text(st, 15, nz(v->trigger_event_id));
 	store_bind_text(st, 16, v->result_token);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc)
 		goto out;
 
@@ -185,8 +177,7 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 			sqlite3_bind_int64(st, 14, v->next_change_at);
 		store_bind_text(st, 15, v->trigger[0] ? v->trigger : "event");
 		store_bind_text(st, 16, nz(v->trigger_event_id));
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
+		rc = store_done(s, st);
 		if (rc)
 			goto out;
 	}
@@ -199,31 +190,19 @@ out:
 	return rc;
 }
 
+static int read_row(sqlite3_stmt *st, void *row)
+{
+	return row_from(st, row);
+}
+
+static void finish_row(void *row)
+{
+	verdict_row_finish(row);
+}
+
 static int fill(struct store *s, sqlite3_stmt *st, struct verdict_row *rows, size_t max, size_t *ret_n)
 {
-	size_t n = 0;
-	int rc;
-
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		rc = row_from(st, &rows[n]);
-		if (rc) {
-			sqlite3_reset(st);
-			goto fail;
-		}
-		n++;
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		rc = store_status(rc);
-		sqlite3_reset(st);
-		goto fail;
-	}
-	sqlite3_reset(st);
-	*ret_n = n;
-	return IT_OK;
-fail:
-	for (size_t i = 0; i < n; i++)
-		verdict_row_finish(&rows[i]);
-	return rc;
+	return store_fill(s, st, rows, sizeof(*rows), max, read_row, finish_row, ret_n);
 }
 
 int store_verdict_page(struct store *s, const char *account, const char *region, const char *after_account,
@@ -276,11 +255,5 @@ int store_verdict_next_due(struct store *s, int64_t *ret_at)
 
 	if (rc)
 		return rc;
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_at = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64(s, st, ret_at);
 }
