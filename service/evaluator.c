@@ -654,9 +654,7 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 		return IT_ENOMEM;
 	ev->srv = srv;
 	ev->provider = provider;
-	ev->outbox.config_report = srv->cfg.config_report;
-	ev->outbox.securityhub = srv->cfg.securityhub;
-	ev->outbox.siem = srv->cfg.siem_bucket[0] != 0;
+	outbox_settings_init(&ev->outbox, &srv->cfg);
 	pthread_mutex_init(&ev->mu, NULL);
 	rc = waiter_new(&ev->poked);
 	if (rc == IT_OK)

@@ -23,6 +23,7 @@ struct ratelimit;
 struct evaluator;
 struct deliverers;
 struct aws_ctx;
+struct alerts;
 
 struct server {
 	struct config cfg;
@@ -42,6 +43,8 @@ struct server {
 	struct deliverers *deliverers; /* outbox senders (deliverer.h); started before the
 					  evaluator, which wakes them, and stopped after it */
 	struct aws_ctx *aws;           /* signed AWS clients; NULL when AWS is not in use */
+	struct alerts *alerts;         /* alert destinations (deliver_alerts.h); set before the
+					* deliverers and HTTP start */
 };
 
 #endif
