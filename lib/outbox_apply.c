@@ -1,6 +1,7 @@
 /* outbox_apply.c: verdicts, history and deliveries in one job (see outbox_apply.h). */
 #include "outbox_apply.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "status.h"
@@ -45,4 +46,15 @@ int outbox_apply_verdicts(struct store *db, const struct verdict_row *rows, size
 	if (ret_counts)
 		*ret_counts = c;
 	return IT_OK;
+}
+
+void outbox_count_applied(struct metrics *m, const struct verdict_row *rows, const enum verdict_apply *how, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char labels[96];
+		if (how[i] == VERDICT_STALE)
+			continue;
+		snprintf(labels, sizeof(labels), "compliance=\"%s\",trigger=\"%s\"", rows[i].compliance, rows[i].trigger);
+		metrics_add(m, "italic_evaluations_total", labels, 1);
+	}
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "store.h"
 #include "store_verdict.h"
@@ -45,5 +46,10 @@ struct outbox_applied {
 int outbox_apply_verdicts(struct store *db, const struct verdict_row *rows, size_t n,
 			  const struct outbox_settings *settings, int64_t now, enum verdict_apply *ret_how,
 			  struct outbox_applied *ret_counts) WARN_UNUSED;
+
+/* After the commit: italic_evaluations_total{compliance,trigger} + 1 for each of the n
+ * rows that how (outbox_apply_verdicts' ret_how) says was written. */
+void outbox_count_applied(struct metrics *m, const struct verdict_row *rows, const enum verdict_apply *how,
+			  size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -99,4 +100,64 @@ void waiter_loop(struct waiter *w, const _Atomic(int) *stop, waiter_turn turn, v
 		if (ms > WAITER_AGAIN && !atomic_load(stop))
 			(void)waiter_nap(w, gen, ms);
 	}
+}
+
+struct crew_thread {
+	struct crew *c;
+	void *arg;
+	pthread_t thread;
+};
+
+struct crew {
+	struct crew_spec spec;
+	struct crew_thread *threads;
+	size_t n;                /* started */
+};
+
+static void *crew_main(void *p)
+{
+	struct crew_thread *t = p;
+	const struct crew_spec *s = &t->c->spec;
+
+	if (s->enter && s->enter(t->arg) != 0)
+		return NULL;
+	waiter_loop(s->waiter, s->stop, s->turn, t->arg);
+	if (s->leave)
+		s->leave(t->arg);
+	return NULL;
+}
+
+int crew_start(const struct crew_spec *spec, void *args, size_t stride, size_t n, struct crew **ret)
+{
+	struct crew *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->threads = calloc(n ? n : 1, sizeof(*c->threads)))) {
+		free(c);
+		return IT_ENOMEM;
+	}
+	c->spec = *spec;
+	for (size_t i = 0; i < n; i++) {
+		struct crew_thread *t = &c->threads[i];
+		t->c = c;
+		t->arg = (char *)args + i * stride;
+		if (pthread_create(&t->thread, NULL, crew_main, t) != 0) {
+			crew_stop(c);
+			return IT_ENOMEM;
+		}
+		c->n++;
+	}
+	*ret = c;
+	return IT_OK;
+}
+
+void crew_stop(struct crew *c)
+{
+	if (!c)
+		return;
+	atomic_store(c->spec.stop, 1);
+	waiter_wake(c->spec.waiter);
+	for (size_t i = 0; i < c->n; i++)
+		pthread_join(c->threads[i].thread, NULL);
+	free(c->threads);
+	free(c);
 }

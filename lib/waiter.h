@@ -23,6 +23,7 @@
 #define ITALIC_WAITER_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compiler.h"
@@ -55,5 +56,28 @@ typedef int64_t (*waiter_turn)(void *ctx);
 
 /* Runs turn(ctx) until *stop is set, napping on w between turns as each asks. */
 void waiter_loop(struct waiter *w, const _Atomic(int) *stop, waiter_turn turn, void *ctx);
+
+/*
+ * A crew: n threads, thread i running waiter_loop(waiter, stop, turn, arg i), started
+ * and stopped together; arg i is args + i * stride (stride 0: every thread gets args).
+ * enter (may be NULL) runs first on the thread (it opens the thread's database
+ * connection, say); a nonzero return ends that thread at once. leave (may be NULL)
+ * runs last on it, after the loop (close it; drain what must not wait for a restart).
+ */
+struct crew_spec {
+	struct waiter *waiter;          /* where the threads nap (borrowed) */
+	_Atomic(int) *stop;             /* borrowed; crew_stop() sets it */
+	waiter_turn turn;
+	int (*enter)(void *arg);
+	void (*leave)(void *arg);
+};
+
+struct crew;
+
+/* Starts the crew (the spec is copied; args borrowed until crew_stop). IT_ENOMEM when a
+ * thread cannot start: the threads already started are stopped, *ret is untouched. */
+int crew_start(const struct crew_spec *spec, void *args, size_t stride, size_t n, struct crew **ret) WARN_UNUSED;
+/* Sets the stop flag, wakes the waiter, joins every thread, frees. NULL: no-op. */
+void crew_stop(struct crew *c);
 
 #endif

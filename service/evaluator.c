@@ -1,10 +1,12 @@
 /*
  * evaluator.c: evaluation workers and the re-evaluation thread (see evaluator.h).
  *
- * Judging itself is lib/assess.h (which facts win, retry or INSUFFICIENT_DATA); this file
- * builds its inputs (an event's observations, stored verdicts, the sweep's listing),
- * gives it the rules snapshot and the facts providers (AWS, and registered images over
- * the thread's own connection), and writes what it returns.
+ * This file keeps the threads (a crew of workers over the inbox's partitions and the
+ * re-evaluation thread, lib/waiter.h), the rules snapshot and their lifecycle. Judging
+ * is lib/assess.h (which facts win, retry or INSUFFICIENT_DATA) over lib/judge.h (an
+ * event's instances, stored verdicts, the sweep's listing, read from the store), given
+ * the snapshot and the facts providers (AWS, and registered images over the thread's
+ * own connection); what it returns is written by verdict_write.h.
  *
  * Rules are read into a shared, reference-counted snapshot; the re-evaluation thread
  * swaps in a new one when a reeval_requests row appears and then re-judges every known
@@ -20,23 +22,19 @@
 #include <string.h>
 
 #include "assess.h"
-#include "backoff.h"
 #include "clock.h"
-#include "deliverer.h"
 #include "event.h"
 #include "facts_registered.h"
+#include "judge.h"
 #include "ingest.h"
-#include "outbox_apply.h"
 #include "status.h"
+#include "verdict_write.h"
 #include "waiter.h"
-#include "writer.h"
-#include "store_inbox.h"
 #include "store_rule.h"
 #include "store_verdict.h"
 
 #define CLAIM_BATCH 16
 #define MAX_ATTEMPTS 5             /* then INSUFFICIENT_DATA, retried by schedule */
-#define RETRY_LATER_MS (10 * 60 * 1000)
 #define REEVAL_PAGE 200
 
 struct rules_snap {
@@ -47,12 +45,11 @@ struct rules_snap {
 struct evaluator {
 	struct server *srv;
 	const struct facts_provider *provider;
-	pthread_t *workers;
+	struct crew *workers;        /* the evaluation workers, napping on the ingest's arrivals */
 	struct worker_arg *args;
-	size_t nworkers;         /* started */
-	size_t nworkers_total;   /* configured: the inbox partitions */
-	pthread_t reeval;
-	int reeval_started;
+	size_t nworkers;             /* configured: the inbox partitions */
+	struct crew *reeval;         /* the re-evaluation thread */
+	struct worker_arg *reeval_arg;   /* its thread's (part and cursor unused) */
 	_Atomic(int) stop;
 	pthread_mutex_t mu;          /* guards snap */
 	struct waiter *poked;        /* the re-evaluation thread naps here */
@@ -127,129 +124,7 @@ static struct assess_env env_of(struct evaluator *ev, struct rules_snap *rs, str
 	return env;
 }
 
-/* italic_evaluations_total: every row written (not stale), after its commit. */
-static void count_written(struct evaluator *ev, const struct verdict_row *rows, const enum verdict_apply *how,
-			  size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char labels[96];
-		if (how[i] == VERDICT_STALE)
-			continue;
-		snprintf(labels, sizeof(labels), "compliance=\"%s\",trigger=\"%s\"", rows[i].compliance,
-			 rows[i].trigger);
-		metrics_add(ev->srv->metrics, "italic_evaluations_total", labels, 1);
-	}
-}
-
-/* Rows judged outside the inbox (re-evaluation, timers, the sweep), in one writer job. */
-struct write_job {
-	struct evaluator *ev;
-	const struct verdict_row *rows;
-	enum verdict_apply *how;
-	size_t n;
-	struct outbox_applied counts;
-};
-
-static int write_rows(struct store *db, void *ctx)
-{
-	struct write_job *j = ctx;
-
-	return outbox_apply_verdicts(db, j->rows, j->n, &j->ev->outbox, clock_now_ms(j->ev->srv->clock), j->how,
-				     &j->counts);
-}
-
-/* Writes rows through the writer and counts them once committed. *ret_applied (may be
- * NULL) counts the rows that changed something. */
-static int write_verdicts(struct evaluator *ev, const struct verdict_row *rows, size_t n, size_t *ret_applied)
-{
-	struct write_job j = {ev, rows, calloc(n ? n : 1, sizeof(*j.how)), n, {0, 0, 0}};
-	int rc = j.how ? IT_OK : IT_ENOMEM;
-
-	if (rc == IT_OK && n > 0)
-		rc = writer_run(ev->srv->writer, write_rows, &j);
-	if (rc == IT_OK) {
-		count_written(ev, rows, j.how, n);
-		if (j.counts.applied + j.counts.unchanged)
-			deliverers_wake(ev->srv->deliverers);
-		if (ret_applied)
-			*ret_applied = j.counts.applied;
-	}
-	free(j.how);
-	return rc;
-}
-
 /* ---- events ---- */
-
-/* Re-judges every known instance of account/region (a ScheduledNotification). */
-static int judge_scheduled(struct evaluator *ev, struct store *db, const struct assess_env *env,
-			   const struct inbox_row *ir, const struct event *e, struct verdict_row **rows, size_t *nrows)
-{
-	char after[IT_INSTANCE_ID_SIZE] = "";
-	struct verdict_row page[REEVAL_PAGE];
-	struct assess_input in;
-	size_t n;
-	int rc;
-
-	(void)ev;
-	for (;;) {
-		rc = store_verdict_page(db, e->account, e->region, NULL, NULL, after, page, REEVAL_PAGE, &n);
-		if (rc)
-			return rc;
-		for (size_t i = 0; i < n; i++) {
-			struct verdict_row *grown = realloc(*rows, (*nrows + 1) * sizeof(**rows));
-			if (!grown) {
-				rc = IT_ENOMEM;
-			} else {
-				*rows = grown;
-				assess_from_verdict(&in, &page[i], "schedule", e, ir->received_at);
-				rc = assess(env, &in, 0, &(*rows)[*nrows]);
-				assess_input_finish(&in);
-				if (rc == IT_OK)
-					(*nrows)++;
-			}
-			if (i + 1 == n)
-				snprintf(after, sizeof(after), "%s", page[i].instance_id);
-			verdict_row_finish(&page[i]);
-			if (rc) {
-				for (size_t k = i + 1; k < n; k++)
-					verdict_row_finish(&page[k]);
-				return rc;
-			}
-		}
-		if (n < REEVAL_PAGE)
-			return IT_OK;
-	}
-}
-
-/* Before an event is read again after a retryable failure: one to two windows of
- * lib/backoff.h (250 ms doubling per attempt, at most 30 s), so 5 attempts span at least
- * ~8 s of AWS trouble before the verdict becomes INSUFFICIENT_DATA. */
-static int64_t retry_in_ms(int attempts)
-{
-	return backoff_window_ms(attempts, 250, 30000) + backoff_ms(attempts, 250, 30000, backoff_random(NULL));
-}
-
-/* One claimed event, judged but not yet written. */
-struct prepared {
-	struct inbox_row *ir;
-	struct verdict_row *rows;
-	enum verdict_apply *how;   /* what each row became (outbox_apply_verdicts) */
-	size_t nrows;
-	int retry;                 /* put back with backoff instead of writing */
-	int rc;                    /* why, when retry */
-	const char *outcome;
-};
-
-static void prepared_finish(struct prepared *p)
-{
-	for (size_t i = 0; i < p->nrows; i++)
-		verdict_row_finish(&p->rows[i]);
-	free(p->rows);
-	free(p->how);
-	p->rows = NULL;
-	p->how = NULL;
-	p->nrows = 0;
-}
 
 /* Judges every instance of one event (no writes). */
 static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *rs, struct inbox_row *ir,
@@ -261,9 +136,8 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	struct verdict_row *rows = NULL;
 	struct facts_provider reg;
 	struct assess_env env;
-	struct assess_input in;
 	size_t nrows = 0;
-	int rc, retry = 0;
+	int rc, retry;
 
 	memset(out, 0, sizeof(*out));
 	out->ir = ir;
@@ -285,36 +159,8 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 		log_kv(&srv->log, LOG_WARN, NULL, "An event time lay in the future and was clamped to the receipt time.",
 		       "italic.event_id", ir->event_id, NULL);
 	env = env_of(ev, rs, &reg, db);
-	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
-		rc = judge_scheduled(ev, db, &env, ir, e, &rows, &nrows);
-		if (rc)
-			retry = 1;
-		goto done;
-	}
-	rows = calloc(e->n_obs ? e->n_obs : 1, sizeof(*rows));
-	if (!rows) {
-		rc = IT_ENOMEM;
-		retry = 1;
-		goto done;
-	}
-	for (size_t i = 0; i < e->n_obs; i++) {
-		const struct event_observation *o = &e->obs[i];
-		struct verdict_row cur;
-		int known = !o->image_id && store_verdict_get(db, o->account, o->region, o->instance_id, &cur) == IT_OK;
-
-		assess_from_observation(&in, e, o, ir->received_at, known ? cur.image_id : NULL);
-		if (known)
-			verdict_row_finish(&cur);   /* the builder copied the image id */
-		rc = assess(&env, &in, ir->attempts < MAX_ATTEMPTS, &rows[nrows]);
-		assess_input_finish(&in);
-		if (rc) {
-			retry = 1;
-			break;
-		}
-		nrows++;
-	}
-
-done:
+	rc = judge_event(&env, db, e, ir->received_at, ir->attempts < MAX_ATTEMPTS, &rows, &nrows);
+	retry = rc != IT_OK;
 	if (!retry && !(out->how = calloc(nrows ? nrows : 1, sizeof(*out->how)))) {
 		rc = IT_ENOMEM;
 		retry = 1;
@@ -328,76 +174,10 @@ done:
 	event_free(e);
 }
 
-struct batch_job {
-	struct evaluator *ev;
-	struct prepared *ps;
-	size_t n;
-	size_t done;
-};
-
-/*
- * Writer job: a batch of judged events, their verdicts, deliveries and inbox
- * completions (or retries), all in the writer's transaction, so a crash leaves each
- * event either fully done or still pending.
- */
-static int write_batch(struct store *db, void *ctx)
-{
-	struct batch_job *j = ctx;
-	struct evaluator *ev = j->ev;
-	struct outbox_applied counts;
-	int64_t now = clock_now_ms(ev->srv->clock);
-	int rc = IT_OK;
-
-	j->done = 0;
-	for (size_t k = 0; rc == IT_OK && k < j->n; k++) {
-		struct prepared *p = &j->ps[k];
-		if (p->retry) {
-			rc = store_inbox_retry(db, p->ir->seq, now + retry_in_ms(p->ir->attempts), status_str(p->rc));
-			continue;
-		}
-		rc = outbox_apply_verdicts(db, p->rows, p->nrows, &ev->outbox, now, p->how, &counts);
-		if (rc == IT_OK && p->nrows == 1 && counts.stale == 1)
-			p->outcome = "stale";
-		if (rc == IT_OK)
-			rc = store_inbox_done(db, p->ir->seq, now, p->outcome);
-		j->done++;
-	}
-	return rc;
-}
-
-static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
-{
-	struct server *srv = ev->srv;
-	struct batch_job j = {ev, ps, n, 0};
-	int64_t now;
-	int rc = writer_run(srv->writer, write_batch, &j);
-
-	if (rc) {
-		/* Nothing was written; the events stay pending and are read again. */
-		log_kv(&srv->log, LOG_ERROR, NULL, "Verdicts could not be written; their events are read again.",
-		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
-		return rc;
-	}
-	now = clock_now_ms(srv->clock);
-	ingest_consumed(srv->ingest, (int64_t)j.done);
-	deliverers_wake(srv->deliverers);   /* the new verdicts' deliveries are committed */
-	for (size_t k = 0; k < n; k++) {
-		if (ps[k].retry) {
-			log_kv(&srv->log, LOG_WARN, NULL, "An evaluation will be retried.", "italic.event_id", ps[k].ir->event_id,
-			       "error.code", status_str(ps[k].rc), "error.message", status_text(ps[k].rc), NULL);
-			continue;
-		}
-		count_written(ev, ps[k].rows, ps[k].how, ps[k].nrows);
-		metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
-				(double)(now - ps[k].ir->received_at) / 1000.0);
-	}
-	return IT_OK;
-}
-
 struct worker_arg {
 	struct evaluator *ev;
-	unsigned part;
 	struct store *db;          /* the thread's own connection */
+	unsigned part;
 	int64_t cursor, last_rescan;
 };
 
@@ -433,11 +213,11 @@ static int64_t worker_turn(void *arg)
 	size_t n = 0;
 	int rc;
 
-	if (clock_mono_ms() - wa->last_rescan >= RESCAN_MS) {
+	if (wa->last_rescan == 0 || clock_mono_ms() - wa->last_rescan >= RESCAN_MS) {
 		wa->cursor = 0;
 		wa->last_rescan = clock_mono_ms();
 	}
-	rc = store_inbox_due(wa->db, clock_now_ms(ev->srv->clock), wa->cursor, (unsigned)ev->nworkers_total, wa->part,
+	rc = store_inbox_due(wa->db, clock_now_ms(ev->srv->clock), wa->cursor, (unsigned)ev->nworkers, wa->part,
 			     rows, CLAIM_BATCH, &n);
 	if (rc) {
 		log_kv(&ev->srv->log, LOG_WARN, NULL, "Reading the inbox failed; it is read again shortly.", "error.code",
@@ -453,7 +233,7 @@ static int64_t worker_turn(void *arg)
 		for (size_t i = 0; i < n; i++)
 			prepare(ev, wa->db, rs, &rows[i], &ps[i]);
 		snap_put(ev, rs);
-		if (commit_batch(ev, ps, n) == IT_OK)
+		if (verdict_write_events(ev->srv, &ev->outbox, ps, n) == IT_OK)
 			wa->cursor = rows[n - 1].seq;
 		for (size_t i = 0; i < n; i++)
 			prepared_finish(&ps[i]);
@@ -463,21 +243,25 @@ static int64_t worker_turn(void *arg)
 	return n ? WAITER_AGAIN : 250;
 }
 
-static void *worker(void *arg)
+/* A thread's own connection (crew enter and leave, for both kinds of thread). */
+static int open_db(void *arg)
 {
 	struct worker_arg *wa = arg;
-	struct server *srv = wa->ev->srv;
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &wa->db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "An evaluator thread cannot open the database.", "error.message", err, NULL);
-		return NULL;
-	}
-	wa->last_rescan = clock_mono_ms();
-	waiter_loop(ingest_arrivals(srv->ingest), &wa->ev->stop, worker_turn, wa);
+	if (store_open(wa->ev->srv->cfg.db, STORE_NO_CREATE, &wa->db, err, sizeof(err)) == IT_OK)
+		return 0;
+	log_kv(&wa->ev->srv->log, LOG_ERROR, NULL, "An evaluator thread cannot open the database.", "error.message",
+	       err, NULL);
+	return -1;
+}
+
+static void close_db(void *arg)
+{
+	struct worker_arg *wa = arg;
+
 	store_close(wa->db);
 	wa->db = NULL;
-	return NULL;
 }
 
 /* ---- re-evaluation ---- */
@@ -487,33 +271,13 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 			    size_t n, const char *trigger)
 {
 	struct verdict_row *out = calloc(n ? n : 1, sizeof(*out));
-	size_t nout = 0;
 	struct facts_provider reg;
 	struct assess_env env = env_of(ev, rs, &reg, db);
-	struct assess_input in;
-	int rc = out ? IT_OK : IT_ENOMEM;
+	size_t nout = 0;
+	int rc = out ? judge_records(&env, page, n, trigger, out, &nout) : IT_ENOMEM;
 
-	for (size_t i = 0; rc == IT_OK && i < n; i++) {
-		if (assess_record_final(&page[i])) {
-			if (page[i].next_change_at) {
-				/* Nothing to re-judge; clear the schedule so it is not picked again. */
-				out[nout] = page[i];
-				memset(&page[i], 0, sizeof(page[i]));   /* ownership moved */
-				out[nout].next_change_at = 0;
-				out[nout].evaluated_at = clock_now_ms(ev->srv->clock);
-				snprintf(out[nout].trigger, sizeof(out[nout].trigger), "%s", trigger);
-				nout++;
-			}
-			continue;
-		}
-		assess_from_verdict(&in, &page[i], trigger, NULL, 0);
-		rc = assess(&env, &in, 0, &out[nout]);
-		assess_input_finish(&in);
-		if (rc == IT_OK)
-			nout++;
-	}
 	if (rc == IT_OK)
-		rc = write_verdicts(ev, out, nout, NULL);
+		rc = verdict_write_rows(ev->srv, &ev->outbox, out, nout, NULL);
 	if (rc)
 		log_kv(&ev->srv->log, LOG_WARN, NULL, "A re-evaluation batch failed.", "error.code", status_str(rc),
 		       "error.message", status_text(rc), NULL);
@@ -552,17 +316,12 @@ static int reevaluate_all(struct evaluator *ev, struct store *db)
 	return rc;
 }
 
-struct reeval_arg {
-	struct evaluator *ev;
-	struct store *db;
-};
-
 /* Requests first (every instance), then instances due, else a nap until the next is
  * due (at most a second: requests made by another process, `italic rules import`, are
  * seen within it). */
 static int64_t reeval_turn(void *arg)
 {
-	struct reeval_arg *ra = arg;
+	struct worker_arg *ra = arg;
 	struct evaluator *ev = ra->ev;
 	struct server *srv = ev->srv;
 	int64_t max_id = 0, pending = 0, next = 0, now, wait = 1000;
@@ -594,22 +353,6 @@ static int64_t reeval_turn(void *arg)
 	return wait;
 }
 
-static void *reeval_thread(void *arg)
-{
-	struct evaluator *ev = arg;
-	struct reeval_arg ra = {ev, NULL};
-	char err[256];
-
-	if (store_open(ev->srv->cfg.db, STORE_NO_CREATE, &ra.db, err, sizeof(err))) {
-		log_kv(&ev->srv->log, LOG_ERROR, NULL, "The re-evaluation thread cannot open the database.", "error.message",
-		       err, NULL);
-		return NULL;
-	}
-	waiter_loop(ev->poked, &ev->stop, reeval_turn, &ra);
-	store_close(ra.db);
-	return NULL;
-}
-
 /* ---- observations from outside the inbox (the sweep) ---- */
 
 int evaluator_observe(struct evaluator *ev, struct store *db, const struct evaluator_obs *obs, size_t n,
@@ -619,20 +362,12 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 	struct rules_snap *rs = snap_get(ev);
 	struct facts_provider reg;
 	struct assess_env env = env_of(ev, rs, &reg, db);
-	struct assess_input in;
 	size_t nout = 0, applied = 0;
-	int rc = out ? IT_OK : IT_ENOMEM;
+	int rc = out ? judge_listing(&env, obs, n, trigger, out, &nout) : IT_ENOMEM;
 
-	for (size_t i = 0; rc == IT_OK && i < n; i++) {
-		assess_from_listing(&in, &obs[i], trigger);
-		rc = assess(&env, &in, 0, &out[nout]);
-		assess_input_finish(&in);
-		if (rc == IT_OK)
-			nout++;
-	}
 	snap_put(ev, rs);
 	if (rc == IT_OK)
-		rc = write_verdicts(ev, out, nout, &applied);
+		rc = verdict_write_rows(ev->srv, &ev->outbox, out, nout, &applied);
 	if (rc == IT_OK && ret_applied)
 		*ret_applied = applied;
 	for (size_t i = 0; i < nout; i++)
@@ -662,49 +397,39 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 	if (rc == IT_OK)
 		rc = snap_load(ev, db, 0);
 	store_close(db);
-	if (rc)
-		goto fail;
-	ev->nworkers_total = srv->cfg.workers;
-	ev->workers = calloc(srv->cfg.workers, sizeof(*ev->workers));
-	ev->args = calloc(srv->cfg.workers, sizeof(*ev->args));
-	if (!ev->workers || !ev->args) {
+	ev->nworkers = srv->cfg.workers;
+	ev->args = calloc(ev->nworkers, sizeof(*ev->args));
+	ev->reeval_arg = calloc(1, sizeof(*ev->reeval_arg));
+	if (rc == IT_OK && (!ev->args || !ev->reeval_arg))
 		rc = IT_ENOMEM;
-		goto fail;
-	}
-	for (size_t i = 0; i < srv->cfg.workers; i++) {
+	for (size_t i = 0; rc == IT_OK && i < ev->nworkers; i++) {
 		ev->args[i].ev = ev;
 		ev->args[i].part = (unsigned)i;
-		if (pthread_create(&ev->workers[i], NULL, worker, &ev->args[i]) != 0) {
-			rc = IT_ENOMEM;
-			goto fail;
-		}
-		ev->nworkers++;
 	}
-	if (pthread_create(&ev->reeval, NULL, reeval_thread, ev) != 0) {
-		rc = IT_ENOMEM;
-		goto fail;
+	if (rc == IT_OK) {
+		struct crew_spec workers = {ingest_arrivals(srv->ingest), &ev->stop, worker_turn, open_db, close_db};
+		struct crew_spec reeval = {ev->poked, &ev->stop, reeval_turn, open_db, close_db};
+		ev->reeval_arg->ev = ev;
+		rc = crew_start(&workers, ev->args, sizeof(*ev->args), ev->nworkers, &ev->workers);
+		if (rc == IT_OK)
+			rc = crew_start(&reeval, ev->reeval_arg, 0, 1, &ev->reeval);
 	}
-	ev->reeval_started = 1;
+	if (rc) {
+		evaluator_stop(ev);
+		return rc;
+	}
 	*ret = ev;
 	return IT_OK;
-fail:
-	evaluator_stop(ev);
-	return rc;
 }
 
 void evaluator_stop(struct evaluator *ev)
 {
 	if (!ev)
 		return;
-	atomic_store(&ev->stop, 1);
-	waiter_wake(ev->poked);
-	waiter_wake(ingest_arrivals(ev->srv->ingest));   /* the workers nap there */
-	for (size_t i = 0; i < ev->nworkers; i++)
-		pthread_join(ev->workers[i], NULL);
-	if (ev->reeval_started)
-		pthread_join(ev->reeval, NULL);
-	free(ev->workers);
+	crew_stop(ev->workers);
+	crew_stop(ev->reeval);
 	free(ev->args);
+	free(ev->reeval_arg);
 	if (ev->snap)
 		snap_put(ev, ev->snap);
 	waiter_free(ev->poked);
