@@ -11,7 +11,6 @@
 #include "deliverer.h"
 
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,16 +51,18 @@ static const char *const state_names[] = {"pending", "failed", "done"};
 
 struct deliverers;
 
+/* One destination's thread (a member of the deliverers' crew). */
 struct dthread {
 	struct deliverers *d;
 	enum dest dest;
-	pthread_t thread;
-	int started;
+	struct store *db;        /* the thread's own connection */
 };
 
 struct deliverers {
 	struct server *srv;
-	struct dthread threads[DEST__MAX];
+	struct dthread threads[DEST__MAX];   /* the enabled destinations, nthreads of them */
+	size_t nthreads;
+	struct crew *crew;
 	_Atomic(int) stop;
 	struct waiter *wake;             /* new deliveries, or stop */
 	char host[SIEM_HOST_MAX];
@@ -537,17 +538,12 @@ static void batch_cycle(struct deliverers *d, struct store *db, enum dest dest, 
 	*ret_sent = 1;
 }
 
-struct turn_ctx {
-	struct dthread *t;
-	struct store *db;
-};
-
 /* One look at the destination: send what is due, then say how long until more is. */
 static int64_t turn(void *arg)
 {
-	struct turn_ctx *c = arg;
-	struct deliverers *d = c->t->d;
-	enum dest dest = c->t->dest;
+	struct dthread *c = arg;
+	struct deliverers *d = c->d;
+	enum dest dest = c->dest;
 	int64_t next = 0, now, wait = IDLE_MS;
 	int sent = 0;
 
@@ -571,24 +567,27 @@ static int64_t turn(void *arg)
 	return dest == DEST_SIEM ? wait : RECHECK_MS;
 }
 
-static void *run(void *arg)
+static int enter(void *arg)
 {
 	struct dthread *t = arg;
-	struct deliverers *d = t->d;
-	struct server *srv = d->srv;
-	struct turn_ctx c = {t, NULL};
+	struct server *srv = t->d->srv;
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &c.db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "A delivery thread cannot open the database.", "italic.destination",
-		       dest_names[t->dest], "error.message", err, NULL);
-		return NULL;
-	}
-	waiter_loop(d->wake, &d->stop, turn, &c);
+	if (store_open(srv->cfg.db, STORE_NO_CREATE, &t->db, err, sizeof(err)) == IT_OK)
+		return 0;
+	log_kv(&srv->log, LOG_ERROR, NULL, "A delivery thread cannot open the database.", "italic.destination",
+	       dest_names[t->dest], "error.message", err, NULL);
+	return -1;
+}
+
+static void leave(void *arg)
+{
+	struct dthread *t = arg;
+
 	if (t->dest == DEST_SIEM)
-		siem_flush_all(d);   /* drain: lines written before exit are not held back a restart */
-	store_close(c.db);
-	return NULL;
+		siem_flush_all(t->d);   /* drain: lines written before exit are not held back a restart */
+	store_close(t->db);
+	t->db = NULL;
 }
 
 static int release_all(struct store *db, void *ctx)
@@ -636,19 +635,21 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	if (writer_run(srv->writer, release_all, NULL) != IT_OK)
 		log_msg(&srv->log, LOG_WARN, NULL, "Old delivery leases could not be released; they expire within 5 minutes.");
 	for (int i = 0; i < DEST__MAX; i++) {
-		struct dthread *t = &d->threads[i];
 		if (!enabled[i])
 			continue;
-		t->d = d;
-		t->dest = (enum dest)i;
-		if (pthread_create(&t->thread, NULL, run, t) != 0) {
+		d->threads[d->nthreads].d = d;
+		d->threads[d->nthreads++].dest = (enum dest)i;
+	}
+	{
+		struct crew_spec spec = {d->wake, &d->stop, turn, enter, leave};
+		if (crew_start(&spec, d->threads, sizeof(d->threads[0]), d->nthreads, &d->crew) != IT_OK) {
 			deliverers_stop(d);
 			return IT_ENOMEM;
 		}
-		t->started = 1;
-		log_kv(&srv->log, LOG_INFO, NULL, "Deliveries to this destination are on.", "italic.destination",
-		       dest_names[i], NULL);
 	}
+	for (size_t i = 0; i < d->nthreads; i++)
+		log_kv(&srv->log, LOG_INFO, NULL, "Deliveries to this destination are on.", "italic.destination",
+		       dest_names[d->threads[i].dest], NULL);
 	*ret = d;
 	return IT_OK;
 }
@@ -657,11 +658,7 @@ void deliverers_stop(struct deliverers *d)
 {
 	if (!d)
 		return;
-	atomic_store(&d->stop, 1);
-	waiter_wake(d->wake);
-	for (int i = 0; i < DEST__MAX; i++)
-		if (d->threads[i].started)
-			pthread_join(d->threads[i].thread, NULL);
+	crew_stop(d->crew);
 	waiter_free(d->wake);
 	free(d);
 }

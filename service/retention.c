@@ -1,7 +1,6 @@
 /* retention.c: the purge thread (see retention.h). */
 #include "retention.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,7 @@
 struct retention {
 	struct server *srv;
 	struct store *db;
-	pthread_t thread;
+	struct crew *crew;      /* the purge thread */
 	struct waiter *wake;    /* stop */
 	_Atomic(int) stop;
 };
@@ -59,14 +58,6 @@ static int64_t turn(void *arg)
 	return (int64_t)IT_RETENTION_INTERVAL_S * 1000;
 }
 
-static void *run(void *arg)
-{
-	struct retention *r = arg;
-
-	waiter_loop(r->wake, &r->stop, turn, r);
-	return NULL;
-}
-
 int retention_start(struct server *srv, struct retention **ret)
 {
 	struct retention *r = calloc(1, sizeof(*r));
@@ -85,7 +76,12 @@ int retention_start(struct server *srv, struct retention **ret)
 	}
 	metrics_declare(srv->metrics, "italic_retention_deleted_total", METRIC_COUNTER,
 			"Rows deleted by the retention purge, by table.");
-	if (waiter_new(&r->wake) != IT_OK || pthread_create(&r->thread, NULL, run, r) != 0) {
+	rc = waiter_new(&r->wake);
+	if (rc == IT_OK) {
+		struct crew_spec spec = {r->wake, &r->stop, turn, NULL, NULL};
+		rc = crew_start(&spec, r, 0, 1, &r->crew);
+	}
+	if (rc) {
 		waiter_free(r->wake);
 		store_close(r->db);
 		free(r);
@@ -99,9 +95,7 @@ void retention_stop(struct retention *r)
 {
 	if (!r)
 		return;
-	atomic_store(&r->stop, 1);
-	waiter_wake(r->wake);
-	pthread_join(r->thread, NULL);
+	crew_stop(r->crew);
 	waiter_free(r->wake);
 	store_close(r->db);
 	free(r);

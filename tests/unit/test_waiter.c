@@ -2,11 +2,13 @@
  * test_waiter: the one way a worker waits (lib/waiter.h): a wake that comes between
  * reading the generation and napping is not lost, a nap ends when its time is up, a
  * wake from another thread ends it early, and the worker loop runs turns as they ask
- * and leaves once its stop flag is set and it is woken. Times are bounds on behaviour
+ * and leaves once its stop flag is set and it is woken, and a crew of threads starts and
+ * stops together with its enter and leave hooks. Times are bounds on behaviour
  * (a 10 s nap that must end at once), not measurements.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -55,6 +57,58 @@ static int64_t count_turn(void *arg)
 		return WAITER_AGAIN;
 	atomic_store(&c->napping, 1);
 	return 10000;
+}
+
+struct member {
+	int refuse;            /* enter fails */
+	_Atomic(int) entered, turns, left;
+};
+
+static int member_enter(void *arg)
+{
+	struct member *m = arg;
+
+	atomic_store(&m->entered, 1);
+	return m->refuse ? -1 : 0;
+}
+
+static int64_t member_turn(void *arg)
+{
+	struct member *m = arg;
+
+	atomic_fetch_add(&m->turns, 1);
+	return 10000;
+}
+
+static void member_leave(void *arg)
+{
+	atomic_store(&((struct member *)arg)->left, 1);
+}
+
+/* A crew: each thread gets its own arg, enters, turns, naps, and leaves on crew_stop;
+ * one whose enter fails neither turns nor leaves. */
+static void test_crew(struct waiter *w)
+{
+	struct member m[3];
+	_Atomic(int) stop = 0;
+	struct crew_spec spec = {w, &stop, member_turn, member_enter, member_leave};
+	struct crew *c = NULL;
+	int64_t t0;
+
+	memset(m, 0, sizeof(m));
+	m[2].refuse = 1;
+	CHECK(crew_start(&spec, m, sizeof(m[0]), 3, &c) == IT_OK && c, "crew of three");
+	t0 = clock_mono_ms();
+	while ((atomic_load(&m[0].turns) == 0 || atomic_load(&m[1].turns) == 0 || !atomic_load(&m[2].entered)) &&
+	       clock_mono_ms() - t0 < 5000)
+		sleep_ms(1);
+	crew_stop(c);
+	CHECK(atomic_load(&stop) == 1, "crew_stop set the flag");
+	CHECK(atomic_load(&m[0].turns) == 1 && atomic_load(&m[1].turns) == 1, "one turn each, then a nap the stop ended");
+	CHECK(atomic_load(&m[0].left) && atomic_load(&m[1].left), "both left");
+	CHECK(atomic_load(&m[2].entered) && !atomic_load(&m[2].turns) && !atomic_load(&m[2].left),
+	      "the one that could not enter neither turned nor left");
+	crew_stop(NULL);
 }
 
 int main(void)
@@ -115,6 +169,7 @@ int main(void)
 		waiter_pause(w, &stop, 10000);
 		CHECK(clock_mono_ms() - t0 < 1000, "no pause when stopping");
 	}
+	test_crew(w);
 	waiter_wake(NULL);
 	waiter_free(w);
 	waiter_free(NULL);
