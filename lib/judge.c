@@ -98,6 +98,18 @@ out:
 	return IT_OK;
 }
 
+/* The end of a run into out: on IT_OK *ret_n says how many; on failure none is left. */
+static int settle(int rc, struct verdict_row *out, size_t nout, size_t *ret_n)
+{
+	if (rc) {
+		for (size_t i = 0; i < nout; i++)
+			verdict_row_finish(&out[i]);
+		return rc;
+	}
+	*ret_n = nout;
+	return IT_OK;
+}
+
 int judge_records(const struct assess_env *env, struct verdict_row *page, size_t n, const char *trigger,
 		  struct verdict_row *out, size_t *ret_n)
 {
@@ -125,13 +137,7 @@ int judge_records(const struct assess_env *env, struct verdict_row *page, size_t
 			nout++;
 	}
 	free(in);
-	if (rc) {
-		for (size_t i = 0; i < nout; i++)
-			verdict_row_finish(&out[i]);
-		return rc;
-	}
-	*ret_n = nout;
-	return IT_OK;
+	return settle(rc, out, nout, ret_n);
 }
 
 int judge_listing(const struct assess_env *env, const struct assess_listing *listed, size_t n, const char *trigger,
@@ -149,11 +155,5 @@ int judge_listing(const struct assess_env *env, const struct assess_listing *lis
 			nout++;
 	}
 	free(in);
-	if (rc) {
-		for (size_t i = 0; i < nout; i++)
-			verdict_row_finish(&out[i]);
-		return rc;
-	}
-	*ret_n = nout;
-	return IT_OK;
+	return settle(rc, out, nout, ret_n);
 }

@@ -10,9 +10,6 @@
 #define COLS "id, destination, group_key, account, region, instance_id, payload, state, attempts," \
 	     " created_at, next_attempt_at, last_error, done_at"
 
-static const char SQL_ADD[] =
-	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
-	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 static const char SQL_ADD_DUE[] =
 	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
 	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -58,19 +55,7 @@ void outbox_row_finish(struct outbox_row *r)
 int store_outbox_add(struct store *s, const char *destination, const char *group_key, const char *account,
 		     const char *region, const char *instance_id, const char *payload, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_ADD, &st);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, destination);
-	store_bind_text(st, 2, group_key ? group_key : "");
-	store_bind_text(st, 3, account);
-	store_bind_text(st, 4, region);
-	store_bind_text(st, 5, instance_id);
-	store_bind_text(st, 6, payload);
-	sqlite3_bind_int64(st, 7, now);
-	return store_done(s, st);
+	return store_outbox_add_due(s, destination, group_key, account, region, instance_id, payload, now, now, NULL);
 }
 
 int store_outbox_add_due(struct store *s, const char *destination, const char *group_key, const char *account,
@@ -111,8 +96,10 @@ int store_outbox_set_payload(struct store *s, int64_t id, const char *payload)
 	return rc;
 }
 
-static int row_from(sqlite3_stmt *st, struct outbox_row *r)
+/* One row of COLS into *out, a struct outbox_row (store_fill's read). */
+static int row_from(sqlite3_stmt *st, void *out)
 {
+	struct outbox_row *r = out;
 	const char *p = store_col_text(st, 6), *e = store_col_text(st, 11);
 
 	memset(r, 0, sizeof(*r));
@@ -136,11 +123,6 @@ static int row_from(sqlite3_stmt *st, struct outbox_row *r)
 	return IT_OK;
 }
 
-static int read_row(sqlite3_stmt *st, void *row)
-{
-	return row_from(st, row);
-}
-
 static void finish_row(void *row)
 {
 	outbox_row_finish(row);
@@ -148,7 +130,7 @@ static void finish_row(void *row)
 
 static int fill(struct store *s, sqlite3_stmt *st, struct outbox_row *rows, size_t max, size_t *ret_n)
 {
-	return store_fill(s, st, rows, sizeof(*rows), max, read_row, finish_row, ret_n);
+	return store_fill(s, st, rows, sizeof(*rows), max, row_from, finish_row, ret_n);
 }
 
 #define GROUP_MAX 96

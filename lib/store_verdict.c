@@ -53,8 +53,11 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return t ? strdup(t) : NULL;
 }
 
-static int row_from(sqlite3_stmt *st, struct verdict_row *v)
+/* One row of COLS into *out, a struct verdict_row (store_fill's read). */
+static int row_from(sqlite3_stmt *st, void *out)
 {
+	struct verdict_row *v = out;
+
 	memset(v, 0, sizeof(*v));
 	store_col_copy(v->account, sizeof(v->account), st, 0);
 	store_col_copy(v->region, sizeof(v->region), st, 1);
@@ -109,6 +112,25 @@ static int same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* The columns SQL_UPSERT and SQL_HISTORY bind alike: 1-5 (the instance, image, state)
+ * and 8-14 (the verdict, its facts source and times). */
+static void bind_verdict(sqlite3_stmt *st, const struct verdict_row *v)
+{
+	store_bind_text(st, 1, v->account);
+	store_bind_text(st, 2, v->region);
+	store_bind_text(st, 3, v->instance_id);
+	store_bind_text(st, 4, nz(v->image_id));
+	store_bind_text(st, 5, nz(v->state));
+	store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
+	store_bind_text(st, 9, nz(v->matched_rule));
+	store_bind_text(st, 10, nz(v->exemption));
+	store_bind_text(st, 11, nz(v->facts_source));
+	sqlite3_bind_int64(st, 12, v->observed_at);
+	sqlite3_bind_int64(st, 13, v->evaluated_at);
+	if (v->next_change_at)
+		sqlite3_bind_int64(st, 14, v->next_change_at);
+}
+
 int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret, char prev[IT_COMPLIANCE_SIZE])
 {
 	struct verdict_row cur;
@@ -135,21 +157,9 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 	rc = store_stmt(s, SQL_UPSERT, &st);
 	if (rc)
 		goto out;
-	store_bind_text(st, 1, v->account);
-	store_bind_text(st, 2, v->region);
-	store_bind_text(st, 3, v->instance_id);
-	store_bind_text(st, 4, nz(v->image_id));
-	store_bind_text(st, 5, nz(v->state));
+	bind_verdict(st, v);
 	store_bind_text(st, 6, v->tags_json);
 	store_bind_text(st, 7, v->compliance);
-	store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
-	store_bind_text(st, 9, nz(v->matched_rule));
-	store_bind_text(st, 10, nz(v->exemption));
-	store_bind_text(st, 11, nz(v->facts_source));
-	sqlite3_bind_int64(st, 12, v->observed_at);
-	sqlite3_bind_int64(st, 13, v->evaluated_at);
-	if (v->next_change_at)
-		sqlite3_bind_int64(st, 14, v->next_change_at);
 	store_bind_text(st, 15, nz(v->trigger_event_id));
 	store_bind_text(st, 16, v->result_token);
 	rc = store_done(s, st);
@@ -160,21 +170,9 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 		rc = store_stmt(s, SQL_HISTORY, &st);
 		if (rc)
 			goto out;
-		store_bind_text(st, 1, v->account);
-		store_bind_text(st, 2, v->region);
-		store_bind_text(st, 3, v->instance_id);
-		store_bind_text(st, 4, nz(v->image_id));
-		store_bind_text(st, 5, nz(v->state));
+		bind_verdict(st, v);
 		store_bind_text(st, 6, v->compliance);
 		store_bind_text(st, 7, exists ? cur.compliance : NULL);
-		store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
-		store_bind_text(st, 9, nz(v->matched_rule));
-		store_bind_text(st, 10, nz(v->exemption));
-		store_bind_text(st, 11, nz(v->facts_source));
-		sqlite3_bind_int64(st, 12, v->observed_at);
-		sqlite3_bind_int64(st, 13, v->evaluated_at);
-		if (v->next_change_at)
-			sqlite3_bind_int64(st, 14, v->next_change_at);
 		store_bind_text(st, 15, v->trigger[0] ? v->trigger : "event");
 		store_bind_text(st, 16, nz(v->trigger_event_id));
 		rc = store_done(s, st);
@@ -190,11 +188,6 @@ out:
 	return rc;
 }
 
-static int read_row(sqlite3_stmt *st, void *row)
-{
-	return row_from(st, row);
-}
-
 static void finish_row(void *row)
 {
 	verdict_row_finish(row);
@@ -202,7 +195,7 @@ static void finish_row(void *row)
 
 static int fill(struct store *s, sqlite3_stmt *st, struct verdict_row *rows, size_t max, size_t *ret_n)
 {
-	return store_fill(s, st, rows, sizeof(*rows), max, read_row, finish_row, ret_n);
+	return store_fill(s, st, rows, sizeof(*rows), max, row_from, finish_row, ret_n);
 }
 
 int store_verdict_page(struct store *s, const char *account, const char *region, const char *after_account,

@@ -124,18 +124,11 @@ int resp_text(struct response *resp, unsigned status, const char *content_type, 
 	return rc;
 }
 
-int resp_json(struct response *resp, unsigned status, json_t *body)
+/* s (freed here) and a newline as the body: a status only with the whole body. */
+static int json_text(struct response *resp, unsigned status, const char *content_type, char *s)
 {
-	char *s;
-	int rc;
+	int rc = resp_text(resp, status, content_type, s);
 
-	if (!body)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!s)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	rc = resp_text(resp, status, "application/json", s);
 	free(s);
 	if (rc == IT_OK)
 		rc = buf_puts(&resp->body, "\n");
@@ -144,11 +137,23 @@ int resp_json(struct response *resp, unsigned status, json_t *body)
 	return rc;
 }
 
+int resp_json(struct response *resp, unsigned status, json_t *body)
+{
+	char *s;
+
+	if (!body)
+		return resp_problem(resp, 500, "out of memory building the response", NULL);
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s)
+		return resp_problem(resp, 500, "out of memory building the response", NULL);
+	return json_text(resp, status, "application/json", s);
+}
+
 int resp_problem(struct response *resp, unsigned status, const char *detail, json_t *extra)
 {
 	json_t *p = json_object();
 	char *s;
-	int rc;
 
 	if (!p) {
 		json_decref(extra);
@@ -167,13 +172,7 @@ int resp_problem(struct response *resp, unsigned status, const char *detail, jso
 	json_decref(p);
 	if (!s)
 		return IT_ENOMEM;
-	rc = resp_text(resp, status, "application/problem+json", s);
-	free(s);
-	if (rc == IT_OK)
-		rc = buf_puts(&resp->body, "\n");
-	if (rc != IT_OK)
-		resp->status = 0;
-	return rc;
+	return json_text(resp, status, "application/problem+json", s);
 }
 
 int resp_problem_field(struct response *resp, unsigned status, const char *field, const char *detail)
