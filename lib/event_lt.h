@@ -61,12 +61,11 @@
 #ifndef ITALIC_EVENT_LT_H
 #define ITALIC_EVENT_LT_H
 
-#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compiler.h"
 #include "event.h"
-#include "json_io.h"
 
 #define EVENT_LT_CONFIG_TYPE "AWS::EC2::LaunchTemplate"
 
@@ -112,29 +111,8 @@ struct event_lt {
 	int64_t claimed_observed_ms;/* what the event said, when event_bound_times clamped it */
 };
 
-/* 1 when detail is a CloudTrail record of one of the five calls above (by eventName). */
-int event_lt_is_cloudtrail(const json_t *detail);
-
-/* Parses such a record into ev (kind EVENT_LAUNCH_TEMPLATE, or EVENT_IGNORED for a
- * failed call). ev's envelope fields are set; on failure ev may be half-built. */
-int event_lt_parse_cloudtrail(const json_t *detail, struct event *ev, struct json_err *err)
-	WARN_UNUSED;
-
-/*
- * The configuration item ci at prefix (resourceType already read: a launch template),
- * full or summary_only, into ev->lt; account_what names what awsAccountId must equal
- * (for the message). The caller sets ev->kind. Errors name the field.
- */
-int event_lt_parse_config_item(const json_t *ci, const char *prefix, int summary_only,
-			       const char *account_what, struct event *ev, struct json_err *err)
-	WARN_UNUSED;
-
-/*
- * Fills the launch-template link of every observation of ev (event_parse calls it last):
- * the aws:ec2launchtemplate:* tags, and for RunInstances root.detail.requestParameters
- * .launchTemplate. IT_EINVAL (err names the field) for a malformed launchTemplate member.
- */
-int event_lt_link(const json_t *root, struct event *ev, struct json_err *err) WARN_UNUSED;
+/* The parsers (is_cloudtrail, parse_cloudtrail, parse_config_item, link) are the event
+ * module's own: event_extern.h. */
 
 /* The reason a verdict on ev->lt gives when its time was clamped (event_time_reason's
  * wording). 1 with out filled, 0 when nothing was clamped or ev has no template. */

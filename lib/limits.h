@@ -7,6 +7,19 @@
 #ifndef ITALIC_LIMITS_H
 #define ITALIC_LIMITS_H
 
+/* Identifiers (AWS's shapes; lib/parse.h validates them where they enter Italic). Sizes
+ * of the buffers that hold them, in bytes with the NUL: the longest valid value fits,
+ * with room for an AWS answer a little longer than documented (kept whole, not cut). */
+#define IT_ACCOUNT_ID_SIZE     16              /* 12 digits */
+#define IT_REGION_SIZE         33              /* valid_region: at most 32 bytes ("ap-southeast-5" is 14) */
+#define IT_INSTANCE_ID_SIZE    32              /* "i-" and 8 or 17 hex digits: 19 */
+#define IT_IMAGE_ID_SIZE       32              /* "ami-" and 8 or 17 hex digits: 21 */
+#define IT_STATE_SIZE          24              /* EC2 instance state names: "shutting-down" */
+#define IT_COMPLIANCE_SIZE     24              /* "INSUFFICIENT_DATA" */
+#define IT_OWNER_ALIAS_SIZE    24              /* "aws-backup-vault" */
+#define IT_PLATFORM_SIZE       16              /* "Linux/UNIX", "Windows" */
+#define IT_PARTITION_SIZE      33              /* an ARN's partition: at most 32 bytes ("aws-us-gov") */
+
 /* HTTP */
 #define IT_MAX_BODY            (1024 * 1024)   /* EventBridge events may be 1 MB (2026): 413 beyond */
 #define IT_MAX_AUTH_HEADER     1024            /* Authorization / x-api-key value */

@@ -117,7 +117,7 @@ int route_events(struct request *req, struct response *resp)
 		return resp_problem_field(resp, 400, "Idempotency-Key",
 					  "Idempotency-Key must be 1-128 visible ASCII characters");
 	}
-	if (req->authenticated && !ratelimit_take(srv->ratelimit, req->token.id, clock_now_ms(NULL), &retry)) {
+	if (req->authenticated && !ratelimit_take(srv->ratelimit, req->token.id, clock_now_ms(req->srv->clock), &retry)) {
 		count(req, "unknown", "rate_limited");
 		return too_many(req, resp, retry, "this token's event rate is over ITALIC_INGEST_RATE");
 	}
@@ -179,7 +179,7 @@ int route_events(struct request *req, struct response *resp)
 	p->t.item.token_id = req->authenticated ? req->token.id : NULL;
 	p->t.item.body = req->body.data;
 	p->t.item.body_len = req->body.len;
-	p->t.item.received_at = clock_now_ms(NULL);
+	p->t.item.received_at = clock_now_ms(req->srv->clock);
 	p->t.done = stored;
 	p->t.done_ctx = p;
 	req->route_ctx = p;

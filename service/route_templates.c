@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "launch_template.h"
 #include "limits.h"
 #include "parse.h"
@@ -260,7 +261,7 @@ int route_templates_list(struct request *req, struct response *resp)
 		buf_reset(&resp->body);
 		return store_failure(resp, rc);
 	}
-	next = query_cursor_out(&page, CURSOR_TEMPLATES, scope, key);
+	next = query_cursor_out(&page, CURSOR_TEMPLATES, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {
 		json_decref(out.items);
 		return resp_problem(resp, 500, "could not build the next cursor", NULL);
@@ -389,7 +390,7 @@ int route_template_get(struct request *req, struct response *resp)
 		rc = store_template_instances(request_db(req), account, region, id, IT_LT_INSTANCES_SHOWN, add_instance,
 					      instances, &more_instances);
 	if (rc == IT_OK) {
-		next = query_cursor_out(&page, CURSOR_TEMPLATE_HISTORY, scope, key);
+		next = query_cursor_out(&page, CURSOR_TEMPLATE_HISTORY, scope, key, clock_now_ms(req->srv->clock));
 		if (!next)
 			rc = IT_ENOMEM;
 	}

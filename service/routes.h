@@ -5,7 +5,8 @@
 #ifndef ITALIC_ROUTES_H
 #define ITALIC_ROUTES_H
 
-#include "http.h"
+#include "buf.h"
+#include "request.h"
 
 /* route_health.c */
 int route_healthz(struct request *req, struct response *resp);
