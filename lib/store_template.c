@@ -119,14 +119,19 @@ static const char SQL_PURGE[] = "DELETE FROM launch_template_evaluations WHERE i
 
 /* Re-judging: every live version in key order (all, or one account and Region), the
  * versions due, the next due time; the live templates of a pair in id order. */
+#define V_TEMPLATE_LIVE " AND NOT EXISTS (SELECT 1 FROM launch_templates t WHERE" \
+	" t.account = launch_template_versions.account AND t.region = launch_template_versions.region AND" \
+	" t.template_id = launch_template_versions.template_id AND t.deleted_at IS NOT NULL)"
 static const char SQL_V_PAGE_ALL[] =
 	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE (account, region, template_id, version) >"
-	" (?1, ?2, ?3, ?4) AND deleted_at IS NULL ORDER BY account, region, template_id, version LIMIT ?5";
+	" (?1, ?2, ?3, ?4) AND deleted_at IS NULL" V_TEMPLATE_LIVE
+	" ORDER BY account, region, template_id, version LIMIT ?5";
 static const char SQL_V_PAGE_PAIR[] =
 	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE account = ?1 AND region = ?2 AND"
-	" (template_id, version) > (?3, ?4) AND deleted_at IS NULL ORDER BY template_id, version LIMIT ?5";
+	" (template_id, version) > (?3, ?4) AND deleted_at IS NULL" V_TEMPLATE_LIVE
+	" ORDER BY template_id, version LIMIT ?5";
 static const char SQL_V_DUE[] =
-	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE next_change_at <= ?1"
+	"SELECT " V_COLS ", 0 FROM launch_template_versions WHERE next_change_at <= ?1" V_TEMPLATE_LIVE
 	" ORDER BY next_change_at LIMIT ?2";
 static const char SQL_V_NEXT_DUE[] =
 	"SELECT next_change_at FROM launch_template_versions WHERE next_change_at IS NOT NULL"

@@ -176,7 +176,8 @@ struct template_version_key {
 };
 
 /*
- * Live (not deleted) versions in (account, region, template_id, version) order, after
+ * Live versions (neither they nor their template deleted) in (account, region,
+ * template_id, version) order, after
  * *after (NULL: from the start), at most max (1..IT_LIST_MAX): of every template when
  * account is NULL, else of account/region's (after's account and region are then
  * ignored). *ret_n (optional) counts the rows handed to fn.
@@ -185,7 +186,8 @@ int store_template_version_page(struct store *s, const char *account, const char
 				const struct template_version_key *after, size_t max, template_version_fn fn, void *ctx,
 				size_t *ret_n) WARN_UNUSED;
 
-/* Versions whose next_change_at is at or before now, soonest first, at most max. */
+/* Versions whose next_change_at is at or before now, soonest first, at most max (none
+ * of a deleted template). */
 int store_template_version_due(struct store *s, int64_t now, size_t max, template_version_fn fn, void *ctx,
 			       size_t *ret_n) WARN_UNUSED;
 

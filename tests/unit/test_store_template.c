@@ -485,6 +485,23 @@ static void test_rejudge_reads(struct store *s)
 	CHECK(w.n == count(s, "SELECT count(*) FROM launch_template_versions WHERE deleted_at IS NULL AND account = '"
 			      A "' AND region = '" R "'"),
 	      "the pair's live versions");
+	{
+		/* a deleted template's versions are not judged again */
+		int64_t before_n = w.n;
+		meta(s, "lt-0dddddddddddddddd", 1, 1, 0, 7000, NULL);
+		version(s, "lt-0dddddddddddddddd", 1, GOOD, "COMPLIANT", 7000, "event", NULL);
+		memset(&w, 0, sizeof(w));
+		w.order_ok = 1;
+		CHECK(store_template_version_page(s, A, R, NULL, IT_LIST_MAX, walk_take, &w, &n) == IT_OK &&
+			      w.n == before_n + 1,
+		      "a live template's version is paged");
+		meta(s, "lt-0dddddddddddddddd", 0, 0, 1, 7100, NULL);
+		memset(&w, 0, sizeof(w));
+		w.order_ok = 1;
+		CHECK(store_template_version_page(s, A, R, NULL, IT_LIST_MAX, walk_take, &w, &n) == IT_OK &&
+			      w.n == before_n,
+		      "a deleted template's are not");
+	}
 	CHECK(store_template_version_page(s, NULL, NULL, NULL, 0, walk_take, &w, &n) == IT_EINVAL, "max 0 refused");
 	CHECK(store_template_version_page(s, A, NULL, NULL, 5, walk_take, &w, &n) == IT_EINVAL, "account without region");
 
