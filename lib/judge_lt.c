@@ -359,54 +359,107 @@ static int template_take(void *ctx, const struct template_row *r)
 	return IT_OK;
 }
 
+/* One instance launched from template_id: the note on row, the link into w. number is
+ * the version (0: the launch named alias, or nothing, which means $Default). */
+struct link_in {
+	const char *account, *region, *instance_id, *template_id;
+	int64_t number;
+	const char *alias;
+	int override;
+	int64_t observed_at;
+};
+
+static int link_one(const struct lt_ctx *c, const struct link_in *in, struct verdict_row *row, struct lt_work *w)
+{
+	char note[IT_VERDICT_REASON_LEN];
+	struct version_seen vs;
+	struct template_seen ts = {0, 0};
+	struct lt_link_op *l;
+	int64_t number = in->number;
+	int rc;
+
+	memset(&vs, 0, sizeof(vs));
+	if (!number) {
+		rc = store_template_get(c->db, in->account, in->region, in->template_id, template_take, &ts);
+		if (rc && rc != IT_ENOTFOUND)
+			return rc;
+		number = in->alias && strcmp(in->alias, "$Latest") == 0 ? ts.latest_version : ts.default_version;
+	}
+	if (number) {
+		rc = store_template_version_get(c->db, in->account, in->region, in->template_id, number, version_take, &vs);
+		if (rc && rc != IT_ENOTFOUND)
+			return rc;
+	}
+	if (template_instance_note(in->template_id, in->number, in->alias, vs.found && vs.image_ref[0] ? vs.image_ref : NULL,
+				   vs.found && vs.image_id[0] ? vs.image_id : NULL, row->image_id, in->override, note,
+				   sizeof(note)) &&
+	    template_reason_add(row, note, 0) != IT_OK)
+		return IT_ENOMEM;
+	if (grow((void **)&w->links, &w->cap_links, w->n_links, sizeof(*w->links)))
+		return IT_ENOMEM;
+	l = &w->links[w->n_links++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->account, sizeof(l->account), "%s", in->account);
+	snprintf(l->region, sizeof(l->region), "%s", in->region);
+	snprintf(l->instance_id, sizeof(l->instance_id), "%s", in->instance_id);
+	snprintf(l->template_id, sizeof(l->template_id), "%s", in->template_id);
+	l->version = in->number;
+	l->alias = in->number ? NULL : in->alias;
+	l->override = in->override;
+	l->observed_at = in->observed_at;
+	return IT_OK;
+}
+
 int lt_prepare_links(const struct lt_ctx *c, const struct event *e, struct verdict_row *rows, size_t nrows,
 		     struct lt_work *w)
 {
-	char note[IT_VERDICT_REASON_LEN];
 	int rc;
 
 	for (size_t i = 0; i < nrows && i < e->n_obs; i++) {
 		const struct event_observation *o = &e->obs[i];
-		struct version_seen vs;
-		struct template_seen ts = {0, 0};
-		struct lt_link_op *l;
-		int64_t number = o->lt_version_kind == LT_VERSION_NUMBER ? o->lt_version : 0;
-		const char *alias = o->lt_version_kind == LT_VERSION_LATEST	? "$Latest"
-				    : o->lt_version_kind == LT_VERSION_DEFAULT ? "$Default"
-									   : NULL;
+		struct link_in in = {o->account, o->region, o->instance_id, o->lt_id,
+				     o->lt_version_kind == LT_VERSION_NUMBER ? o->lt_version : 0,
+				     o->lt_version_kind == LT_VERSION_LATEST	? "$Latest"
+				     : o->lt_version_kind == LT_VERSION_DEFAULT ? "$Default"
+										: NULL,
+				     o->lt_image_override, o->observed_at_ms};
 
 		if (!o->lt_id || strcmp(rows[i].instance_id, o->instance_id) != 0)
 			continue;
-		memset(&vs, 0, sizeof(vs));
-		if (!number) {
-			rc = store_template_get(c->db, o->account, o->region, o->lt_id, template_take, &ts);
-			if (rc && rc != IT_ENOTFOUND)
-				return rc;
-			number = alias && strcmp(alias, "$Latest") == 0 ? ts.latest_version : ts.default_version;
+		rc = link_one(c, &in, &rows[i], w);
+		if (rc)
+			return rc;
+	}
+	return IT_OK;
+}
+
+int lt_prepare_listing_links(const struct lt_ctx *c, const struct assess_listing *listed, size_t n,
+			     struct verdict_row *rows, size_t nrows, struct lt_work *w)
+{
+	int rc;
+
+	for (size_t i = 0, k = 0; i < nrows; i++) {
+		const struct assess_listing *o = NULL;
+		struct lt_link link;
+
+		/* rows follow the listing's order; a gone instance has no tags */
+		for (; k < n && !o; k++)
+			if (strcmp(listed[k].instance_id, rows[i].instance_id) == 0)
+				o = &listed[k];
+		if (!o || o->gone_reason)
+			continue;
+		memset(&link, 0, sizeof(link));
+		for (size_t t = 0; t < o->n_tags; t++)
+			(void)lt_link_tag(o->tags[t].key, o->tags[t].value, &link);
+		if (!link.template_id[0])
+			continue;
+		{
+			struct link_in in = {o->account, o->region, o->instance_id, link.template_id, link.version,
+					     link.version ? NULL : "$Default", 0, o->observed_at};
+			rc = link_one(c, &in, &rows[i], w);
 		}
-		if (number) {
-			rc = store_template_version_get(c->db, o->account, o->region, o->lt_id, number, version_take, &vs);
-			if (rc && rc != IT_ENOTFOUND)
-				return rc;
-		}
-		if (template_instance_note(o->lt_id, o->lt_version_kind == LT_VERSION_NUMBER ? o->lt_version : 0, alias,
-					   vs.found && vs.image_ref[0] ? vs.image_ref : NULL,
-					   vs.found && vs.image_id[0] ? vs.image_id : NULL, rows[i].image_id,
-					   o->lt_image_override, note, sizeof(note)) &&
-		    template_reason_add(&rows[i], note, 0) != IT_OK)
-			return IT_ENOMEM;
-		if (grow((void **)&w->links, &w->cap_links, w->n_links, sizeof(*w->links)))
-			return IT_ENOMEM;
-		l = &w->links[w->n_links++];
-		memset(l, 0, sizeof(*l));
-		snprintf(l->account, sizeof(l->account), "%s", o->account);
-		snprintf(l->region, sizeof(l->region), "%s", o->region);
-		snprintf(l->instance_id, sizeof(l->instance_id), "%s", o->instance_id);
-		snprintf(l->template_id, sizeof(l->template_id), "%s", o->lt_id);
-		l->version = o->lt_version_kind == LT_VERSION_NUMBER ? o->lt_version : 0;
-		l->alias = l->version ? NULL : alias;
-		l->override = o->lt_image_override;
-		l->observed_at = o->observed_at_ms;
+		if (rc)
+			return rc;
 	}
 	return IT_OK;
 }

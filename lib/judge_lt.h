@@ -83,6 +83,11 @@ int lt_prepare_event(const struct lt_ctx *c, const struct event *e, int64_t rece
 int lt_prepare_links(const struct lt_ctx *c, const struct event *e, struct verdict_row *rows, size_t nrows,
 		     struct lt_work *w) WARN_UNUSED;
 
+/* The same for the sweep's listing (rows[i] judged from one of listed[0..n), in the
+ * listing's order): an instance whose aws:ec2launchtemplate:* tags name a template. */
+int lt_prepare_listing_links(const struct lt_ctx *c, const struct assess_listing *listed, size_t n,
+			     struct verdict_row *rows, size_t nrows, struct lt_work *w) WARN_UNUSED;
+
 /* A stored version judged again into w (the work's trigger: reevaluate keeps an alias's
  * stored resolution, anything else resolves it again). */
 int lt_prepare_version(const struct lt_ctx *c, const struct template_version_row *v, struct lt_work *w) WARN_UNUSED;

@@ -541,10 +541,19 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 	struct assess_env env = env_of(ev, rs, &reg, db);
 	size_t nout = 0, applied = 0;
 	int rc = out ? judge_listing(&env, obs, n, trigger, out, &nout) : IT_ENOMEM;
+	struct lt_work *links = NULL;
 
+	if (rc == IT_OK) {
+		/* instances launched from a template say so (their aws:ec2launchtemplate:* tags) */
+		struct lt_ctx ltc = {&env, ev->templates, db};
+		rc = (links = lt_work_new(trigger)) ? lt_prepare_listing_links(&ltc, obs, n, out, nout, links) : IT_ENOMEM;
+	}
 	snap_put(ev, rs);
 	if (rc == IT_OK)
 		rc = verdict_write_rows(ev->srv, &ev->outbox, out, nout, &applied);
+	if (rc == IT_OK)
+		rc = verdict_write_templates(ev->srv, &ev->outbox, links, trigger, NULL);
+	lt_work_free(links);
 	if (rc == IT_OK && ret_applied)
 		*ret_applied = applied;
 	for (size_t i = 0; i < nout; i++)

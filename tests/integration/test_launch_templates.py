@@ -245,8 +245,10 @@ def test_instances_launched_from_a_template_and_an_override(make_server, fake_aw
 def test_the_sweep_lists_templates_and_retires_vanished_ones(make_server, fake_aws):
     arrange(fake_aws, [fake_template(LT1, {1: GOOD_AMI}, 1, ACCOUNT, REGION),
                        fake_template(LT2, {1: GOOD_AMI, 2: BAD_AMI, 3: GOOD_AMI}, 2, ACCOUNT, REGION)])
-    known = "i-0000000000000c001"
-    fake_aws.control("instances", [fake_instance(known, GOOD_AMI)])
+    known, unannounced = "i-0000000000000c001", "i-0000000000000c002"
+    from_lt2 = fake_instance(unannounced, BAD_AMI)
+    from_lt2["Tags"] = {"aws:ec2launchtemplate:id": LT2, "aws:ec2launchtemplate:version": "2"}
+    fake_aws.control("instances", [fake_instance(known, GOOD_AMI), from_lt2])
     srv = aws_server(make_server, fake_aws, ITALIC_SWEEP_INTERVAL="2s", ITALIC_SECURITYHUB="on")
     post(srv, run_instances(account=ACCOUNT, region=REGION, instance_id=known, image_id=GOOD_AMI))
     # No event announced them: the sweep finds both, $Default and $Latest of each.
@@ -256,6 +258,13 @@ def test_the_sweep_lists_templates_and_retires_vanished_ones(make_server, fake_a
     assert sorted(versions(srv.db, LT2)) == [2, 3]
     b = get(srv, lt_path(LT2))
     assert b["history"]["items"][0]["trigger"] == "sweep"
+    # An instance the sweep found shows the template its tags name.
+    def unannounced_verdict():
+        r = srv.get("/v1/instances/%s/%s/%s" % (ACCOUNT, REGION, unannounced), token=srv.token("reader"))
+        return r.json()["instance"] if r.status == 200 else None
+    u = wait_for(unannounced_verdict, 20, "the unannounced instance")
+    assert "launched from launch template %s version 2" % LT2 in u["reasons"], u["reasons"]
+    assert [x["instance_id"] for x in get(srv, lt_path(LT2))["instances"]["items"]] == [unannounced]
     # One template vanishes behind Italic's back: the next sweep retires it.
     fake_aws.control("launch_templates", [fake_template(LT2, {1: GOOD_AMI, 2: BAD_AMI, 3: GOOD_AMI}, 2, ACCOUNT,
                                                         REGION)])

@@ -8,7 +8,7 @@
  *    naming the AMI), a deletion EC2 contradicts is not believed, one it confirms is,
  *    a retryable failure leaves nothing judged;
  *  - an instance launched from a template gains the note, an override says the template
- *    named another, and the link is stored;
+ *    named another, and the link is stored; so does one the sweep lists with EC2's tags;
  *  - the launch template rule's scheduled invocation re-judges the pair's versions and
  *    answers Config with its token; the sweep's listed and unlisted templates; a rule
  *    change keeps an alias's stored resolution;
@@ -419,6 +419,42 @@ static void test_links(const struct lt_ctx *c)
 	for (int i = 0; i < 2; i++)
 		free(rows[i].reasons_json);
 	lt_work_free(w);
+
+	/* the sweep's listing: the tags EC2 puts on an instance launched from a template */
+	{
+		struct image_tag tags[2] = {{(char *)"aws:ec2launchtemplate:id", (char *)LT2},
+					    {(char *)"aws:ec2launchtemplate:version", (char *)"1"}};
+		struct assess_listing listed[2];
+		struct verdict_row lr[2];
+
+		memset(listed, 0, sizeof(listed));
+		memset(lr, 0, sizeof(lr));
+		for (int i = 0; i < 2; i++) {
+			listed[i].account = A;
+			listed[i].region = R;
+			listed[i].image_id = GOOD;
+			listed[i].observed_at = NOW - 3000;
+			snprintf(lr[i].account, sizeof(lr[i].account), A);
+			snprintf(lr[i].region, sizeof(lr[i].region), R);
+			snprintf(lr[i].image_id, sizeof(lr[i].image_id), GOOD);
+			lr[i].reasons_json = strdup("[]");
+		}
+		listed[0].instance_id = "i-0000000000000bbb1";
+		listed[1].instance_id = "i-0000000000000bbb2";
+		listed[1].tags = tags;
+		listed[1].n_tags = 2;
+		snprintf(lr[0].instance_id, sizeof(lr[0].instance_id), "%s", listed[0].instance_id);
+		snprintf(lr[1].instance_id, sizeof(lr[1].instance_id), "%s", listed[1].instance_id);
+		w = lt_work_new("sweep");
+		CHECK(w && lt_prepare_listing_links(c, listed, 2, lr, 2, w) == IT_OK, "listing links");
+		CHECK(!strcmp(lr[0].reasons_json, "[]"), "an instance without the tags gains nothing");
+		CHECK(strstr(lr[1].reasons_json, "launched from launch template " LT2 " version 1") != NULL, "%s",
+		      lr[1].reasons_json);
+		CHECK(lt_work_size(w) == 1, "one link");
+		for (int i = 0; i < 2; i++)
+			free(lr[i].reasons_json);
+		lt_work_free(w);
+	}
 }
 
 static void test_scheduled_and_sweep(const struct lt_ctx *c)
