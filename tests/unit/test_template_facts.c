@@ -42,9 +42,9 @@ static int fake_versions(void *ctx, const char *account, const char *region, con
 	f->n_versions_calls++;
 	f->last_resolve = resolve_alias;
 	f->last_versions[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		strncat(f->last_versions, versions[i], sizeof(f->last_versions) - strlen(f->last_versions) - 2);
-		strncat(f->last_versions, ",", 2);
+	for (size_t i = 0, used = 0; i < n && used < sizeof(f->last_versions); i++) {
+		int w = snprintf(f->last_versions + used, sizeof(f->last_versions) - used, "%s,", versions[i]);
+		used += w > 0 ? (size_t)w : 0;
 	}
 	CHECK(!strcmp(account, A) && !strcmp(region, R) && !strcmp(template_id, LT), "called in the template's account");
 	if (f->versions_rc)
