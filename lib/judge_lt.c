@@ -89,6 +89,11 @@ void lt_work_free(struct lt_work *w)
 	free(w);
 }
 
+const char *lt_work_trigger(const struct lt_work *w)
+{
+	return w ? w->trigger : "event";
+}
+
 size_t lt_work_size(const struct lt_work *w)
 {
 	return w ? w->n_metas + w->n_versions + w->n_links : 0;
@@ -240,6 +245,7 @@ int lt_prepare_event(const struct lt_ctx *c, const struct event *e, int64_t rece
 
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED &&
 	    event_lt_rule_covers_templates(e)) {
+		w->trigger = "schedule";   /* as an instance's scheduled verdict says */
 		rc = set_event(w, e);
 		if (rc == IT_OK)
 			rc = prepare_scheduled(c, e, allow_retry, w);

@@ -65,6 +65,9 @@ struct lt_work;
  * sweep). NULL when out of memory. */
 struct lt_work *lt_work_new(const char *trigger);
 void lt_work_free(struct lt_work *w);
+/* The trigger the work's verdicts carry (lt_prepare_event makes an event's work about
+ * the launch template rule's scheduled invocation "schedule"). */
+const char *lt_work_trigger(const struct lt_work *w);
 /* Templates (metas or versions) the work holds; 0: nothing to write. */
 size_t lt_work_size(const struct lt_work *w);
 

@@ -88,7 +88,7 @@ int verdict_write_events(struct server *srv, const struct outbox_settings *setti
 			continue;
 		}
 		outbox_count_applied(srv->metrics, ps[k].rows, ps[k].how, ps[k].nrows);
-		lt_count_written(srv->metrics, &ps[k].lt_done, "event");
+		lt_count_written(srv->metrics, &ps[k].lt_done, lt_work_trigger(ps[k].lt));
 		metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
 				(double)(now - ps[k].ir->received_at) / 1000.0);
 	}

@@ -169,6 +169,9 @@ def test_config_item_rule_invocation_and_scheduled(make_server, fake_aws):
     assert sorted((x["ComplianceResourceId"], x["ComplianceType"]) for x in sched) == \
         [(LT1, "COMPLIANT"), (LT2, "NON_COMPLIANT")]
     assert all(x["ComplianceResourceType"] == "AWS::EC2::LaunchTemplate" for x in sched)
+    body = srv.get("/metrics", token=srv.token("reader")).body
+    assert 'italic_launch_template_evaluations_total{compliance="NON_COMPLIANT",trigger="schedule"} 1' in body, \
+        [l for l in body.splitlines() if "launch_template" in l]
     # The oversized variant names the template only: it is read from EC2.
     fake_aws.control("launch_templates", [fake_template(LT1, {1: GOOD_AMI}, 1, ACCOUNT, REGION),
                                           fake_template(LT2, {1: GOOD_AMI, 2: BAD_AMI}, 2, ACCOUNT, REGION),
