@@ -57,6 +57,9 @@ struct config {
 	uint64_t connection_memory;
 	uint64_t inbox_max;
 	uint64_t ingest_rate;
+	uint64_t batch_max;              /* items in one POST /v1/events array */
+	uint64_t batch_max_bytes;        /* bytes of one POST /v1/events request */
+	uint64_t body_memory;            /* request body bytes held at once */
 	uint64_t retention_days;
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
@@ -80,7 +83,7 @@ int config_set_flag(struct config *c, const char *name, const char *value, char 
 		    size_t errlen) WARN_UNUSED;
 
 /* Checks what no single setting can: settings that only make sense together (both TLS
- * files or neither). IT_EINVAL with a one-line message in err. Each value was already
+ * files or neither; a body budget that holds at least one full batch). IT_EINVAL with a one-line message in err. Each value was already
  * checked on parse (the listen address included). */
 int config_validate(const struct config *c, char *err, size_t errlen) WARN_UNUSED;
 

@@ -27,6 +27,8 @@ ROUTES = [
     # deliveries and sweep
     ("GET", "/v1/deliveries", "reader", None),
     ("GET", "/v1/sweeps", "reader", None),
+    # intake: the quarantine of rejected batch items
+    ("GET", "/v1/rejected-events", "admin", None),
 ]
 
 # pipeline
