@@ -10,6 +10,7 @@
 #include "limits.h"
 #include "status.h"
 #include "store_query.h"
+#include "store_rejected.h"
 
 struct retention {
 	struct server *srv;
@@ -73,13 +74,37 @@ static void pass(struct retention *r)
 	}
 }
 
+/* The quarantine of rejected batch items (store_rejected.h) is kept as long as the
+ * evaluation history. */
+static void purge_rejected(struct retention *r)
+{
+	struct server *srv = r->srv;
+	int64_t cutoff = clock_now_ms(NULL) - (int64_t)srv->cfg.retention_days * 86400000LL, n = 0, total = 0;
+	int rc;
+
+	do {
+		rc = store_rejected_purge(r->db, cutoff, IT_RETENTION_BATCH, &n);
+		if (rc) {
+			log_kv(&srv->log, LOG_WARN, NULL, "The quarantine purge failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
+			break;
+		}
+		total += n;
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"rejected_events\"", (uint64_t)n);
+	} while (n == IT_RETENTION_BATCH && !wait_ms(r, IT_RETENTION_PAUSE_MS));
+	if (total)
+		log_f(&srv->log, LOG_INFO, NULL, "Rejected batch items past the retention period were deleted.",
+		      LOG_INT("italic.deleted.rejected_events", total));
+}
+
 static void *run(void *arg)
 {
 	struct retention *r = arg;
 
-	do
+	do {
 		pass(r);
-	while (!wait_ms(r, (int64_t)IT_RETENTION_INTERVAL_S * 1000));
+		purge_rejected(r);
+	} while (!wait_ms(r, (int64_t)IT_RETENTION_INTERVAL_S * 1000));
 	return NULL;
 }
 
