@@ -22,6 +22,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -56,6 +57,7 @@ struct http {
 	int suspended;               /* under defer_mu: suspended and not yet resumed */
 	char *tls_cert;
 	char *tls_key;
+	gnutls_datum_t ticket_key;   /* session ticket key (TLS resumption); size 0: none */
 };
 
 struct conn_state {
@@ -989,6 +991,38 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_kv(&h->srv->log, LOG_DEBUG, NULL, "The HTTP library (libmicrohttpd) reported a problem.", "error.message", msg, NULL);
 }
 
+/*
+ * MHD_OPTION_NOTIFY_CONNECTION: a new connection, before its TLS handshake has read a
+ * byte. libmicrohttpd 0.9.75 has no option for session resumption, so every connection
+ * would pay a full handshake; it does hand out the GnuTLS session here, where tickets
+ * (TLS 1.2 tickets and TLS 1.3 resumption PSKs) are turned on with the daemon's key.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	const union MHD_ConnectionInfo *info;
+	(void)socket_context;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || h->ticket_key.size == 0)
+		return;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (info && info->tls_session &&
+	    gnutls_session_ticket_enable_server((gnutls_session_t)info->tls_session, &h->ticket_key) < 0)
+		log_msg(&h->srv->log, LOG_DEBUG, NULL, "A TLS session could not be given session tickets.");
+}
+
+/* The ticket key decrypts every resumable session: wiped, not just freed. */
+static void drop_ticket_key(struct http *h)
+{
+	if (h->ticket_key.data) {
+		explicit_bzero(h->ticket_key.data, h->ticket_key.size);
+		gnutls_free(h->ticket_key.data);
+	}
+	h->ticket_key.data = NULL;
+	h->ticket_key.size = 0;
+}
+
 static char *read_file(const char *path, size_t max)
 {
 	FILE *f = fopen(path, "rb");
@@ -1072,8 +1106,14 @@ int http_start(struct server *srv, struct http **ret)
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
+		/* Resumption: one key for the daemon's life, held in memory only (GnuTLS derives
+		 * the keys it encrypts tickets with from it and rotates them), so a restart
+		 * ends every resumable session. */
+		if (tls && gnutls_session_ticket_key_generate(&h->ticket_key) < 0)
+			drop_ticket_key(h);   /* no resumption: every handshake is a full one */
 		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 			MHD_OPTION_ARRAY, opts,
@@ -1087,6 +1127,7 @@ int http_start(struct server *srv, struct http **ret)
 		       "italic.listen", srv->cfg.listen, NULL);
 		free(h->tls_cert);
 		free(h->tls_key);
+		drop_ticket_key(h);
 		pthread_mutex_destroy(&h->defer_mu);
 		free(h);
 		return IT_EIO;
@@ -1131,6 +1172,7 @@ void http_stop(struct http *h)
 		explicit_bzero(h->tls_key, strlen(h->tls_key));
 	free(h->tls_cert);
 	free(h->tls_key);
+	drop_ticket_key(h);
 	pthread_mutex_destroy(&h->defer_mu);
 	free(h);
 }

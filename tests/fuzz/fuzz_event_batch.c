@@ -69,8 +69,9 @@ static void check(const char *body, size_t len, const struct event_batch *b, siz
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const size_t max = 8;
+	static struct event_batch dummy;
 	struct json_err err;
-	struct event_batch *b = (struct event_batch *)&err, *sentinel = b;
+	struct event_batch *b = &dummy, *sentinel = &dummy;
 	size_t before[EVENT_BATCH_STATUS__MAX], after[EVENT_BATCH_STATUS__MAX];
 	int rc = event_batch_read((const char *)data, size, max, &b, &err);
 

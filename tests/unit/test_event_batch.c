@@ -102,7 +102,8 @@ static void test_whole_body(void)
 	deep[n] = '\0';
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct json_err err = {{0}, {0}};
-		struct event_batch *sentinel = (struct event_batch *)&err, *b = sentinel;
+		static struct event_batch dummy;
+		struct event_batch *sentinel = &dummy, *b = sentinel;
 		const char *body = cases[i].body ? cases[i].body : deep;
 		int rc = event_batch_read(body, strlen(body), 2, &b, &err);
 
