@@ -57,8 +57,22 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* An id we can show and store: 1..EVENT_BATCH_ID_MAX visible ASCII characters. */
+/* An id we can show and store: 1..EVENT_BATCH_ID_MAX bytes of (jansson-checked UTF-8)
+ * text without control characters, what event.c accepts as an envelope id. */
 static int id_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > EVENT_BATCH_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* aws:EventId, which EventBridge assigns: a UUID; anything but visible ASCII is refused. */
+static int event_id_ascii(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
@@ -152,7 +166,7 @@ static int judge_with_metadata(struct event_batch_item *it, const json_t *obj)
 	}
 	eid = json_object_get(sm, "aws:EventId");
 	if (eid && !json_is_null(eid)) {
-		if (!json_is_string(eid) || !id_ok(json_string_value(eid))) {
+		if (!json_is_string(eid) || !event_id_ascii(json_string_value(eid))) {
 			json_err_set(&err, IT_EINVAL, "SystemMetadata.aws:EventId",
 				     "must be 1-%d visible ASCII characters", EVENT_BATCH_ID_MAX);
 			goto malformed;

@@ -175,7 +175,7 @@ static void test_item_rejections(void)
 		{"aws:EventId not a string", "{\"Data\":{},\"SystemMetadata\":{\"aws:EventId\":7}}", EVENT_BATCH_MALFORMED,
 		 "SystemMetadata.aws:EventId", "visible ASCII", ""},
 		{"aws:EventId with a space", "{\"Data\":{},\"SystemMetadata\":{\"aws:EventId\":\"a b\"}}",
-		 EVENT_BATCH_MALFORMED, "SystemMetadata.aws:EventId", "visible ASCII", ""},
+		 EVENT_BATCH_MALFORMED, "SystemMetadata.aws:EventId", "visible ASCII", "a b"},
 		{"Data not an object", "{\"Data\":\"hello\",\"SystemMetadata\":{\"aws:EventId\":\"m1\"}}",
 		 EVENT_BATCH_MALFORMED, "Data", "must be an object", "m1"},
 		{"Data malformed", "{\"Data\":{\"id\":\"x3\",\"source\":\"aws.ec2\",\"account\":\"123456789012\"},"
@@ -330,6 +330,18 @@ static void test_single(void)
 		CHECK_STR(b->items[0].id, "single-1", "wm: Data.id when no aws:EventId");
 	event_batch_free(b);
 	free(wm);
+	/* an envelope id that is not ASCII (event.c takes any UTF-8 text without control
+	 * characters) is still the item's id: found by fuzz_event_batch, when such an item
+	 * was left without one and would have been stored under "" */
+	{
+		char *u = envelope("\xc3\xa9v\xc3\xa9nement-1", "123456789012", "us-east-1");
+		b = read_ok(u, 1, "UTF-8 id");
+		if (b)
+			CHECK(b->items[0].status == EVENT_BATCH_CANDIDATE && strcmp(b->items[0].id, "\xc3\xa9v\xc3\xa9nement-1") == 0,
+			      "UTF-8 id kept: %s", b->items[0].id);
+		event_batch_free(b);
+		free(u);
+	}
 	/* a malformed single object is an item (the route answers 400 from it) */
 	b = read_ok("{\"id\":\"z\"}", 1, "single malformed");
 	if (b)
