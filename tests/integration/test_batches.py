@@ -401,3 +401,32 @@ def test_kill9_during_batches(make_server):
 def http_errors():
     import http.client
     return http.client.HTTPException
+
+
+def test_bodies_held_at_once_are_bounded_by_body_memory(make_server):
+    """ITALIC_BODY_MEMORY bounds the request bodies of all connections together: a
+    sender that would pass it gets 503 + Retry-After (retried by EventBridge), and
+    the memory is free again once the holder's request ends."""
+    s = make_server(env={"ITALIC_BATCH_MAX_BYTES": str(2 * 1024 * 1024),
+                         "ITALIC_BODY_MEMORY": str(2 * 1024 * 1024)})
+    tok = s.token("ingest")
+    big = 1536 * 1024
+    holder = socket.create_connection((s.host, s.port), timeout=10)
+    try:
+        holder.sendall(("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                        "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (tok, big)).encode())
+        tail = json.dumps(state_change("running")).encode() + b"]"
+        holder.sendall(b"[" + b" " * (big - 1 - len(tail)))   # most of it, and then it waits
+        time.sleep(0.5)
+        other = [run_instances()]
+        other[0]["detail"]["padding"] = "x" * (700 * 1024)
+        r = post(s, other, tok)
+        assert r.status == 503 and int(r.headers["retry-after"]) >= 1, r
+        assert "ITALIC_BODY_MEMORY" in r.json()["detail"]
+        holder.sendall(tail)
+        answer = holder.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    finally:
+        holder.close()
+    r = post(s, other, tok)
+    assert r.status == 200 and r.json()["accepted"] == 1, r
