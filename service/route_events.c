@@ -86,6 +86,7 @@ struct pending {
 	struct event **evs;
 	enum inbox_result *results;
 	const char **kinds;          /* candidate k's event kind (its event moves on) */
+	char (*details)[sizeof(((struct json_err *)0)->field) + sizeof(((struct json_err *)0)->message) + 4];
 	struct rejected_new *rejected;
 	size_t n_candidates, n_rejected;
 };
@@ -103,6 +104,7 @@ static void pending_free(void *ctx)
 	free(p->evs);
 	free(p->results);
 	free(p->kinds);
+	free(p->details);
 	free(p->rejected);
 	free(p);
 }
@@ -272,7 +274,8 @@ static int prepare(struct request *req, struct pending *p, const char *idem, int
 	p->results = calloc(b->n, sizeof(*p->results));
 	p->kinds = calloc(b->n, sizeof(*p->kinds));
 	p->rejected = calloc(counts[EVENT_BATCH_REJECTED] ? counts[EVENT_BATCH_REJECTED] : 1, sizeof(*p->rejected));
-	if (!p->items || !p->evs || !p->results || !p->kinds || !p->rejected)
+	p->details = calloc(counts[EVENT_BATCH_REJECTED] ? counts[EVENT_BATCH_REJECTED] : 1, sizeof(*p->details));
+	if (!p->items || !p->evs || !p->results || !p->kinds || !p->rejected || !p->details)
 		return IT_ENOMEM;
 	for (size_t i = 0; i < b->n; i++) {
 		struct event_batch_item *it = &b->items[i];
@@ -296,7 +299,11 @@ static int prepare(struct request *req, struct pending *p, const char *idem, int
 			e->received_at = now;
 			p->n_candidates++;
 		} else if (it->status == EVENT_BATCH_REJECTED) {
+			char *detail = p->details[p->n_rejected];
 			struct rejected_new *r = &p->rejected[p->n_rejected++];
+			/* the same words as the batch's answer gives the item */
+			snprintf(detail, sizeof(*p->details), "%s%s%s", it->err.field, it->err.field[0] ? ": " : "",
+				 it->err.message);
 			r->received_at = now;
 			r->token_id = req->authenticated ? req->token.id : NULL;
 			r->token_name = req->authenticated ? req->token.name : NULL;
@@ -306,7 +313,7 @@ static int prepare(struct request *req, struct pending *p, const char *idem, int
 			r->account = it->ev ? it->ev->account : NULL;
 			r->reason = event_batch_reason_str(it->reason);
 			r->field = it->err.field;
-			r->detail = it->err.message;
+			r->detail = detail;
 			r->body = it->raw;
 			r->body_len = it->raw_len;
 		}
@@ -366,9 +373,6 @@ int route_events(struct request *req, struct response *resp)
 			event_batch_free(b);
 			return rc;
 		}
-	} else if (req->authenticated && b->n > 1) {
-		/* One unit let the request in; the batch pays for the rest of its items. */
-		ratelimit_charge(srv->ratelimit, req->token.id, b->n - 1, now);
 	}
 
 	p = calloc(1, sizeof(*p));
@@ -382,14 +386,21 @@ int route_events(struct request *req, struct response *resp)
 	req->route_ctx_free = pending_free;
 	if (prepare(req, p, idem, now) != IT_OK)
 		return resp_problem(resp, 503, "out of memory", NULL);
-	if (p->n_candidates + p->n_rejected == 0)
+	if (p->n_candidates + p->n_rejected == 0) {
+		if (req->authenticated && b->n > 1)
+			ratelimit_charge(srv->ratelimit, req->token.id, b->n - 1, now);
 		return answer_batch(req, resp);   /* every item ignored: nothing to store */
+	}
 	if (p->n_candidates && !ingest_reserve(srv->ingest, (int64_t)p->n_candidates, (int64_t)srv->cfg.inbox_max)) {
 		count(req, b->is_array ? "unknown" : p->kinds[0], "backlog_full", b->n);
 		return too_many(req, resp, 5,
 				b->is_array ? "the evaluation backlog cannot take this whole batch; retry later"
 					    : "the evaluation backlog is full; retry later");
 	}
+	if (b->is_array && req->authenticated && b->n > 1)
+		/* One unit let the request in; the batch pays for the rest of its items (only
+		 * once it is let in: a batch refused for the backlog costs the token nothing). */
+		ratelimit_charge(srv->ratelimit, req->token.id, b->n - 1, now);
 	p->t.items = p->items;
 	p->t.evs = p->evs;
 	p->t.results = p->results;

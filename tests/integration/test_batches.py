@@ -175,6 +175,7 @@ def test_mixed_batch_exact_results_and_only_valid_items_stored(server):
     assert len(by_index[9]["body"].encode()) == 16 * 1024
     assert by_index[10]["body"] == "42" and by_index[10]["event_id"] is None
     assert all(x["request_id"] == r.headers["x-request-id"] for x in q)
+    assert all(x["detail"] == got["items"][x["index"]]["detail"] for x in q)   # the same words
     m = server.get("/metrics", token=server.token("reader")).body
     assert 'italic_events_rejected_total{reason="malformed"} 2' in m, m
     assert 'italic_events_rejected_total{reason="too_large"} 1' in m
