@@ -856,7 +856,8 @@ static enum MHD_Result first_call(struct conn_state *cs, const char *url, const 
 	if (media && ct && !http_media_type_in(ct, strlen(ct), media)) {
 		cs->early = 1;
 		return queue_problem(cs, 415, "the body must be JSON: Content-Type application/json or "
-				     "application/eventbridge+json", NULL, NULL);
+				     "application/eventbridge+json (curl -d sends application/x-www-form-urlencoded "
+				     "unless told otherwise)", NULL, NULL);
 	}
 	return MHD_YES;
 }
