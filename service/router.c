@@ -51,7 +51,7 @@ size_t router_body_max(const struct route *r, const struct config *cfg)
 
 const char *const *router_media(const struct route *r)
 {
-	/* What EventBridge labels events with (application/eventbridge+json, SPEC §5a) and
+	/* What EventBridge labels events with (application/eventbridge+json, docs/events.md) and
 	 * what every other sender uses. */
 	static const char *const events[] = {"application/json", "application/eventbridge+json", NULL};
 
