@@ -23,11 +23,12 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 #include "store.h"
 
 struct sweep_row {
-	char account[13];
-	char region[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
 	int64_t last_started_at;     /* 0: never */
 	int64_t last_finished_at;    /* 0: never (or running) */
 	int64_t instances_seen;

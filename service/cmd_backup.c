@@ -76,7 +76,7 @@ static int print_info(const char *path)
 	return 0;
 }
 
-int cmd_backup(int argc, char **argv)
+int cmd_backup(int argc, char **argv, const struct clock *clk)
 {
 	struct backup_flags flags = {0, 0};
 	struct cli_spec spec = {
@@ -139,12 +139,12 @@ int cmd_backup(int argc, char **argv)
 		return 1;
 	}
 	/* Read before the copy's snapshot starts: everything committed before it is in. */
-	snapshot_ms = clock_now_ms(NULL);
+	snapshot_ms = clock_now_ms(clk);
 	(void)unlink(tmp);   /* left by an interrupted run */
 	rc = store_query_backup(s, tmp, BACKUP_STEP_PAGES, BACKUP_PAUSE_MS);
 	store_close(s);
 	if (rc == IT_OK)
-		rc = store_snapshot_stamp(tmp, snapshot_ms, clock_now_ms(NULL));
+		rc = store_snapshot_stamp(tmp, snapshot_ms, clock_now_ms(clk));
 	if (rc == IT_OK && link(tmp, pos[0]) != 0)
 		rc = errno == EEXIST ? IT_EEXIST : errno == ENOSPC ? IT_EFULL : IT_EIO;
 	(void)unlink(tmp);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_settings.h"
 #include "aws_creds.h"
 #include "build_info.h"
 #include "aws_http.h"
@@ -22,6 +23,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "deliver_alerts.h"
 #include "deliverer.h"
 #include "evaluator.h"
 #include "facts_aws.h"
@@ -95,6 +97,7 @@ static int new_ctx(struct server *srv, const struct aws_env *env, struct aws_ctx
 	memset(&ac, 0, sizeof(ac));
 	ac.env = env;
 	ac.log = &srv->log;
+	ac.clock = srv->clock;
 	ac.member_role = srv->cfg.member_role[0] ? srv->cfg.member_role : NULL;
 	ac.external_id = srv->cfg.external_id[0] ? srv->cfg.external_id : NULL;
 	ac.credentials = aws_creds_provider_new;
@@ -119,7 +122,7 @@ static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws *
 	struct sigv4_credentials c;
 	struct aws_error err;
 	enum aws_creds_source src;
-	char imds_region[32];
+	char imds_region[IT_REGION_SIZE];
 	const char *region, *source;
 	int rc;
 
@@ -237,7 +240,7 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int cmd_serve(int argc, char **argv)
+int cmd_serve(int argc, char **argv, const struct clock *clk)
 {
 	struct cli_spec spec = {
 		.usage = "italic serve [--listen ADDR:PORT] [--db PATH] [settings...]\n\n"
@@ -251,8 +254,9 @@ int cmd_serve(int argc, char **argv)
 	struct store *s = NULL;
 	struct aws_env aws_env;
 	struct facts_aws *facts = NULL;
-	struct deliverers *deliverers = NULL;
 	struct sweep *sweep = NULL;
+	struct alert_settings alerts;
+	char aerr[320];
 	sigset_t set;
 	int exit_status = 0;
 	size_t npos = 0;
@@ -267,11 +271,20 @@ int cmd_serve(int argc, char **argv)
 	exit_status = check_settings(&srv.cfg);
 	if (exit_status)
 		return exit_status;
+	/* The alert settings only make sense together: checked now, exit 2 when they do not.
+	 * The secret lives on in `alerts` only (wiped from the settings struct). */
+	rc = alert_settings_load(&srv.cfg, &alerts, aerr, sizeof(aerr));
+	explicit_bzero(srv.cfg.alert_webhook_secret, sizeof(srv.cfg.alert_webhook_secret));
+	if (rc)
+		return cli_usage_error("serve", aerr);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", alerts.public_url);
 	if (log_level_parse(srv.cfg.log_level, &level))
 		level = LOG_INFO;
 	srv.log.level = level;
 	srv.log.fd = STDERR_FILENO;
-	srv.started_ms = clock_now_ms(NULL);
+	srv.log.clock = clk;
+	srv.clock = clk;
+	srv.started_ms = clock_now_ms(clk);
 
 	/* Block the signals before any thread exists, so every thread inherits the mask. */
 	sigemptyset(&set);
@@ -287,6 +300,14 @@ int cmd_serve(int argc, char **argv)
 	rc = start_aws(&srv, &aws_env, &facts, &exit_status);
 	if (rc) {
 		status = exit_status;
+		goto out;
+	}
+	if (alerts.eventbridge && srv.aws && alerts.bus_region[0] &&
+	    strcmp(alerts.bus_region, aws_ctx_home_region(srv.aws)) != 0) {
+		/* PutEvents goes to the home Region's endpoint: a bus elsewhere is never reached */
+		snprintf(aerr, sizeof(aerr), "ITALIC_ALERT_EVENTBUS names a bus in %s, not in the home Region %s",
+			 alerts.bus_region, aws_ctx_home_region(srv.aws));
+		status = cli_usage_error("serve", aerr);
 		goto out;
 	}
 	rc = open_and_migrate(&srv.cfg, &s);
@@ -321,17 +342,31 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 
-	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
+	rc = alerts_new(&srv, &alerts, &srv.alerts);
 	if (rc) {
-		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator cannot start.", "error.code", status_str(rc),
+		log_kv(&srv.log, LOG_ERROR, NULL, "The alert destinations cannot start.", "error.code", status_str(rc),
 		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
-	rc = deliverers_start(&srv, &deliverers);
+	if (alerts.webhook)
+		log_kv(&srv.log, LOG_INFO, NULL, "Alerts go to a webhook.", "server.address", alerts.url.origin,
+		       "italic.alert.format", webhook_format_names[alerts.format], "italic.alert.signed",
+		       alerts.secret_len ? "yes" : "no", NULL);
+	if (alerts.eventbridge)
+		log_kv(&srv.log, LOG_INFO, NULL, "Alerts go to EventBridge.", "italic.alert.bus", alerts.bus, NULL);
+	alert_settings_wipe(&alerts);
+	/* The deliverers first: the evaluator wakes them when it commits deliveries. */
+	rc = deliverers_start(&srv, &srv.deliverers);
 	if (rc == IT_OK)
-		rc = sweep_start(&srv, srv.evaluator, &sweep);
+		rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
-		log_kv(&srv.log, LOG_ERROR, NULL, "Deliveries or the sweep cannot start.", "error.code", status_str(rc),
+		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator or the deliveries cannot start.", "error.code",
+		       status_str(rc), "error.message", status_text(rc), NULL);
+		goto out;
+	}
+	rc = sweep_start(&srv, srv.evaluator, &sweep);
+	if (rc) {
+		log_kv(&srv.log, LOG_ERROR, NULL, "The sweep cannot start.", "error.code", status_str(rc),
 		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
@@ -370,9 +405,11 @@ int cmd_serve(int argc, char **argv)
 out:
 	http_stop(http);
 	sweep_stop(sweep);
-	deliverers_stop(deliverers);
 	retention_stop(retention);
-	evaluator_stop(srv.evaluator);
+	evaluator_stop(srv.evaluator);   /* before the deliverers: it wakes them */
+	deliverers_stop(srv.deliverers);
+	alerts_free(srv.alerts);         /* after the threads that send alerts */
+	alert_settings_wipe(&alerts);
 	facts_aws_free(facts);
 	aws_ctx_free(srv.aws);
 	aws_env_finish(&aws_env);

@@ -35,6 +35,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "http_syntax.h"
 #include "netaddr.h"
@@ -81,94 +82,6 @@ struct conn_state {
 	int suspended;           /* under h->defer_mu */
 	int resumed;             /* under h->defer_mu: request_resume has come */
 };
-
-/* ---- reason phrases and status mapping ---- */
-
-const char *http_reason(unsigned status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
-unsigned http_status_for(int st)
-{
-	switch (st) {
-	case IT_OK: return 200;
-	case IT_EINVAL: return 400;
-	case IT_ENOTFOUND: return 404;
-	case IT_EEXIST: return 409;
-	case IT_ECONFLICT: return 412;
-	case IT_ETOOBIG: return 413;
-	case IT_EAUTH: return 401;
-	case IT_EFORBIDDEN: return 403;
-	case IT_EBUSY: return 503;
-	case IT_EFULL: return 503;
-	case IT_EIO: return 503;
-	case IT_EDB: return 503;
-	default: return 500;
-	}
-}
-
-/* ---- request accessors ---- */
-
-const char *request_header(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *request_query(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_iter {
-	int (*fn)(void *ctx, const char *k, const char *v);
-	void *ctx;
-};
-
-static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct query_iter *it = cls;
-	(void)kind;
-	return it->fn(it->ctx, key, value ? value : "") ? MHD_NO : MHD_YES;
-}
-
-void request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v), void *ctx)
-{
-	struct query_iter it = {fn, ctx};
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_cb, &it);
-}
-
-struct store *request_db(struct request *req)
-{
-	if (!req->db)
-		req->db = store_pool_get(req->srv->pool);
-	return req->db;
-}
 
 /* Gives the request's pooled database connection back (request_db borrows again). */
 static void release_db(struct conn_state *cs)
@@ -245,107 +158,6 @@ void request_resume(struct request *req)
 		MHD_resume_connection(req->conn);
 	}
 	pthread_mutex_unlock(&h->defer_mu);
-}
-
-/* ---- responses ---- */
-
-int resp_header(struct response *resp, const char *name, const char *value)
-{
-	if (resp->nheaders >= HTTP_MAX_RESP_HEADERS)
-		return IT_ETOOBIG;
-	resp->headers[resp->nheaders][0] = strdup(name);
-	resp->headers[resp->nheaders][1] = strdup(value);
-	if (!resp->headers[resp->nheaders][0] || !resp->headers[resp->nheaders][1])
-		return IT_ENOMEM;
-	resp->nheaders++;
-	return IT_OK;
-}
-
-int resp_text(struct response *resp, unsigned status, const char *content_type, const char *text)
-{
-	int rc;
-
-	/* The status is set only once the body is in place: a body that does not fit must
-	 * never leave a 200 with nothing after it (on_request answers 500 instead). */
-	buf_reset(&resp->body);
-	rc = buf_puts(&resp->body, text);
-	if (rc == IT_OK) {
-		resp->status = status;
-		resp->content_type = content_type;
-	}
-	return rc;
-}
-
-int resp_json(struct response *resp, unsigned status, json_t *body)
-{
-	char *s;
-	int rc;
-
-	if (!body)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!s)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	rc = resp_text(resp, status, "application/json", s);
-	free(s);
-	if (rc == IT_OK)
-		rc = buf_puts(&resp->body, "\n");
-	if (rc != IT_OK)
-		resp->status = 0;
-	return rc;
-}
-
-int resp_problem(struct response *resp, unsigned status, const char *detail, json_t *extra)
-{
-	json_t *p = json_object();
-	char *s;
-	int rc;
-
-	if (!p) {
-		json_decref(extra);
-		return IT_ENOMEM;
-	}
-	json_object_set_new(p, "type", json_string("about:blank"));
-	json_object_set_new(p, "title", json_string(http_reason(status)));
-	json_object_set_new(p, "status", json_integer(status));
-	if (detail)
-		json_object_set_new(p, "detail", json_string(detail));
-	if (extra) {
-		json_object_update(p, extra);
-		json_decref(extra);
-	}
-	s = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (!s)
-		return IT_ENOMEM;
-	rc = resp_text(resp, status, "application/problem+json", s);
-	free(s);
-	if (rc == IT_OK)
-		rc = buf_puts(&resp->body, "\n");
-	if (rc != IT_OK)
-		resp->status = 0;
-	return rc;
-}
-
-int resp_problem_field(struct response *resp, unsigned status, const char *field, const char *detail)
-{
-	return resp_problem(resp, status, detail, field ? json_pack("{s:s}", "field", field) : NULL);
-}
-
-static void response_init(struct response *resp)
-{
-	memset(resp, 0, sizeof(*resp));
-	buf_init(&resp->body, IT_MAX_RESPONSE);
-}
-
-static void response_finish(struct response *resp)
-{
-	for (size_t i = 0; i < resp->nheaders; i++) {
-		free(resp->headers[i][0]);
-		free(resp->headers[i][1]);
-	}
-	buf_finish(&resp->body);
 }
 
 /* ---- plumbing ---- */
@@ -482,66 +294,47 @@ static const char *header_n(struct request *req, const char *name, size_t *ret_l
 	return v;
 }
 
+/* auth_find over the request's pooled connection: the record lands in req->token. */
+static int find_token(void *ctx, const uint8_t digest[TOKEN_DIGEST_LEN], enum role *ret_role)
+{
+	struct request *req = ctx;
+	int rc = store_token_find(request_db(req), digest, &req->token);
+
+	if (rc == IT_OK)
+		*ret_role = req->token.role;
+	return rc;
+}
+
 /*
- * Authentication: returns 0 when the request may proceed, else the HTTP status to
- * answer with. A missing or unknown token is 401; a known token without the role is
- * 403. (Account binding is checked by the ingest route, which knows the account.)
+ * Authentication (lib/auth.h decides): returns 0 when the request may proceed, else the
+ * HTTP status to answer with. A missing or unknown token is 401; a known token without
+ * the role is 403. (Account binding is checked by the ingest route, which knows the
+ * account.)
  */
 static unsigned authenticate(struct conn_state *cs, const struct route *rt, const char **why)
 {
 	struct request *req = &cs->req;
-	struct server *srv = req->srv;
-	char token[IT_MAX_TOKEN_LEN + 1];
-	uint8_t digest[TOKEN_DIGEST_LEN];
-	enum role need = rt->role;
-	const char *auth, *key;
-	size_t auth_len = 0, key_len = 0;
-	struct store *db;
-	int rc;
+	struct auth_request ar;
+	struct auth_result res;
 
-	if (need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && srv->cfg.metrics_public)
-		need = ROLE_NONE;
-	auth = header_n(req, MHD_HTTP_HEADER_AUTHORIZATION, &auth_len);
-	key = header_n(req, "x-api-key", &key_len);
-	/* A credential cut at a NUL by libmicrohttpd is malformed, never the part before. */
-	rc = cs->cred_cut ? IT_EINVAL : token_from_headers(auth, auth_len, key, key_len, token, sizeof(token));
-	if (rc == IT_EAUTH) {
-		if (need == ROLE_NONE)
-			return 0;
-		*why = "a token is required: Authorization: Bearer <token>, x-api-key: <token>, or Basic with the token as password";
-		return 401;
+	memset(&ar, 0, sizeof(ar));
+	ar.need = rt->role;
+	if (ar.need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && req->srv->cfg.metrics_public)
+		ar.need = ROLE_NONE;
+	ar.authorization = header_n(req, MHD_HTTP_HEADER_AUTHORIZATION, &ar.authorization_len);
+	ar.api_key = header_n(req, "x-api-key", &ar.api_key_len);
+	ar.cut = cs->cred_cut;
+	auth_decide(&ar, find_token, req, &res);
+	req->authenticated = res.authenticated;
+	if (res.status) {
+		*why = res.why;
+		return res.status;
 	}
-	if (rc) {
-		*why = "malformed credentials in Authorization or x-api-key";
-		return need == ROLE_NONE ? 0 : 401;
-	}
-	if (token_digest(token, strlen(token), digest)) {
-		*why = "internal error hashing the token";
-		return 500;
-	}
-	explicit_bzero(token, sizeof(token));
-	db = request_db(req);
-	rc = store_token_find(db, digest, &req->token);
-	if (rc == IT_ENOTFOUND) {
-		if (need == ROLE_NONE)
-			return 0;
-		*why = "unknown or revoked token";
-		return 401;
-	}
-	if (rc) {
-		*why = "token store unavailable";
-		return 503;
-	}
-	req->authenticated = 1;
-	if (!role_allows(req->token.role, need)) {
-		*why = "this token's role may not use this route";
-		return 403;
-	}
-	{
+	if (req->authenticated) {
 		/* Write last_used_at at most once a minute: an UPDATE, even one that changes
 		 * no row, takes the database's write lock, and ingest is all about that lock. */
-		int64_t now = clock_now_ms(NULL);
-		if (now - req->token.last_used_at >= 60000 && store_token_touch(db, req->token.id, now) != IT_OK) {
+		int64_t now = clock_now_ms(req->srv->clock);
+		if (now - req->token.last_used_at >= 60000 && store_token_touch(request_db(req), req->token.id, now) != IT_OK) {
 			/* last_used_at is informational: a busy database must not fail the request. */
 		}
 	}

@@ -10,15 +10,13 @@
 
 #include "limits.h"
 #include "status.h"
+#include "waiter.h"
 #include "writer.h"
 
 struct ingest {
 	struct server *srv;
 	struct writer *writer;
-	pthread_mutex_t mu;
-	pthread_cond_t arrived;
-	uint64_t generation;
-	int stop;
+	struct waiter *arrived;     /* woken for each accepted event (lib/waiter.h) */
 	_Atomic(int64_t) backlog;
 	_Atomic(int64_t) reserved;     /* room taken by requests not yet stored */
 	pthread_mutex_t handoff_mu;
@@ -120,11 +118,9 @@ static void inserted(struct writer_ticket *wt, int rc)
 	if (t->reserved)
 		ingest_unreserve(in, t->reserved);
 	if (rc == IT_OK && t->accepted) {
+		/* one wake for the whole batch: the workers take every new row they find */
 		atomic_fetch_add(&in->backlog, (int64_t)t->accepted);
-		pthread_mutex_lock(&in->mu);
-		in->generation++;
-		pthread_cond_broadcast(&in->arrived);
-		pthread_mutex_unlock(&in->mu);
+		waiter_wake(in->arrived);
 	}
 	t->done(t);
 }
@@ -159,13 +155,13 @@ int ingest_start(struct server *srv, struct writer *w, struct ingest **ret)
 	db = store_pool_get(srv->pool);
 	rc = store_inbox_pending(db, &count, &oldest);
 	store_pool_put(srv->pool, db);
+	if (rc == IT_OK)
+		rc = waiter_new(&in->arrived);
 	if (rc) {
 		free(in);
 		return rc;
 	}
 	atomic_store(&in->backlog, count);
-	pthread_mutex_init(&in->mu, NULL);
-	pthread_cond_init(&in->arrived, NULL);
 	pthread_mutex_init(&in->handoff_mu, NULL);
 	*ret = in;
 	return IT_OK;
@@ -175,12 +171,8 @@ void ingest_stop(struct ingest *in)
 {
 	if (!in)
 		return;
-	pthread_mutex_lock(&in->mu);
-	in->stop = 1;
-	pthread_cond_broadcast(&in->arrived);
-	pthread_mutex_unlock(&in->mu);
-	pthread_cond_destroy(&in->arrived);
-	pthread_mutex_destroy(&in->mu);
+	waiter_wake(in->arrived);
+	waiter_free(in->arrived);
 	for (size_t i = 0; i < IT_HANDOFF_EVENTS; i++)
 		event_free(in->handoff[i].ev);
 	pthread_mutex_destroy(&in->handoff_mu);
@@ -212,31 +204,17 @@ void ingest_consumed(struct ingest *in, int64_t n)
 		atomic_store(&in->backlog, 0);
 }
 
+struct waiter *ingest_arrivals(struct ingest *in)
+{
+	return in ? in->arrived : NULL;
+}
+
 uint64_t ingest_generation(struct ingest *in)
 {
-	uint64_t g;
-
-	pthread_mutex_lock(&in->mu);
-	g = in->generation;
-	pthread_mutex_unlock(&in->mu);
-	return g;
+	return waiter_generation(in->arrived);
 }
 
 void ingest_wait_new(struct ingest *in, uint64_t gen, int timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&in->mu);
-	while (in->generation == gen && !in->stop) {
-		if (pthread_cond_timedwait(&in->arrived, &in->mu, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&in->mu);
+	(void)waiter_nap(in->arrived, gen, timeout_ms);
 }

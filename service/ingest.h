@@ -5,7 +5,8 @@
  * commits every write queued at the same moment: one fsync covers many events, and a
  * 202 still means "committed". This module also keeps the backlog (events accepted and
  * not yet evaluated), counted from the database at start and decreased by the
- * evaluator, for the 429 decision, and wakes the evaluator when events arrive.
+ * evaluator, for the 429 decision, and wakes the evaluator when events arrive (its
+ * workers nap on ingest_arrivals()).
  *
  * The route parses every event to validate it; the evaluator needs the same parse. So
  * an accepted event's parsed form is left here, keyed by its inbox seq and event id (a bounded
@@ -23,6 +24,7 @@
 #include "server.h"
 #include "store_inbox.h"
 #include "store_rejected.h"
+#include "waiter.h"
 #include "writer.h"
 
 struct ingest;
@@ -87,6 +89,9 @@ struct event *ingest_take_parsed(struct ingest *in, int64_t seq, const char *eve
 int64_t ingest_backlog(struct ingest *in);
 /* Called by the evaluator when n events are done. */
 void ingest_consumed(struct ingest *in, int64_t n);
+/* Woken for each accepted event: the evaluation workers nap on it (lib/waiter.h).
+ * NULL for a NULL in. Lives until ingest_stop. */
+struct waiter *ingest_arrivals(struct ingest *in);
 /* A counter that grows with each accepted event (the evaluator's wake-up). */
 uint64_t ingest_generation(struct ingest *in);
 /* Waits up to timeout_ms for the generation to pass gen, or for ingest_stop. */

@@ -329,7 +329,7 @@ int route_events(struct request *req, struct response *resp)
 	const char *body = buf_str(&req->body);
 	struct event_batch *b = NULL;
 	struct pending *p;
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(srv->clock);
 	int rc, retry = 1, is_array = event_batch_is_array(body, req->body.len);
 
 	if (idem && !idem_ok(idem)) {

@@ -176,7 +176,7 @@ int qparams_parse(struct request *req, unsigned accepted, struct qparams *q, str
 
 int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN])
 {
-	return store_query_secret(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(NULL), key);
+	return store_query_secret(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(req->srv->clock), key);
 }
 
 int query_scope(const char *kind, const struct qparams *q, uint8_t out[CURSOR_SCOPE_LEN])
@@ -214,7 +214,7 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	}
 	rc = cursor_decode(q->cursor, key, CURSOR_KEY_LEN, &c);
 	if (rc == IT_OK)
-		rc = cursor_check(&c, kind, scope, clock_now_ms(NULL), IT_CURSOR_MAX_AGE_MS);
+		rc = cursor_check(&c, kind, scope, clock_now_ms(req->srv->clock), IT_CURSOR_MAX_AGE_MS);
 	switch (rc) {
 	case IT_OK:
 		break;
@@ -244,7 +244,7 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 }
 
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
-			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN])
+			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN], int64_t now_ms)
 {
 	struct cursor c;
 	char text[CURSOR_TEXT_MAX + 1];
@@ -254,7 +254,7 @@ json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
 	memset(&c, 0, sizeof(c));
 	c.kind = (uint8_t)kind;
 	memcpy(c.scope, scope, CURSOR_SCOPE_LEN);
-	c.issued_ms = clock_now_ms(NULL);
+	c.issued_ms = now_ms;
 	c.sort = page->next.sort;
 	c.id = page->next.id;
 	memcpy(c.account, page->next.account, sizeof(c.account));

@@ -113,6 +113,10 @@ int route_rules_create(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = rule_from_json(obj, &r, &err);
 	json_decref(obj);
+	if (rc == IT_OK && (rc = rule_check_size(r, &err)) != IT_OK) {
+		rule_free(r);
+		r = NULL;
+	}
 	if (rc == IT_EINVAL)
 		return apiutil_invalid(resp, &err);
 	if (rc)
@@ -140,7 +144,7 @@ int route_rules_create(struct request *req, struct response *resp)
 	}
 
 	apiutil_actor(req, actor);
-	rc = store_rule_create(db, r, actor, clock_now_ms(NULL));
+	rc = store_rule_create(db, r, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_EEXIST) {
@@ -193,6 +197,10 @@ int route_rule_put(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = rule_from_json(obj, &r, &err);
 	json_decref(obj);
+	if (rc == IT_OK && (rc = rule_check_size(r, &err)) != IT_OK) {
+		rule_free(r);
+		r = NULL;
+	}
 	if (rc == IT_EINVAL)
 		return apiutil_invalid(resp, &err);
 	if (rc)
@@ -206,7 +214,7 @@ int route_rule_put(struct request *req, struct response *resp)
 		return not_found(resp);
 	}
 	apiutil_actor(req, actor);
-	rc = store_rule_update(request_db(req), r, expected, actor, clock_now_ms(NULL));
+	rc = store_rule_update(request_db(req), r, expected, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND) {
@@ -236,7 +244,7 @@ int route_rule_delete(struct request *req, struct response *resp)
 	if (apiutil_if_match(req, resp, &expected))
 		return IT_OK;
 	apiutil_actor(req, actor);
-	rc = store_rule_delete(request_db(req), id, expected, actor, clock_now_ms(NULL));
+	rc = store_rule_delete(request_db(req), id, expected, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND)

@@ -34,6 +34,8 @@ const struct route routes[] = {
 	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, ROUTE_BODY_NONE},
 	/* intake: the quarantine of rejected batch items */
 	{"GET", "/v1/rejected-events", ROLE_ADMIN, route_rejected_events_list, ROUTE_BODY_NONE},
+	/* alerts (a POST without a body) */
+	{"POST", "/v1/alerts/test", ROLE_ADMIN, route_alerts_test, ROUTE_BODY_NONE},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

@@ -4,12 +4,15 @@
  * Patterns are literal segments and "{name}" segments; a "{name}" matches one
  * non-empty segment of at most IT_MAX_QUERY_VALUE bytes without '/'. Matching is
  * exact (no trailing-slash or case folding), so one path means one route.
+ *
+ * The table depends on the handlers (routes.h) and on what a request is (request.h),
+ * never on the daemon (http.h) that uses it.
  */
 #ifndef ITALIC_ROUTER_H
 #define ITALIC_ROUTER_H
 
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "token.h"
 
 typedef int (*route_handler)(struct request *req, struct response *resp);

@@ -16,6 +16,7 @@
 #include "status.h"
 #include "store_sweep.h"
 #include "store_verdict.h"
+#include "waiter.h"
 #include "writer.h"
 
 #define DUE_BATCH 64
@@ -28,28 +29,13 @@ struct sweep {
 	struct evaluator *ev;
 	pthread_t thread;
 	_Atomic(int) stop;
-	pthread_mutex_t mu;
-	pthread_cond_t wake;
+	struct waiter *wake;     /* stop */
 	int64_t interval_ms;
 };
 
 static void nap(struct sweep *s, int64_t ms)
 {
-	struct timespec ts;
-
-	if (ms < 1)
-		ms = 1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&s->mu);
-	if (!atomic_load(&s->stop))
-		pthread_cond_timedwait(&s->wake, &s->mu, &ts);
-	pthread_mutex_unlock(&s->mu);
+	waiter_pause(s->wake, &s->stop, ms);
 }
 
 /* ---- the record in table sweeps ---- */
@@ -73,7 +59,7 @@ static int mark(struct store *db, void *ctx)
 static void record(struct sweep *s, const char *account, const char *region, int end, int64_t seen, int64_t changed,
 		   const char *error)
 {
-	struct mark_job j = {account, region, clock_now_ms(NULL), seen, changed, error, end};
+	struct mark_job j = {account, region, clock_now_ms(s->srv->clock), seen, changed, error, end};
 
 	if (writer_run(s->srv->writer, mark, &j) != IT_OK)
 		log_kv(&s->srv->log, LOG_WARN, NULL, "The sweep's outcome could not be recorded.", "cloud.account.id",
@@ -277,7 +263,7 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 	/* The listing's time orders its verdicts: Italic's own clock when the listing starts,
 	 * so never ahead of the facts it stands for (the bound events get, reconcile.h, holds
 	 * by construction); a record ahead of it by more than the skew is pinned. */
-	int64_t at = clock_now_ms(NULL);
+	int64_t at = clock_now_ms(s->srv->clock);
 	size_t n;
 	int rc;
 
@@ -339,7 +325,7 @@ out:
 		      LOG_INT("italic.changed", p->changed));
 	record(s, account, region, 1, (int64_t)l.n, (int64_t)p->changed, rc ? msg : NULL);
 	/* the same rule store_sweep_end() applies: the run of failures began over a day ago */
-	if (rc && failing_since && clock_now_ms(NULL) - failing_since > IT_SWEEP_GIVE_UP_MS)
+	if (rc && failing_since && clock_now_ms(s->srv->clock) - failing_since > IT_SWEEP_GIVE_UP_MS)
 		log_kv(&srv->log, LOG_WARN, NULL, "Every sweep of this account and Region failed for over a day, so it is not "
 		       "swept again until AWS answers for it.", "cloud.account.id", account, "cloud.region", region,
 		       NULL);
@@ -362,7 +348,7 @@ static void *run(void *arg)
 	while (!atomic_load(&s->stop)) {
 		struct sweep_row due[DUE_BATCH];
 		/* A pair seen for the first time is due an interval later: look again by then. */
-		int64_t now = clock_now_ms(NULL), next = 0,
+		int64_t now = clock_now_ms(s->srv->clock), next = 0,
 			wait = s->interval_ms < IDLE_MAX_MS ? s->interval_ms : IDLE_MAX_MS;
 		size_t n = 0;
 
@@ -398,11 +384,8 @@ int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 	s->srv = srv;
 	s->ev = ev;
 	s->interval_ms = (int64_t)srv->cfg.sweep_interval_s * 1000;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->mu);
+	if (waiter_new(&s->wake) != IT_OK || pthread_create(&s->thread, NULL, run, s) != 0) {
+		waiter_free(s->wake);
 		free(s);
 		return IT_ENOMEM;
 	}
@@ -415,11 +398,8 @@ void sweep_stop(struct sweep *s)
 	if (!s)
 		return;
 	atomic_store(&s->stop, 1);
-	pthread_mutex_lock(&s->mu);
-	pthread_cond_broadcast(&s->wake);
-	pthread_mutex_unlock(&s->mu);
+	waiter_wake(s->wake);
 	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->mu);
+	waiter_free(s->wake);
 	free(s);
 }
