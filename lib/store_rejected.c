@@ -1,7 +1,6 @@
 /* store_rejected.c: the quarantine of rejected batch items (see store_rejected.h). */
 #include "store_rejected.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +41,7 @@ int store_rejected_insert(struct store *s, const struct rejected_new *r)
 	store_bind_text(st, 10, r->detail ? r->detail : "");
 	sqlite3_bind_blob(st, 11, keep ? r->body : "", (int)keep, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, (int64_t)r->body_len);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_done(s, st);
 }
 
 void rejected_row_finish(struct rejected_row *r)
@@ -110,53 +107,38 @@ size_t store_rejected_utf8(const char *in, size_t len, char *out, size_t outlen)
 	return o;
 }
 
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+/* store_fill's reader: one row, its body as UTF-8 text it owns. */
+static int read_row(sqlite3_stmt *st, void *row)
 {
-	const char *v = store_col_text(st, col);
-	snprintf(dst, size, "%s", v ? v : "");
+	struct rejected_row *r = row;
+	const char *body = sqlite3_column_blob(st, 11);
+	size_t len = (size_t)sqlite3_column_bytes(st, 11);
+	size_t cap = len * 3 + 1;   /* every byte may become U+FFFD */
+
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	r->received_at = sqlite3_column_int64(st, 1);
+	store_col_copy(r->token_id, sizeof(r->token_id), st, 2);
+	store_col_copy(r->token_name, sizeof(r->token_name), st, 3);
+	store_col_copy(r->request_id, sizeof(r->request_id), st, 4);
+	r->item_index = sqlite3_column_int64(st, 5);
+	store_col_copy(r->event_id, sizeof(r->event_id), st, 6);
+	store_col_copy(r->account, sizeof(r->account), st, 7);
+	store_col_copy(r->reason, sizeof(r->reason), st, 8);
+	store_col_copy(r->field, sizeof(r->field), st, 9);
+	store_col_copy(r->detail, sizeof(r->detail), st, 10);
+	r->body = malloc(cap);
+	if (!r->body)
+		return IT_ENOMEM;
+	store_rejected_utf8(body ? body : "", body ? len : 0, r->body, cap);
+	r->body_kept = len;
+	r->body_bytes = sqlite3_column_int64(st, 12);
+	return IT_OK;
 }
 
-static int fill(struct store *s, sqlite3_stmt *st, struct rejected_row *rows, size_t max, size_t *ret_n)
+static void finish_row(void *row)
 {
-	size_t n = 0;
-	int rc;
-
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		struct rejected_row *r = &rows[n];
-		const char *body = sqlite3_column_blob(st, 11);
-		size_t len = (size_t)sqlite3_column_bytes(st, 11);
-		size_t cap = len * 3 + 1;   /* every byte may become U+FFFD */
-
-		memset(r, 0, sizeof(*r));
-		r->seq = sqlite3_column_int64(st, 0);
-		r->received_at = sqlite3_column_int64(st, 1);
-		copy_col(st, 2, r->token_id, sizeof(r->token_id));
-		copy_col(st, 3, r->token_name, sizeof(r->token_name));
-		copy_col(st, 4, r->request_id, sizeof(r->request_id));
-		r->item_index = sqlite3_column_int64(st, 5);
-		copy_col(st, 6, r->event_id, sizeof(r->event_id));
-		copy_col(st, 7, r->account, sizeof(r->account));
-		copy_col(st, 8, r->reason, sizeof(r->reason));
-		copy_col(st, 9, r->field, sizeof(r->field));
-		copy_col(st, 10, r->detail, sizeof(r->detail));
-		r->body = malloc(cap);
-		if (!r->body) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		store_rejected_utf8(body ? body : "", body ? len : 0, r->body, cap);
-		r->body_kept = len;
-		r->body_bytes = sqlite3_column_int64(st, 12);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			rejected_row_finish(&rows[i]);
-		return store_status(rc);
-	}
-	*ret_n = n;
-	return IT_OK;
+	rejected_row_finish(row);
 }
 
 int store_rejected_list(struct store *s, int64_t since_ms, const char *reason, int64_t after_received,
@@ -173,7 +155,7 @@ int store_rejected_list(struct store *s, int64_t since_ms, const char *reason, i
 	sqlite3_bind_int64(st, 4, (int64_t)max);
 	if (reason)
 		store_bind_text(st, 5, reason);
-	return fill(s, st, rows, max, ret_n);
+	return store_fill(s, st, rows, sizeof(*rows), max, read_row, finish_row, ret_n);
 }
 
 int store_rejected_purge(struct store *s, int64_t before_ms, int batch, int64_t *ret_n)
@@ -188,8 +170,7 @@ int store_rejected_purge(struct store *s, int64_t before_ms, int batch, int64_t 
 	if (rc == IT_OK) {
 		sqlite3_bind_int64(st, 1, before_ms);
 		sqlite3_bind_int(st, 2, batch);
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
+		rc = store_done(s, st);
 		n = sqlite3_changes(store_db(s));
 	}
 	if (rc) {

@@ -21,6 +21,7 @@
 #include "compiler.h"
 #include "limits.h"
 #include "store.h"
+#include "token.h"
 
 #define STORE_REJECTED_KEEP IT_REJECTED_MAX_BYTES
 
@@ -47,12 +48,12 @@ int store_rejected_insert(struct store *s, const struct rejected_new *r) WARN_UN
 struct rejected_row {
 	int64_t seq;
 	int64_t received_at;
-	char token_id[64];
+	char token_id[TOKEN_ID_LEN + 1];
 	char token_name[IT_MAX_NAME + 1];
 	char request_id[IT_REQUEST_ID_LEN + 1];
 	int64_t item_index;
 	char event_id[IT_EVENT_MAX_ID + 1];
-	char account[16];
+	char account[IT_ACCOUNT_ID_SIZE];
 	char reason[32];
 	char field[160];
 	char detail[512];
