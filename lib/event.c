@@ -213,12 +213,21 @@ static enum body_shape classify(const json_t *root)
 int event_parse(const char *body, size_t len, struct event **ret, struct json_err *err)
 {
 	json_t *root = NULL;
-	struct event *ev = NULL;
 	int rc;
 
 	rc = json_load_bounded(body, len, IT_EVENT_MAX_BODY, IT_EVENT_MAX_DEPTH, &root, err);
 	if (rc)
 		return rc;
+	rc = event_parse_json(root, ret, err);
+	json_decref(root);
+	return rc;
+}
+
+int event_parse_json(const json_t *root, struct event **ret, struct json_err *err)
+{
+	struct event *ev = NULL;
+	int rc;
+
 	if (!json_is_object(root)) {
 		rc = json_err_set(err, IT_EINVAL, "", "must be a JSON object");
 		goto fail;
@@ -253,12 +262,10 @@ int event_parse(const char *body, size_t len, struct event **ret, struct json_er
 		json_err_set(err, rc, "", "out of memory");
 	if (rc)
 		goto fail;
-	json_decref(root);
 	*ret = ev;
 	return IT_OK;
 fail:
 	event_free(ev);
-	json_decref(root);
 	return rc;
 }
 

@@ -175,6 +175,13 @@ struct event {
 int event_parse(const char *body, size_t len, struct event **ret, struct json_err *err)
 	WARN_UNUSED;
 
+/*
+ * The same for a document already loaded (by the batch reader, lib/event_batch.h, which
+ * bounds its size and depth itself): root is borrowed. Errors as event_parse() but
+ * never IT_ETOOBIG, since nothing is loaded here.
+ */
+int event_parse_json(const json_t *root, struct event **ret, struct json_err *err) WARN_UNUSED;
+
 /* Frees ev and everything it owns. NULL is a no-op; copes with a half-built event. */
 void event_free(struct event *ev);
 

@@ -47,6 +47,8 @@ static void declare_metrics(struct metrics *m)
 			"Time from request headers to response queued, by route.");
 	metrics_declare(m, "italic_uptime_seconds", METRIC_GAUGE, "Seconds since the service started.");
 	metrics_declare(m, "italic_events_total", METRIC_COUNTER, "Events received on POST /v1/events by kind and outcome.");
+	metrics_declare(m, "italic_events_rejected_total", METRIC_COUNTER,
+			"Batch items rejected and kept in the quarantine, by reason.");
 	metrics_declare(m, "italic_writer_commits_total", METRIC_COUNTER,
 			"Group commits of the single writer (events, verdicts, deliveries), by result.");
 	metrics_declare(m, "italic_writer_jobs_total", METRIC_COUNTER,

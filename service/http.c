@@ -22,6 +22,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -51,10 +52,13 @@ struct http {
 	struct MHD_Daemon *daemon;
 	struct server *srv;
 	_Atomic(int) in_flight;
+	_Atomic(size_t) body_bytes;  /* request body bytes held by all connections */
+	size_t body_budget;          /* ITALIC_BODY_MEMORY */
 	pthread_mutex_t defer_mu;    /* the suspend/resume hand-shake of deferred requests */
 	int suspended;               /* under defer_mu: suspended and not yet resumed */
 	char *tls_cert;
 	char *tls_key;
+	gnutls_datum_t ticket_key;   /* session ticket key (TLS resumption); size 0: none */
 };
 
 struct conn_state {
@@ -68,6 +72,9 @@ struct conn_state {
 	const char *target_why;  /* static, when target_status is set */
 	int cred_cut;            /* Authorization or x-api-key held a NUL: malformed (401) */
 	int too_big;             /* body passed the cap */
+	int over_budget;         /* body would pass ITALIC_BODY_MEMORY: answered 503 */
+	size_t held;             /* bytes of body counted in h->body_bytes */
+	size_t body_max;         /* the route's body cap (router_body_max) */
 	size_t discarded;
 	char path_copy[IT_MAX_PATH + 1];
 	int (*finish)(struct request *req, struct response *resp);   /* set by request_defer */
@@ -82,6 +89,31 @@ static void release_db(struct conn_state *cs)
 	if (cs->req.db) {
 		store_pool_put(cs->h->srv->pool, cs->req.db);
 		cs->req.db = NULL;
+	}
+}
+
+/* Counts n more body bytes of cs against ITALIC_BODY_MEMORY; 0 (nothing counted) when
+ * they would pass it. */
+static int hold(struct conn_state *cs, size_t n)
+{
+	struct http *h = cs->h;
+	size_t before = atomic_fetch_add(&h->body_bytes, n);
+
+	if (before + n > h->body_budget) {
+		atomic_fetch_sub(&h->body_bytes, n);
+		return 0;
+	}
+	cs->held += n;
+	return 1;
+}
+
+/* Frees the body and gives its bytes back to the budget. */
+static void release_body(struct conn_state *cs)
+{
+	buf_finish(&cs->req.body);
+	if (cs->held) {
+		atomic_fetch_sub(&cs->h->body_bytes, cs->held);
+		cs->held = 0;
 	}
 }
 
@@ -494,6 +526,7 @@ static struct conn_state *conn_state_new(struct http *h, struct MHD_Connection *
 	cs->req.conn = conn;
 	cs->req.route_index = -1;
 	cs->label_route = -1;
+	cs->body_max = IT_MAX_BODY;   /* until the route is known */
 	buf_init(&cs->req.body, IT_MAX_BODY);
 	new_request_id(cs->req.request_id);
 	return cs;
@@ -534,15 +567,27 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return cs;
 }
 
+/* The 413 detail: the route's cap in words. */
+static void too_large_detail(const struct conn_state *cs, char *out, size_t size)
+{
+	if (cs->body_max == IT_MAX_BODY)
+		snprintf(out, size, "request body over 1 MiB");
+	else
+		snprintf(out, size, "request body over %zu bytes (ITALIC_BATCH_MAX_BYTES)", cs->body_max);
+}
+
 /*
  * The header call, cheapest and most fundamental check first: the request target and
  * the message's framing (400/414/501, connection closed), the route (404/405), the
- * token (401/403), the announced body size (413). Nothing of the body is read yet.
+ * token (401/403), the announced body size against the route's cap (413), the
+ * Content-Type where the route names the types it reads (415). Nothing of the body is
+ * read yet.
  */
 static enum MHD_Result first_call(struct conn_state *cs, const char *url, const char *method,
 				  const char *version)
 {
-	const char *cl, *path, *why = NULL;
+	const char *cl, *ct, *path, *why = NULL;
+	const char *const *media;
 	char allow[64];
 	enum route_match m;
 	unsigned st;
@@ -584,15 +629,28 @@ static enum MHD_Result first_call(struct conn_state *cs, const char *url, const 
 		cs->early = 1;
 		return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"italic\"");
 	}
+	cs->body_max = router_body_max(&routes[cs->req.route_index], &cs->h->srv->cfg);
+	buf_finish(&cs->req.body);
+	buf_init(&cs->req.body, cs->body_max);
 	cl = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		uint64_t n;
 		if (parse_u64(cl, 0, UINT64_MAX, &n))
 			return refuse(cs, 400, "malformed Content-Length");
-		if (n > IT_MAX_BODY) {
+		if (n > cs->body_max) {
+			char detail[96];
+			too_large_detail(cs, detail, sizeof(detail));
 			cs->early = 1;
-			return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+			return queue_problem(cs, 413, detail, NULL, NULL);
 		}
+	}
+	media = router_media(&routes[cs->req.route_index]);
+	ct = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (media && ct && !http_media_type_in(ct, strlen(ct), media)) {
+		cs->early = 1;
+		return queue_problem(cs, 415, "the body must be JSON: Content-Type application/json or "
+				     "application/eventbridge+json (curl -d sends application/x-www-form-urlencoded "
+				     "unless told otherwise)", NULL, NULL);
 	}
 	return MHD_YES;
 }
@@ -645,11 +703,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!cs->too_big && buf_append(&cs->req.body, upload_data, *upload_data_size) != IT_OK) {
-			cs->too_big = 1;
-			buf_finish(&cs->req.body);
+		size_t n = *upload_data_size;
+		if (!cs->too_big && !cs->over_budget && !hold(cs, n)) {
+			/* Every connection's bodies together stay within ITALIC_BODY_MEMORY: this
+			 * one is answered 503 (retried by EventBridge) rather than grown. */
+			cs->over_budget = 1;
+			release_body(cs);
 		}
-		if (cs->too_big) {
+		if (!cs->too_big && !cs->over_budget && buf_append(&cs->req.body, upload_data, n) != IT_OK) {
+			cs->too_big = 1;
+			release_body(cs);
+		}
+		if (cs->too_big || cs->over_budget) {
 			cs->discarded += *upload_data_size;
 			if (cs->discarded > DISCARD_SLACK)
 				return MHD_NO;
@@ -657,8 +722,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (cs->too_big)
-		return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+	if (cs->over_budget) {
+		cs->close = 1;
+		return queue_problem(cs, 503, "too many request bodies are held at once (ITALIC_BODY_MEMORY); retry later",
+				     "Retry-After", "1");
+	}
+	if (cs->too_big) {
+		char detail[96];
+		too_large_detail(cs, detail, sizeof(detail));
+		return queue_problem(cs, 413, detail, NULL, NULL);
+	}
 
 	response_init(&resp);
 	if (!cs->finish) {
@@ -693,7 +766,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	release_db(cs);
 	if (cs->req.route_ctx_free)
 		cs->req.route_ctx_free(cs->req.route_ctx);
-	buf_finish(&cs->req.body);
+	release_body(cs);
 	explicit_bzero(&cs->req.token, sizeof(cs->req.token));
 	if (cs->started)
 		atomic_fetch_sub(&h->in_flight, 1);
@@ -710,6 +783,38 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
 	log_kv(&h->srv->log, LOG_DEBUG, NULL, "The HTTP library (libmicrohttpd) reported a problem.", "error.message", msg, NULL);
+}
+
+/*
+ * MHD_OPTION_NOTIFY_CONNECTION: a new connection, before its TLS handshake has read a
+ * byte. libmicrohttpd 0.9.75 has no option for session resumption, so every connection
+ * would pay a full handshake; it does hand out the GnuTLS session here, where tickets
+ * (TLS 1.2 tickets and TLS 1.3 resumption PSKs) are turned on with the daemon's key.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	const union MHD_ConnectionInfo *info;
+	(void)socket_context;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || h->ticket_key.size == 0)
+		return;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (info && info->tls_session &&
+	    gnutls_session_ticket_enable_server((gnutls_session_t)info->tls_session, &h->ticket_key) < 0)
+		log_msg(&h->srv->log, LOG_DEBUG, NULL, "A TLS session could not be given session tickets.");
+}
+
+/* The ticket key decrypts every resumable session: wiped, not just freed. */
+static void drop_ticket_key(struct http *h)
+{
+	if (h->ticket_key.data) {
+		explicit_bzero(h->ticket_key.data, h->ticket_key.size);
+		gnutls_free(h->ticket_key.data);
+	}
+	h->ticket_key.data = NULL;
+	h->ticket_key.size = 0;
 }
 
 static char *read_file(const char *path, size_t max)
@@ -754,6 +859,7 @@ int http_start(struct server *srv, struct http **ret)
 	if (!h)
 		return IT_ENOMEM;
 	h->srv = srv;
+	h->body_budget = (size_t)srv->cfg.body_memory;
 	pthread_mutex_init(&h->defer_mu, NULL);
 	if (tls) {
 		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
@@ -794,8 +900,14 @@ int http_start(struct server *srv, struct http **ret)
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
+		/* Resumption: one key for the daemon's life, held in memory only (GnuTLS derives
+		 * the keys it encrypts tickets with from it and rotates them), so a restart
+		 * ends every resumable session. */
+		if (tls && gnutls_session_ticket_key_generate(&h->ticket_key) < 0)
+			drop_ticket_key(h);   /* no resumption: every handshake is a full one */
 		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 			MHD_OPTION_ARRAY, opts,
@@ -809,6 +921,7 @@ int http_start(struct server *srv, struct http **ret)
 		       "italic.listen", srv->cfg.listen, NULL);
 		free(h->tls_cert);
 		free(h->tls_key);
+		drop_ticket_key(h);
 		pthread_mutex_destroy(&h->defer_mu);
 		free(h);
 		return IT_EIO;
@@ -853,6 +966,7 @@ void http_stop(struct http *h)
 		explicit_bzero(h->tls_key, strlen(h->tls_key));
 	free(h->tls_cert);
 	free(h->tls_key);
+	drop_ticket_key(h);
 	pthread_mutex_destroy(&h->defer_mu);
 	free(h);
 }

@@ -7,8 +7,11 @@
  *   1. route lookup (404 / 405) from the request line alone (HEAD finds GET routes,
  *      absolute-form targets route by their path);
  *   2. authentication from headers (401 / 403) — before any body byte is read;
- *   3. Content-Length over IT_MAX_BODY -> 413, still before reading the body;
- *   4. body accumulation with the same cap (chunked bodies included);
+ *   3. Content-Length over the route's cap (router_body_max: IT_MAX_BODY, or
+ *      ITALIC_BATCH_MAX_BYTES for POST /v1/events) -> 413, and a Content-Type the route
+ *      does not read (router_media) -> 415, still before reading the body;
+ *   4. body accumulation with the same cap (chunked bodies included), all connections'
+ *      bodies together within ITALIC_BODY_MEMORY (503 + Retry-After beyond);
  *   5. the route's handler, which fills a struct response — or defers it (below).
  *      A handler that fails, or whose body does not fit IT_MAX_RESPONSE, is answered
  *      500 (logged once): a status is never sent without the body it announces.

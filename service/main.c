@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(argc - 2, argv + 2, &wall);
 	if (strcmp(cmd, "backup") == 0)
-		return cmd_backup(argc - 2, argv + 2);
+		return cmd_backup(argc - 2, argv + 2, &wall);
 	if (strcmp(cmd, "healthcheck") == 0)
 		return cmd_healthcheck(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0)

@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "status.h"
 #include "store_query.h"
+#include "store_rejected.h"
 #include "store_template.h"
 #include "waiter.h"
 
@@ -64,9 +65,36 @@ static void pass(struct retention *r)
 	}
 }
 
+/* The quarantine of rejected batch items (store_rejected.h) is kept as long as the
+ * evaluation history. */
+static void purge_rejected(struct retention *r)
+{
+	struct server *srv = r->srv;
+	int64_t cutoff = clock_now_ms(srv->clock) - (int64_t)srv->cfg.retention_days * 86400000LL, n = 0, total = 0;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		rc = store_rejected_purge(r->db, cutoff, IT_RETENTION_BATCH, &n);
+		if (rc) {
+			log_kv(&srv->log, LOG_WARN, NULL, "The quarantine purge failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
+			break;
+		}
+		total += n;
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"rejected_events\"", (uint64_t)n);
+		if (n < IT_RETENTION_BATCH)
+			break;
+		waiter_pause(r->wake, &r->stop, IT_RETENTION_PAUSE_MS);
+	}
+	if (total)
+		log_f(&srv->log, LOG_INFO, NULL, "Rejected batch items past the retention period were deleted.",
+		      LOG_INT("italic.deleted.rejected_events", total));
+}
+
 static int64_t turn(void *arg)
 {
 	pass(arg);
+	purge_rejected(arg);
 	return (int64_t)IT_RETENTION_INTERVAL_S * 1000;
 }
 

@@ -243,6 +243,12 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	return 0;
 }
 
+/* A cursor and a page key carry the same identifiers; copied whole both ways. */
+_Static_assert(sizeof(((struct cursor *)0)->account) == sizeof(((struct query_key *)0)->account), "account sizes");
+_Static_assert(sizeof(((struct cursor *)0)->region) == sizeof(((struct query_key *)0)->region), "region sizes");
+_Static_assert(sizeof(((struct cursor *)0)->instance_id) == sizeof(((struct query_key *)0)->instance_id),
+	       "instance_id sizes");
+
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
 			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN], int64_t now_ms)
 {

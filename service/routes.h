@@ -57,6 +57,9 @@ int route_template_get(struct request *req, struct response *resp);
 int route_deliveries_list(struct request *req, struct response *resp);
 int route_sweeps_list(struct request *req, struct response *resp);
 
+/* intake: route_rejected.c */
+int route_rejected_events_list(struct request *req, struct response *resp);
+
 /* alerts: route_alerts.c */
 int route_alerts_test(struct request *req, struct response *resp);
 

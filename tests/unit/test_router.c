@@ -4,11 +4,14 @@
  * of its pattern, with its role and parameters; HEAD finding the GET route; 405 with
  * the Allow list (HEAD after GET); 404 for near misses (trailing slash, case, empty or
  * overlong segments, extra segments); and the table's own invariants (no two routes
- * share a method and pattern, bodies only where the method has one). A route added to
- * the table without a row here fails the test.
+ * share a method and pattern, bodies only where the method has one); each route's body
+ * cap and the Content-Types it checks before the body (router_body_max, router_media).
+ * A route added to the table without a row here fails the test.
  */
 #include <string.h>
 
+#include "config.h"
+#include "limits.h"
 #include "router.h"
 #include "routes.h"
 #include "status.h"
@@ -62,6 +65,12 @@ static const struct mcase cases[] = {
 	{"GET", "/v1/summary", ROUTE_FOUND, route_summary, ROLE_READER, 0, NULL, NULL, NULL, NULL},
 	{"GET", "/v1/deliveries", ROUTE_FOUND, route_deliveries_list, ROLE_READER, 0, NULL, NULL, NULL, NULL},
 	{"GET", "/v1/sweeps", ROUTE_FOUND, route_sweeps_list, ROLE_READER, 0, NULL, NULL, NULL, NULL},
+	{"GET", "/v1/rejected-events", ROUTE_FOUND, route_rejected_events_list, ROLE_ADMIN, 0, NULL, NULL, NULL,
+	 NULL},
+	{"HEAD", "/v1/rejected-events", ROUTE_FOUND, route_rejected_events_list, ROLE_ADMIN, 0, NULL, NULL, NULL,
+	 NULL},
+	{"POST", "/v1/rejected-events", ROUTE_NO_METHOD, NULL, ROLE_NONE, 0, NULL, NULL, NULL, "GET, HEAD"},
+	{"GET", "/v1/rejected-events/1", ROUTE_NO_PATH, NULL, ROLE_NONE, 0, NULL, NULL, NULL, NULL},
 	{"POST", "/v1/alerts/test", ROUTE_FOUND, route_alerts_test, ROLE_ADMIN, 0, NULL, NULL, NULL, NULL},
 	{"GET", "/v1/alerts/test", ROUTE_NO_METHOD, NULL, ROLE_NONE, 0, NULL, NULL, NULL, "POST"},
 	/* 405: the methods the path has, HEAD after each GET */
@@ -157,7 +166,9 @@ static void test_table(void)
 		const struct route *r = &routes[i];
 		int body_method = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0;
 		CHECK(r->pattern[0] == '/' && r->handler, "route %zu: pattern and handler", i);
-		CHECK(!r->has_body || body_method, "%s %s: a body only for POST and PUT", r->method, r->pattern);
+		CHECK(r->body == ROUTE_BODY_NONE || body_method, "%s %s: a body only for POST and PUT", r->method,
+		      r->pattern);
+		CHECK(r->body < ROUTE_BODY__MAX, "%s %s: a known body kind", r->method, r->pattern);
 		CHECK(r->role == ROLE_NONE || strncmp(r->pattern, "/v1/", 4) == 0 || strcmp(r->pattern, "/metrics") == 0,
 		      "%s %s: only /v1/ and /metrics need a token", r->method, r->pattern);
 		for (size_t k = i + 1; k < routes_count; k++)
@@ -166,10 +177,39 @@ static void test_table(void)
 	}
 }
 
+/* The cap is judged before any body byte (413) and the types before the body (415):
+ * only POST /v1/events reads batches (ITALIC_BATCH_MAX_BYTES) and checks its types. */
+static void test_bodies(void)
+{
+	struct config cfg;
+	size_t events = 0;
+
+	config_defaults(&cfg);
+	cfg.batch_max_bytes = 3u * 1024 * 1024 + 7;
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+		const char *const *media = router_media(r);
+		if (r->handler == route_events) {
+			events++;
+			CHECK(r->body == ROUTE_BODY_EVENTS, "POST /v1/events reads events");
+			CHECK(router_body_max(r, &cfg) == cfg.batch_max_bytes, "events: ITALIC_BATCH_MAX_BYTES");
+			CHECK(media && media[0] && strcmp(media[0], "application/json") == 0 && media[1] &&
+				      strcmp(media[1], "application/eventbridge+json") == 0 && !media[2],
+			      "events: the two JSON types");
+		} else {
+			CHECK(r->body != ROUTE_BODY_EVENTS, "%s %s: not an events body", r->method, r->pattern);
+			CHECK(router_body_max(r, &cfg) == IT_MAX_BODY, "%s %s: IT_MAX_BODY", r->method, r->pattern);
+			CHECK(media == NULL, "%s %s: its handler checks the type", r->method, r->pattern);
+		}
+	}
+	CHECK(events == 1, "one events route");
+}
+
 int main(void)
 {
 	test_match();
 	test_bounds();
 	test_table();
+	test_bodies();
 	return tap_done();
 }
