@@ -297,7 +297,6 @@ struct rows {
 	size_t bytes;
 	int64_t latest;
 	int history;
-	int full;            /* versions: the byte budget ran out */
 };
 
 static int add_version(void *ctx, const struct template_version_row *r)
@@ -312,7 +311,6 @@ static int add_version(void *ctx, const struct template_version_row *r)
 	/* the page of versions and the page of history share the response: half each */
 	if (json_array_size(o->items) > 0 && o->bytes + n > IT_LIST_MAX_BYTES / 2) {
 		json_decref(j);
-		o->full = 1;
 		return QUERY_ROW_FULL;
 	}
 	o->bytes += n;
@@ -338,7 +336,7 @@ int route_template_get(struct request *req, struct response *resp)
 	const char *account = req->params[0], *region = req->params[1], *id = req->params[2];
 	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
 	struct one one = {NULL, 0};
-	struct rows versions = {NULL, 0, 0, 0, 0}, history = {NULL, 0, 0, 1, 0};
+	struct rows versions = {NULL, 0, 0, 0}, history = {NULL, 0, 0, 1};
 	struct query_key after;
 	struct query_page page;
 	struct qparams q;
@@ -381,8 +379,6 @@ int route_template_get(struct request *req, struct response *resp)
 	if (rc == IT_OK)
 		rc = store_template_versions(request_db(req), account, region, id, IT_LT_VERSIONS_SHOWN, add_version,
 					     &versions, &more_versions);
-	if (rc == QUERY_ROW_FULL)
-		rc = IT_OK;
 	if (rc == IT_OK)
 		rc = store_template_history(request_db(req), account, region, id, has_after ? &after : NULL, q.limit,
 					    add_version, &history, &page);
@@ -403,7 +399,7 @@ int route_template_get(struct request *req, struct response *resp)
 	}
 	return resp_json(resp, 200,
 			 json_pack("{s:o,s:{s:o,s:b},s:{s:o,s:o},s:{s:o,s:b}}", "launch_template", one.tmpl, "versions",
-				   "items", versions.items, "truncated", more_versions || versions.full, "history", "items",
+				   "items", versions.items, "truncated", more_versions, "history", "items",
 				   history.items, "next_cursor", next, "instances", "items", instances, "truncated",
 				   more_instances));
 }
