@@ -26,10 +26,13 @@ static const char SQL_META_STALE[] =
 	"UPDATE launch_templates SET name = COALESCE(name, ?4), latest_version = max(COALESCE(latest_version, 0), ?6)"
 	PK;
 
-#define V_COLS "account, region, template_id, version, image_ref, image_id, compliance, reasons, matched_rule," \
-	       " exemption, facts_source, observed_at, evaluated_at, next_change_at, resolved_at, deleted_at"
+/* A version's verdict columns, first in both a version row and a history row (read_verdict). */
+#define VERDICT_COLS "account, region, template_id, version, image_ref, image_id, compliance, reasons," \
+		     " matched_rule, exemption, facts_source, observed_at, evaluated_at, next_change_at"
+#define V_COLS VERDICT_COLS ", resolved_at, deleted_at"
 #define V_PK PK " AND version = ?4"
-static const char SQL_V_GET[] = "SELECT " V_COLS ", 0 FROM launch_template_versions" V_PK;
+/* ?5 the default version (store_template_version_get; unbound, no version is it) */
+static const char SQL_V_GET[] = "SELECT " V_COLS ", version = ?5 FROM launch_template_versions" V_PK;
 static const char SQL_V_UPSERT[] =
 	"INSERT INTO launch_template_versions(account, region, template_id, version, image_ref, image_id,"
 	" resolved_at, compliance, reasons, matched_rule, exemption, facts_source, observed_at, evaluated_at,"
@@ -48,9 +51,7 @@ static const char SQL_HISTORY_ADD[] =
 	" evaluated_at, next_change_at, trigger, trigger_event_id)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
-#define H_COLS "id, account, region, template_id, version, is_default, image_ref, image_id, compliance," \
-	       " previous_compliance, reasons, matched_rule, exemption, facts_source, observed_at, evaluated_at," \
-	       " next_change_at, trigger, trigger_event_id"
+#define H_COLS VERDICT_COLS ", id, is_default, previous_compliance, trigger, trigger_event_id"
 static const char SQL_HISTORY[] = "SELECT " H_COLS " FROM launch_template_evaluations" PK
 				  " AND id < ?4 ORDER BY id DESC LIMIT ?5";
 
@@ -296,24 +297,6 @@ int store_template_put_meta(struct store *s, const struct template_meta *m, int6
 	return rc;
 }
 
-/* The stored verdict of one version (copied, since it is compared after the statement
- * is reused). */
-struct vcur {
-	int exists;
-	char compliance[24];
-	char *reasons, *matched_rule, *exemption, *image_id;
-	int64_t observed_at;
-};
-
-static void vcur_finish(struct vcur *v)
-{
-	free(v->reasons);
-	free(v->matched_rule);
-	free(v->exemption);
-	free(v->image_id);
-	memset(v, 0, sizeof(*v));
-}
-
 static char *dup_col(sqlite3_stmt *st, int col, int *oom)
 {
 	const char *t = store_col_text(st, col);
@@ -321,21 +304,6 @@ static char *dup_col(sqlite3_stmt *st, int col, int *oom)
 	if (t && !d)
 		*oom = 1;
 	return d;
-}
-
-static int vcur_row(void *ctx, sqlite3_stmt *st)
-{
-	struct vcur *v = ctx;
-	int oom = 0;
-
-	v->exists = 1;
-	store_col_copy(v->compliance, sizeof(v->compliance), st, 6);
-	v->image_id = dup_col(st, 5, &oom);
-	v->reasons = dup_col(st, 7, &oom);
-	v->matched_rule = dup_col(st, 8, &oom);
-	v->exemption = dup_col(st, 9, &oom);
-	v->observed_at = sqlite3_column_int64(st, 11);
-	return oom ? IT_ENOMEM : IT_OK;
 }
 
 /* The statement of one version (SQL_V_GET), bound. */
@@ -351,128 +319,8 @@ static int version_stmt(struct store *s, const char *account, const char *region
 	return IT_OK;
 }
 
-/* An unknown version is IT_OK with ret->exists 0. */
-static int vcur_get(struct store *s, const char *account, const char *region, const char *template_id,
-		    int64_t version, struct vcur *ret)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	memset(ret, 0, sizeof(*ret));
-	rc = version_stmt(s, account, region, template_id, version, &st);
-	if (rc)
-		return rc;
-	rc = store_one(s, st, vcur_row, ret);
-	if (rc == IT_ENOTFOUND)
-		return IT_OK;
-	if (rc)
-		vcur_finish(ret);
-	return rc;
-}
-
-/* One history row from values. */
-struct hist {
-	const char *account, *region, *template_id;
-	int64_t version;
-	int is_default;
-	const char *image_ref, *image_id, *compliance, *previous, *reasons, *matched_rule, *exemption, *facts_source;
-	int64_t observed_at, evaluated_at, next_change_at;
-	const char *trigger, *event_id;
-};
-
-static int history_add(struct store *s, const struct hist *h)
-{
-	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_HISTORY_ADD, &st);
-
-	if (rc)
-		return rc;
-	bind_pk(st, h->account, h->region, h->template_id);
-	bind_opt_i64(st, 4, h->version);
-	sqlite3_bind_int(st, 5, h->is_default ? 1 : 0);
-	store_bind_text(st, 6, nz(h->image_ref));
-	store_bind_text(st, 7, nz(h->image_id));
-	store_bind_text(st, 8, h->compliance);
-	store_bind_text(st, 9, nz(h->previous));
-	store_bind_text(st, 10, h->reasons ? h->reasons : "[]");
-	store_bind_text(st, 11, nz(h->matched_rule));
-	store_bind_text(st, 12, nz(h->exemption));
-	store_bind_text(st, 13, nz(h->facts_source));
-	sqlite3_bind_int64(st, 14, h->observed_at);
-	sqlite3_bind_int64(st, 15, h->evaluated_at);
-	bind_opt_i64(st, 16, h->next_change_at);
-	store_bind_text(st, 17, h->trigger && *h->trigger ? h->trigger : "event");
-	store_bind_text(st, 18, nz(h->event_id));
-	return store_done(s, st);
-}
-
-int store_template_put_version(struct store *s, const struct template_version_verdict *v, enum template_apply *ret)
-{
-	struct meta m;
-	struct vcur cur;
-	sqlite3_stmt *st;
-	int rc, changed = 1, event = v->trigger && strcmp(v->trigger, "event") == 0;
-
-	if (v->version < 1 || !v->compliance)
-		return IT_EINVAL;
-	rc = meta_get(s, v->account, v->region, v->template_id, &m);
-	if (rc)
-		return rc;
-	if (!m.exists)
-		return IT_ENOTFOUND;
-	rc = vcur_get(s, v->account, v->region, v->template_id, v->version, &cur);
-	if (rc)
-		return rc;
-	if (cur.exists && cur.observed_at > v->observed_at) {
-		vcur_finish(&cur);
-		if (ret)
-			*ret = TEMPLATE_STALE;
-		return IT_OK;
-	}
-	if (cur.exists)
-		changed = !same(cur.compliance, v->compliance) || !same(cur.reasons, v->reasons_json) ||
-			  !same(cur.matched_rule, nz(v->matched_rule)) || !same(cur.exemption, nz(v->exemption)) ||
-			  !same(cur.image_id, nz(v->image_id));
-	rc = store_stmt(s, SQL_V_UPSERT, &st);
-	if (rc)
-		goto out;
-	bind_pk(st, v->account, v->region, v->template_id);
-	sqlite3_bind_int64(st, 4, v->version);
-	store_bind_text(st, 5, nz(v->image_ref));
-	store_bind_text(st, 6, nz(v->image_id));
-	bind_opt_i64(st, 7, v->resolved_at);
-	store_bind_text(st, 8, v->compliance);
-	store_bind_text(st, 9, v->reasons_json ? v->reasons_json : "[]");
-	store_bind_text(st, 10, nz(v->matched_rule));
-	store_bind_text(st, 11, nz(v->exemption));
-	store_bind_text(st, 12, nz(v->facts_source));
-	sqlite3_bind_int64(st, 13, v->observed_at);
-	sqlite3_bind_int64(st, 14, v->evaluated_at);
-	bind_opt_i64(st, 15, v->next_change_at);
-	bind_opt_i64(st, 16, v->deleted ? v->observed_at : 0);
-	rc = store_done(s, st);
-	/* the default version's history is the template's, written when it settles */
-	if (rc == IT_OK && (changed || event) && v->version != m.default_version) {
-		struct hist h = {v->account, v->region, v->template_id, v->version, 0, v->image_ref, v->image_id,
-				 v->compliance, cur.exists ? cur.compliance : NULL, v->reasons_json, v->matched_rule,
-				 v->exemption, v->facts_source, v->observed_at, v->evaluated_at, v->next_change_at,
-				 v->trigger, v->event_id};
-		rc = history_add(s, &h);
-	}
-	if (rc == IT_OK && ret)
-		*ret = changed ? TEMPLATE_APPLIED : TEMPLATE_UNCHANGED;
-out:
-	vcur_finish(&cur);
-	return rc;
-}
-
-/* The template's verdict columns as stored (copied). */
-struct tcur {
-	char compliance[24];
-	char *reasons, *image_id;
-	int64_t settled_version, first_seen_at;
-};
-
+/* The stored verdict of one version (copied: it is compared after the statement is
+ * reused). */
 struct version_copy {
 	int exists;
 	char *image_ref, *image_id, *compliance, *reasons, *matched_rule, *exemption, *facts_source;
@@ -531,6 +379,109 @@ static int version_copy_get(struct store *s, const char *account, const char *re
 		version_copy_finish(ret);
 	return rc;
 }
+
+/* One history row from values. */
+struct hist {
+	const char *account, *region, *template_id;
+	int64_t version;
+	int is_default;
+	const char *image_ref, *image_id, *compliance, *previous, *reasons, *matched_rule, *exemption, *facts_source;
+	int64_t observed_at, evaluated_at, next_change_at;
+	const char *trigger, *event_id;
+};
+
+static int history_add(struct store *s, const struct hist *h)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_HISTORY_ADD, &st);
+
+	if (rc)
+		return rc;
+	bind_pk(st, h->account, h->region, h->template_id);
+	bind_opt_i64(st, 4, h->version);
+	sqlite3_bind_int(st, 5, h->is_default ? 1 : 0);
+	store_bind_text(st, 6, nz(h->image_ref));
+	store_bind_text(st, 7, nz(h->image_id));
+	store_bind_text(st, 8, h->compliance);
+	store_bind_text(st, 9, nz(h->previous));
+	store_bind_text(st, 10, h->reasons ? h->reasons : "[]");
+	store_bind_text(st, 11, nz(h->matched_rule));
+	store_bind_text(st, 12, nz(h->exemption));
+	store_bind_text(st, 13, nz(h->facts_source));
+	sqlite3_bind_int64(st, 14, h->observed_at);
+	sqlite3_bind_int64(st, 15, h->evaluated_at);
+	bind_opt_i64(st, 16, h->next_change_at);
+	store_bind_text(st, 17, h->trigger && *h->trigger ? h->trigger : "event");
+	store_bind_text(st, 18, nz(h->event_id));
+	return store_done(s, st);
+}
+
+int store_template_put_version(struct store *s, const struct template_version_verdict *v, enum template_apply *ret)
+{
+	struct meta m;
+	struct version_copy cur;
+	sqlite3_stmt *st;
+	int rc, changed = 1, event = v->trigger && strcmp(v->trigger, "event") == 0;
+
+	if (v->version < 1 || !v->compliance)
+		return IT_EINVAL;
+	rc = meta_get(s, v->account, v->region, v->template_id, &m);
+	if (rc)
+		return rc;
+	if (!m.exists)
+		return IT_ENOTFOUND;
+	rc = version_copy_get(s, v->account, v->region, v->template_id, v->version, &cur);
+	if (rc)
+		return rc;
+	if (cur.exists && cur.observed_at > v->observed_at) {
+		version_copy_finish(&cur);
+		if (ret)
+			*ret = TEMPLATE_STALE;
+		return IT_OK;
+	}
+	if (cur.exists)
+		changed = !same(cur.compliance, v->compliance) || !same(cur.reasons, v->reasons_json) ||
+			  !same(cur.matched_rule, nz(v->matched_rule)) || !same(cur.exemption, nz(v->exemption)) ||
+			  !same(cur.image_id, nz(v->image_id));
+	rc = store_stmt(s, SQL_V_UPSERT, &st);
+	if (rc)
+		goto out;
+	bind_pk(st, v->account, v->region, v->template_id);
+	sqlite3_bind_int64(st, 4, v->version);
+	store_bind_text(st, 5, nz(v->image_ref));
+	store_bind_text(st, 6, nz(v->image_id));
+	bind_opt_i64(st, 7, v->resolved_at);
+	store_bind_text(st, 8, v->compliance);
+	store_bind_text(st, 9, v->reasons_json ? v->reasons_json : "[]");
+	store_bind_text(st, 10, nz(v->matched_rule));
+	store_bind_text(st, 11, nz(v->exemption));
+	store_bind_text(st, 12, nz(v->facts_source));
+	sqlite3_bind_int64(st, 13, v->observed_at);
+	sqlite3_bind_int64(st, 14, v->evaluated_at);
+	bind_opt_i64(st, 15, v->next_change_at);
+	bind_opt_i64(st, 16, v->deleted ? v->observed_at : 0);
+	rc = store_done(s, st);
+	/* the default version's history is the template's, written when it settles */
+	if (rc == IT_OK && (changed || event) && v->version != m.default_version) {
+		struct hist h = {v->account, v->region, v->template_id, v->version, 0, v->image_ref, v->image_id,
+				 v->compliance, cur.exists ? cur.compliance : NULL, v->reasons_json, v->matched_rule,
+				 v->exemption, v->facts_source, v->observed_at, v->evaluated_at, v->next_change_at,
+				 v->trigger, v->event_id};
+		rc = history_add(s, &h);
+	}
+	if (rc == IT_OK && ret)
+		*ret = changed ? TEMPLATE_APPLIED : TEMPLATE_UNCHANGED;
+out:
+	version_copy_finish(&cur);
+	return rc;
+}
+
+/* The template's verdict columns as stored (copied). */
+struct tcur {
+	char compliance[24];
+	char *reasons, *image_id;
+	int64_t settled_version, first_seen_at;
+};
 
 static int tcur_row(void *ctx, sqlite3_stmt *st)
 {
@@ -694,7 +645,8 @@ static void read_template(sqlite3_stmt *st, struct template_row *r)
 	r->result_token = store_col_text(st, 22);
 }
 
-static void read_version(sqlite3_stmt *st, struct template_version_row *r)
+/* Columns 0-13 (VERDICT_COLS) into r, the rest of it zeroed. */
+static void read_verdict(sqlite3_stmt *st, struct template_version_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->account = store_col_text(st, 0);
@@ -712,32 +664,24 @@ static void read_version(sqlite3_stmt *st, struct template_version_row *r)
 	r->evaluated_at = sqlite3_column_int64(st, 12);
 	r->has_next_change = sqlite3_column_type(st, 13) != SQLITE_NULL;
 	r->next_change_at = sqlite3_column_int64(st, 13);
+}
+
+/* A row of V_COLS and whether it is the default version. */
+static void read_version(sqlite3_stmt *st, struct template_version_row *r)
+{
+	read_verdict(st, r);
 	r->resolved_at = sqlite3_column_int64(st, 14);
 	r->deleted_at = sqlite3_column_int64(st, 15);
 	r->is_default = sqlite3_column_int(st, 16);
 }
 
+/* A row of H_COLS. */
 static void read_history(sqlite3_stmt *st, struct template_version_row *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->account = store_col_text(st, 1);
-	r->region = store_col_text(st, 2);
-	r->template_id = store_col_text(st, 3);
-	r->version = sqlite3_column_int64(st, 4);
-	r->is_default = sqlite3_column_int(st, 5);
-	r->image_ref = store_col_text(st, 6);
-	r->image_id = store_col_text(st, 7);
-	r->compliance = store_col_text(st, 8);
-	r->previous_compliance = store_col_text(st, 9);
-	r->reasons_json = store_col_text(st, 10);
-	r->matched_rule = store_col_text(st, 11);
-	r->exemption = store_col_text(st, 12);
-	r->facts_source = store_col_text(st, 13);
-	r->observed_at = sqlite3_column_int64(st, 14);
-	r->evaluated_at = sqlite3_column_int64(st, 15);
-	r->has_next_change = sqlite3_column_type(st, 16) != SQLITE_NULL;
-	r->next_change_at = sqlite3_column_int64(st, 16);
+	read_verdict(st, r);
+	r->id = sqlite3_column_int64(st, 14);
+	r->is_default = sqlite3_column_int(st, 15);
+	r->previous_compliance = store_col_text(st, 16);
 	r->trigger = store_col_text(st, 17);
 	r->trigger_event_id = store_col_text(st, 18);
 }
@@ -769,7 +713,6 @@ struct call {
 	template_image_fn image;
 	int (*id)(void *ctx, const char *template_id);
 	void *ctx;
-	int64_t default_version;     /* version_get: which version is the default */
 };
 
 /*
@@ -884,16 +827,6 @@ static int version_call(void *ctx, sqlite3_stmt *st)
 	return c->version(c->ctx, &row);
 }
 
-static int version_default_call(void *ctx, sqlite3_stmt *st)
-{
-	const struct call *c = ctx;
-	struct template_version_row row;
-
-	read_version(st, &row);
-	row.is_default = row.version == c->default_version;
-	return c->version(c->ctx, &row);
-}
-
 int store_template_get(struct store *s, const char *account, const char *region, const char *template_id,
 		       template_row_fn fn, void *ctx)
 {
@@ -940,11 +873,11 @@ int store_template_version_get(struct store *s, const char *account, const char 
 	rc = meta_get(s, account, region, template_id, &m);
 	if (rc)
 		return rc;
-	c.default_version = m.default_version;
 	rc = version_stmt(s, account, region, template_id, version, &st);
 	if (rc)
 		return rc;
-	return store_one(s, st, version_default_call, &c);
+	sqlite3_bind_int64(st, 5, m.default_version);
+	return store_one(s, st, version_call, &c);
 }
 
 int store_template_history(struct store *s, const char *account, const char *region, const char *template_id,
