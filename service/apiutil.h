@@ -2,7 +2,8 @@
  * apiutil.h: the request/response chores every admin route shares (rules, exemptions,
  * images, simulations, audit): reading a JSON object body, answering validation
  * failures as 422 with the field named, If-Match and ETag, the actor recorded in the
- * audit log, generated ids, and storage errors.
+ * audit log, generated ids, and storage errors; and two of the query routes' (a failed
+ * read, a path's account and region).
  *
  * Functions that may answer the request themselves say so: when they return non-zero
  * the response is already filled (a problem+json) and the handler just returns IT_OK.
