@@ -318,21 +318,24 @@ static int list_end(void *ctx, const char *const *path, int depth, const char *t
 	return IT_OK;
 }
 
-/* Parses one page into pg (all zero but its shape). On failure what was gathered is
- * released here, and pg must not be used. */
-static int list_parse(const char *xml, size_t len, struct list_page *pg)
+/* Parses one page of shape into *ret, written only on success: on failure what was
+ * gathered is released here. */
+static int list_parse(const struct list_shape *shape, const char *xml, size_t len, struct list_page *ret)
 {
-	struct aws_xml_handler h = {list_start, list_end, pg};
+	struct list_page pg = {shape, NULL, 0, NULL, NULL};
+	struct aws_xml_handler h = {list_start, list_end, &pg};
 	int rc;
 
 	rc = aws_xml_parse(xml, len, &h);
-	for (size_t i = 0; rc == 0 && i < pg->n; i++)
-		if (!pg->shape->complete((char *)pg->items + i * pg->shape->size))
+	for (size_t i = 0; rc == 0 && i < pg.n; i++)
+		if (!shape->complete((char *)pg.items + i * shape->size))
 			rc = IT_EINVAL;
-	if (rc)
-		page_free(pg->items, pg->n, pg->shape->size, pg->shape->clear, pg->next_token,
-			  pg->request_id);
-	return rc;
+	if (rc) {
+		page_free(pg.items, pg.n, shape->size, shape->clear, pg.next_token, pg.request_id);
+		return rc;
+	}
+	*ret = pg;
+	return IT_OK;
 }
 
 /* ---- DescribeInstances ---- */
@@ -383,16 +386,12 @@ static const struct list_shape instance_list = {
 
 int aws_ec2_parse_instances(const char *xml, size_t len, struct aws_ec2_instances *ret)
 {
-	struct list_page pg = {&instance_list, NULL, 0, NULL, NULL};
-	int rc = list_parse(xml, len, &pg);
+	struct list_page pg;
+	int rc = list_parse(&instance_list, xml, len, &pg);
 
-	if (rc)
-		return rc;
-	ret->items = pg.items;
-	ret->n = pg.n;
-	ret->next_token = pg.next_token;
-	ret->request_id = pg.request_id;
-	return IT_OK;
+	if (rc == IT_OK)
+		*ret = (struct aws_ec2_instances){pg.items, pg.n, pg.next_token, pg.request_id};
+	return rc;
 }
 
 /* ---- DescribeImages ---- */
@@ -475,16 +474,12 @@ static const struct list_shape image_list = {
 
 int aws_ec2_parse_images(const char *xml, size_t len, struct aws_ec2_images *ret)
 {
-	struct list_page pg = {&image_list, NULL, 0, NULL, NULL};
-	int rc = list_parse(xml, len, &pg);
+	struct list_page pg;
+	int rc = list_parse(&image_list, xml, len, &pg);
 
-	if (rc)
-		return rc;
-	ret->items = pg.items;
-	ret->n = pg.n;
-	ret->next_token = pg.next_token;
-	ret->request_id = pg.request_id;
-	return IT_OK;
+	if (rc == IT_OK)
+		*ret = (struct aws_ec2_images){pg.items, pg.n, pg.next_token, pg.request_id};
+	return rc;
 }
 
 /* ---- DescribeInstanceImageMetadata ---- */
@@ -535,16 +530,12 @@ static const struct list_shape instance_image_list = {
 
 int aws_ec2_parse_instance_images(const char *xml, size_t len, struct aws_ec2_instance_images *ret)
 {
-	struct list_page pg = {&instance_image_list, NULL, 0, NULL, NULL};
-	int rc = list_parse(xml, len, &pg);
+	struct list_page pg;
+	int rc = list_parse(&instance_image_list, xml, len, &pg);
 
-	if (rc)
-		return rc;
-	ret->items = pg.items;
-	ret->n = pg.n;
-	ret->next_token = pg.next_token;
-	ret->request_id = pg.request_id;
-	return IT_OK;
+	if (rc == IT_OK)
+		*ret = (struct aws_ec2_instance_images){pg.items, pg.n, pg.next_token, pg.request_id};
+	return rc;
 }
 
 /* ---- DescribeLaunchTemplates ---- */
@@ -590,16 +581,12 @@ static const struct list_shape launch_template_list = {
 
 int aws_ec2_parse_launch_templates(const char *xml, size_t len, struct aws_ec2_launch_templates *ret)
 {
-	struct list_page pg = {&launch_template_list, NULL, 0, NULL, NULL};
-	int rc = list_parse(xml, len, &pg);
+	struct list_page pg;
+	int rc = list_parse(&launch_template_list, xml, len, &pg);
 
-	if (rc)
-		return rc;
-	ret->items = pg.items;
-	ret->n = pg.n;
-	ret->next_token = pg.next_token;
-	ret->request_id = pg.request_id;
-	return IT_OK;
+	if (rc == IT_OK)
+		*ret = (struct aws_ec2_launch_templates){pg.items, pg.n, pg.next_token, pg.request_id};
+	return rc;
 }
 
 /* ---- DescribeLaunchTemplateVersions ---- */
@@ -645,16 +632,12 @@ static const struct list_shape lt_version_list = {
 
 int aws_ec2_parse_lt_versions(const char *xml, size_t len, struct aws_ec2_lt_versions *ret)
 {
-	struct list_page pg = {&lt_version_list, NULL, 0, NULL, NULL};
-	int rc = list_parse(xml, len, &pg);
+	struct list_page pg;
+	int rc = list_parse(&lt_version_list, xml, len, &pg);
 
-	if (rc)
-		return rc;
-	ret->items = pg.items;
-	ret->n = pg.n;
-	ret->next_token = pg.next_token;
-	ret->request_id = pg.request_id;
-	return IT_OK;
+	if (rc == IT_OK)
+		*ret = (struct aws_ec2_lt_versions){pg.items, pg.n, pg.next_token, pg.request_id};
+	return rc;
 }
 
 /* ---- calls ---- */
@@ -786,18 +769,27 @@ int aws_ec2_describe_instances(struct aws_ctx *ctx, const char *account, const c
 	return describe_by_ids(ctx, &instances_by_id, account, region, ids, n, ret, err);
 }
 
-int aws_ec2_list_instances(struct aws_ctx *ctx, const char *account, const char *region,
-			   const char *next_token, struct aws_ec2_instances *ret,
-			   struct aws_error *err)
+/* One page of every item op describes in the account and Region, max_results at most
+ * (the most that op takes). */
+static int list_page_call(struct aws_ctx *ctx, const struct aws_query_op *op, unsigned max_results,
+			  const char *account, const char *region, const char *next_token, void *ret,
+			  struct aws_error *err)
 {
 	struct aws_query q;
 
 	memset(&q, 0, sizeof(q));
 	q.account = account;
 	q.region = region;
-	q.max_results = 1000;
+	q.max_results = max_results;
 	q.next_token = next_token;
-	return aws_query_call(ctx, &describe_instances, &q, ret, err);
+	return aws_query_call(ctx, op, &q, ret, err);
+}
+
+int aws_ec2_list_instances(struct aws_ctx *ctx, const char *account, const char *region,
+			   const char *next_token, struct aws_ec2_instances *ret,
+			   struct aws_error *err)
+{
+	return list_page_call(ctx, &describe_instances, 1000, account, region, next_token, ret, err);
 }
 
 int aws_ec2_describe_images(struct aws_ctx *ctx, const char *account, const char *region,
@@ -819,14 +811,8 @@ int aws_ec2_list_launch_templates(struct aws_ctx *ctx, const char *account, cons
 				  const char *next_token, struct aws_ec2_launch_templates *ret,
 				  struct aws_error *err)
 {
-	struct aws_query q;
-
-	memset(&q, 0, sizeof(q));
-	q.account = account;
-	q.region = region;
-	q.max_results = 200;       /* DescribeLaunchTemplates: 1..200 */
-	q.next_token = next_token;
-	return aws_query_call(ctx, &describe_launch_templates, &q, ret, err);
+	/* DescribeLaunchTemplates: MaxResults 1..200 */
+	return list_page_call(ctx, &describe_launch_templates, 200, account, region, next_token, ret, err);
 }
 
 int aws_ec2_describe_launch_templates(struct aws_ctx *ctx, const char *account, const char *region,

@@ -284,6 +284,45 @@ int store_fill(struct store *s, sqlite3_stmt *st, void *rows, size_t row_size, s
 	return IT_OK;
 }
 
+struct page {
+	size_t max, n;
+	int more;
+	store_row_fn row;
+	void *ctx;
+};
+
+static int page_row(void *ctx, sqlite3_stmt *st)
+{
+	struct page *p = ctx;
+	int rc;
+
+	if (p->n >= p->max) {
+		p->more = 1;
+		return STORE_STOP;
+	}
+	rc = p->row(p->ctx, st);
+	if (rc == IT_OK)
+		p->n++;
+	else if (rc == STORE_STOP)
+		p->more = 1;
+	return rc;
+}
+
+int store_page(struct store *s, sqlite3_stmt *st, size_t max, store_row_fn row, void *ctx, size_t *ret_n,
+	       int *ret_more)
+{
+	struct page p = {max, 0, 0, row, ctx};
+	int rc = store_each(s, st, page_row, &p);
+
+	if (rc)
+		return rc;
+	if (ret_n)
+		*ret_n = p.n;
+	if (ret_more)
+		*ret_more = p.more;
+	return IT_OK;
+}
+
 static int int64_row(void *ctx, sqlite3_stmt *st)
 {
 	*(int64_t *)ctx = sqlite3_column_int64(st, 0);

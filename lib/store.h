@@ -78,6 +78,17 @@ int store_done(struct store *s, sqlite3_stmt *st) WARN_UNUSED;
 int store_fill(struct store *s, sqlite3_stmt *st, void *rows, size_t row_size, size_t max,
 	       int (*read)(sqlite3_stmt *st, void *row), void (*finish)(void *row), size_t *ret_n) WARN_UNUSED;
 
+/*
+ * A page of at most max rows through row, for a statement whose LIMIT asks for max + 1:
+ * a row after the first max is not handed to row, it only proves that more exist. row
+ * may refuse the row it is given with STORE_STOP (a byte budget ran out): the page ends
+ * before it, and more exist too. *ret_n (optional) counts the rows row took, *ret_more
+ * (optional) says whether more exist; both are written only on IT_OK. With a LIMIT of
+ * max, this counts what store_each() runs through.
+ */
+int store_page(struct store *s, sqlite3_stmt *st, size_t max, store_row_fn row, void *ctx, size_t *ret_n,
+	       int *ret_more) WARN_UNUSED;
+
 /* The first column of the first row as an integer (NULL reads 0) into *ret: counts,
  * min() and max(). IT_ENOTFOUND when there is no row; *ret is written only on IT_OK. */
 int store_int64(struct store *s, sqlite3_stmt *st, int64_t *ret) WARN_UNUSED;

@@ -26,10 +26,13 @@ static const char SQL_META_STALE[] =
 	"UPDATE launch_templates SET name = COALESCE(name, ?4), latest_version = max(COALESCE(latest_version, 0), ?6)"
 	PK;
 
-#define V_COLS "account, region, template_id, version, image_ref, image_id, compliance, reasons, matched_rule," \
-	       " exemption, facts_source, observed_at, evaluated_at, next_change_at, resolved_at, deleted_at"
+/* A version's verdict columns, first in both a version row and a history row (read_verdict). */
+#define VERDICT_COLS "account, region, template_id, version, image_ref, image_id, compliance, reasons," \
+		     " matched_rule, exemption, facts_source, observed_at, evaluated_at, next_change_at"
+#define V_COLS VERDICT_COLS ", resolved_at, deleted_at"
 #define V_PK PK " AND version = ?4"
-static const char SQL_V_GET[] = "SELECT " V_COLS ", 0 FROM launch_template_versions" V_PK;
+/* ?5 the default version (store_template_version_get; unbound, no version is it) */
+static const char SQL_V_GET[] = "SELECT " V_COLS ", version = ?5 FROM launch_template_versions" V_PK;
 static const char SQL_V_UPSERT[] =
 	"INSERT INTO launch_template_versions(account, region, template_id, version, image_ref, image_id,"
 	" resolved_at, compliance, reasons, matched_rule, exemption, facts_source, observed_at, evaluated_at,"
@@ -48,9 +51,7 @@ static const char SQL_HISTORY_ADD[] =
 	" evaluated_at, next_change_at, trigger, trigger_event_id)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
-#define H_COLS "id, account, region, template_id, version, is_default, image_ref, image_id, compliance," \
-	       " previous_compliance, reasons, matched_rule, exemption, facts_source, observed_at, evaluated_at," \
-	       " next_change_at, trigger, trigger_event_id"
+#define H_COLS VERDICT_COLS ", id, is_default, previous_compliance, trigger, trigger_event_id"
 static const char SQL_HISTORY[] = "SELECT " H_COLS " FROM launch_template_evaluations" PK
 				  " AND id < ?4 ORDER BY id DESC LIMIT ?5";
 
@@ -196,14 +197,6 @@ static void bind_opt_i64(sqlite3_stmt *st, int idx, int64_t v)
 		sqlite3_bind_null(st, idx);
 }
 
-/* Runs a statement that returns no rows, resets it. */
-static int exec_done(struct store *s, sqlite3_stmt *st)
-{
-	int rc = store_step(s, st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? IT_OK : store_status(rc);
-}
-
 struct meta {
 	int exists;
 	char name[IT_LT_MAX_NAME + 1];
@@ -211,6 +204,21 @@ struct meta {
 	int64_t default_version, latest_version, deleted_at, observed_at;
 };
 
+static int meta_row(void *ctx, sqlite3_stmt *st)
+{
+	struct meta *m = ctx;
+
+	m->exists = 1;
+	m->has_name = store_col_text(st, 0) != NULL;
+	store_col_copy(m->name, sizeof(m->name), st, 0);
+	m->default_version = sqlite3_column_int64(st, 1);
+	m->latest_version = sqlite3_column_int64(st, 2);
+	m->deleted_at = sqlite3_column_int64(st, 3);
+	m->observed_at = sqlite3_column_int64(st, 4);
+	return IT_OK;
+}
+
+/* An unknown template is IT_OK with ret->exists 0. */
 static int meta_get(struct store *s, const char *account, const char *region, const char *template_id,
 		    struct meta *ret)
 {
@@ -221,22 +229,8 @@ static int meta_get(struct store *s, const char *account, const char *region, co
 	if (rc)
 		return rc;
 	bind_pk(st, account, region, template_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		const char *name = store_col_text(st, 0);
-		ret->exists = 1;
-		ret->has_name = name != NULL;
-		snprintf(ret->name, sizeof(ret->name), "%s", name ? name : "");
-		ret->default_version = sqlite3_column_int64(st, 1);
-		ret->latest_version = sqlite3_column_int64(st, 2);
-		ret->deleted_at = sqlite3_column_int64(st, 3);
-		ret->observed_at = sqlite3_column_int64(st, 4);
-		rc = IT_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? IT_OK : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
+	rc = store_one(s, st, meta_row, ret);
+	return rc == IT_ENOTFOUND ? IT_OK : rc;
 }
 
 /* ---- writes ---- */
@@ -297,28 +291,10 @@ int store_template_put_meta(struct store *s, const struct template_meta *m, int6
 			      ? TEMPLATE_APPLIED
 			      : TEMPLATE_UNCHANGED;
 	}
-	rc = exec_done(s, st);
+	rc = store_done(s, st);
 	if (rc == IT_OK && ret)
 		*ret = how;
 	return rc;
-}
-
-/* The stored verdict of one version (copied, since it is compared after the statement
- * is reused). */
-struct vcur {
-	int exists;
-	char compliance[24];
-	char *reasons, *matched_rule, *exemption, *image_id;
-	int64_t observed_at;
-};
-
-static void vcur_finish(struct vcur *v)
-{
-	free(v->reasons);
-	free(v->matched_rule);
-	free(v->exemption);
-	free(v->image_id);
-	memset(v, 0, sizeof(*v));
 }
 
 static char *dup_col(sqlite3_stmt *st, int col, int *oom)
@@ -330,34 +306,77 @@ static char *dup_col(sqlite3_stmt *st, int col, int *oom)
 	return d;
 }
 
-static int vcur_get(struct store *s, const char *account, const char *region, const char *template_id,
-		    int64_t version, struct vcur *ret)
+/* The statement of one version (SQL_V_GET), bound. */
+static int version_stmt(struct store *s, const char *account, const char *region, const char *template_id,
+			int64_t version, sqlite3_stmt **ret)
 {
-	sqlite3_stmt *st;
-	int oom = 0, rc = store_stmt(s, SQL_V_GET, &st);
+	int rc = store_stmt(s, SQL_V_GET, ret);
 
-	memset(ret, 0, sizeof(*ret));
 	if (rc)
 		return rc;
-	bind_pk(st, account, region, template_id);
-	sqlite3_bind_int64(st, 4, version);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		const char *c = store_col_text(st, 6);
-		ret->exists = 1;
-		snprintf(ret->compliance, sizeof(ret->compliance), "%s", c ? c : "");
-		ret->image_id = dup_col(st, 5, &oom);
-		ret->reasons = dup_col(st, 7, &oom);
-		ret->matched_rule = dup_col(st, 8, &oom);
-		ret->exemption = dup_col(st, 9, &oom);
-		ret->observed_at = sqlite3_column_int64(st, 11);
-		rc = oom ? IT_ENOMEM : IT_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? IT_OK : store_status(rc);
-	}
-	sqlite3_reset(st);
+	bind_pk(*ret, account, region, template_id);
+	sqlite3_bind_int64(*ret, 4, version);
+	return IT_OK;
+}
+
+/* The stored verdict of one version (copied: it is compared after the statement is
+ * reused). */
+struct version_copy {
+	int exists;
+	char *image_ref, *image_id, *compliance, *reasons, *matched_rule, *exemption, *facts_source;
+	int64_t observed_at, evaluated_at, next_change_at, deleted_at;
+};
+
+static void version_copy_finish(struct version_copy *v)
+{
+	free(v->image_ref);
+	free(v->image_id);
+	free(v->compliance);
+	free(v->reasons);
+	free(v->matched_rule);
+	free(v->exemption);
+	free(v->facts_source);
+	memset(v, 0, sizeof(*v));
+}
+
+static int version_copy_row(void *ctx, sqlite3_stmt *st)
+{
+	struct version_copy *v = ctx;
+	int oom = 0;
+
+	v->exists = 1;
+	v->image_ref = dup_col(st, 4, &oom);
+	v->image_id = dup_col(st, 5, &oom);
+	v->compliance = dup_col(st, 6, &oom);
+	v->reasons = dup_col(st, 7, &oom);
+	v->matched_rule = dup_col(st, 8, &oom);
+	v->exemption = dup_col(st, 9, &oom);
+	v->facts_source = dup_col(st, 10, &oom);
+	v->observed_at = sqlite3_column_int64(st, 11);
+	v->evaluated_at = sqlite3_column_int64(st, 12);
+	v->next_change_at = sqlite3_column_int64(st, 13);
+	v->deleted_at = sqlite3_column_int64(st, 15);
+	return oom ? IT_ENOMEM : IT_OK;
+}
+
+/* An unknown version (or none, version 0) is IT_OK with ret->exists 0. */
+static int version_copy_get(struct store *s, const char *account, const char *region, const char *template_id,
+			    int64_t version, struct version_copy *ret)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	if (version < 1)
+		return IT_OK;
+	rc = version_stmt(s, account, region, template_id, version, &st);
 	if (rc)
-		vcur_finish(ret);
+		return rc;
+	rc = store_one(s, st, version_copy_row, ret);
+	if (rc == IT_ENOTFOUND)
+		return IT_OK;
+	if (rc)
+		version_copy_finish(ret);
 	return rc;
 }
 
@@ -394,13 +413,13 @@ static int history_add(struct store *s, const struct hist *h)
 	bind_opt_i64(st, 16, h->next_change_at);
 	store_bind_text(st, 17, h->trigger && *h->trigger ? h->trigger : "event");
 	store_bind_text(st, 18, nz(h->event_id));
-	return exec_done(s, st);
+	return store_done(s, st);
 }
 
 int store_template_put_version(struct store *s, const struct template_version_verdict *v, enum template_apply *ret)
 {
 	struct meta m;
-	struct vcur cur;
+	struct version_copy cur;
 	sqlite3_stmt *st;
 	int rc, changed = 1, event = v->trigger && strcmp(v->trigger, "event") == 0;
 
@@ -411,11 +430,11 @@ int store_template_put_version(struct store *s, const struct template_version_ve
 		return rc;
 	if (!m.exists)
 		return IT_ENOTFOUND;
-	rc = vcur_get(s, v->account, v->region, v->template_id, v->version, &cur);
+	rc = version_copy_get(s, v->account, v->region, v->template_id, v->version, &cur);
 	if (rc)
 		return rc;
 	if (cur.exists && cur.observed_at > v->observed_at) {
-		vcur_finish(&cur);
+		version_copy_finish(&cur);
 		if (ret)
 			*ret = TEMPLATE_STALE;
 		return IT_OK;
@@ -441,7 +460,7 @@ int store_template_put_version(struct store *s, const struct template_version_ve
 	sqlite3_bind_int64(st, 14, v->evaluated_at);
 	bind_opt_i64(st, 15, v->next_change_at);
 	bind_opt_i64(st, 16, v->deleted ? v->observed_at : 0);
-	rc = exec_done(s, st);
+	rc = store_done(s, st);
 	/* the default version's history is the template's, written when it settles */
 	if (rc == IT_OK && (changed || event) && v->version != m.default_version) {
 		struct hist h = {v->account, v->region, v->template_id, v->version, 0, v->image_ref, v->image_id,
@@ -453,7 +472,7 @@ int store_template_put_version(struct store *s, const struct template_version_ve
 	if (rc == IT_OK && ret)
 		*ret = changed ? TEMPLATE_APPLIED : TEMPLATE_UNCHANGED;
 out:
-	vcur_finish(&cur);
+	version_copy_finish(&cur);
 	return rc;
 }
 
@@ -464,85 +483,30 @@ struct tcur {
 	int64_t settled_version, first_seen_at;
 };
 
-struct version_copy {
-	int exists;
-	char *image_ref, *image_id, *compliance, *reasons, *matched_rule, *exemption, *facts_source;
-	int64_t observed_at, evaluated_at, next_change_at, deleted_at;
-};
-
-static void version_copy_finish(struct version_copy *v)
+static int tcur_row(void *ctx, sqlite3_stmt *st)
 {
-	free(v->image_ref);
-	free(v->image_id);
-	free(v->compliance);
-	free(v->reasons);
-	free(v->matched_rule);
-	free(v->exemption);
-	free(v->facts_source);
-	memset(v, 0, sizeof(*v));
-}
+	struct tcur *t = ctx;
+	int oom = 0;
 
-static int version_copy_get(struct store *s, const char *account, const char *region, const char *template_id,
-			    int64_t version, struct version_copy *ret)
-{
-	sqlite3_stmt *st;
-	int oom = 0, rc;
-
-	memset(ret, 0, sizeof(*ret));
-	if (version < 1)
-		return IT_OK;
-	rc = store_stmt(s, SQL_V_GET, &st);
-	if (rc)
-		return rc;
-	bind_pk(st, account, region, template_id);
-	sqlite3_bind_int64(st, 4, version);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		ret->exists = 1;
-		ret->image_ref = dup_col(st, 4, &oom);
-		ret->image_id = dup_col(st, 5, &oom);
-		ret->compliance = dup_col(st, 6, &oom);
-		ret->reasons = dup_col(st, 7, &oom);
-		ret->matched_rule = dup_col(st, 8, &oom);
-		ret->exemption = dup_col(st, 9, &oom);
-		ret->facts_source = dup_col(st, 10, &oom);
-		ret->observed_at = sqlite3_column_int64(st, 11);
-		ret->evaluated_at = sqlite3_column_int64(st, 12);
-		ret->next_change_at = sqlite3_column_int64(st, 13);
-		ret->deleted_at = sqlite3_column_int64(st, 15);
-		rc = oom ? IT_ENOMEM : IT_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? IT_OK : store_status(rc);
-	}
-	sqlite3_reset(st);
-	if (rc)
-		version_copy_finish(ret);
-	return rc;
+	store_col_copy(t->compliance, sizeof(t->compliance), st, 9);
+	t->reasons = dup_col(st, 10, &oom);
+	t->image_id = dup_col(st, 8, &oom);
+	t->first_seen_at = sqlite3_column_int64(st, 19);
+	t->settled_version = sqlite3_column_int64(st, 21);
+	return oom ? IT_ENOMEM : IT_OK;
 }
 
 static int tcur_get(struct store *s, const char *account, const char *region, const char *template_id,
 		    struct tcur *ret)
 {
 	sqlite3_stmt *st;
-	int oom = 0, rc = store_stmt(s, SQL_T_GET, &st);
+	int rc = store_stmt(s, SQL_T_GET, &st);
 
 	memset(ret, 0, sizeof(*ret));
 	if (rc)
 		return rc;
 	bind_pk(st, account, region, template_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		const char *c = store_col_text(st, 9);
-		snprintf(ret->compliance, sizeof(ret->compliance), "%s", c ? c : "");
-		ret->reasons = dup_col(st, 10, &oom);
-		ret->image_id = dup_col(st, 8, &oom);
-		ret->first_seen_at = sqlite3_column_int64(st, 19);
-		ret->settled_version = sqlite3_column_int64(st, 21);
-		rc = oom ? IT_ENOMEM : IT_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	sqlite3_reset(st);
+	rc = store_one(s, st, tcur_row, ret);
 	if (rc) {
 		free(ret->reasons);
 		free(ret->image_id);
@@ -634,7 +598,7 @@ int store_template_settle(struct store *s, const char *account, const char *regi
 	store_bind_text(st, 14, lv.exists ? lv.compliance : NULL);
 	store_bind_text(st, 15, lv.exists ? nz(lv.image_id) : NULL);
 	bind_opt_i64(st, 16, m.default_version);
-	rc = exec_done(s, st);
+	rc = store_done(s, st);
 	if (rc == IT_OK && ch.changed) {
 		struct hist h = {account, region, template_id, m.default_version, 1, image_ref, image_id, compliance,
 				 ch.previous, reasons, matched, exemption, source, observed, now, next, trigger, event_id};
@@ -681,7 +645,8 @@ static void read_template(sqlite3_stmt *st, struct template_row *r)
 	r->result_token = store_col_text(st, 22);
 }
 
-static void read_version(sqlite3_stmt *st, struct template_version_row *r)
+/* Columns 0-13 (VERDICT_COLS) into r, the rest of it zeroed. */
+static void read_verdict(sqlite3_stmt *st, struct template_version_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->account = store_col_text(st, 0);
@@ -699,32 +664,24 @@ static void read_version(sqlite3_stmt *st, struct template_version_row *r)
 	r->evaluated_at = sqlite3_column_int64(st, 12);
 	r->has_next_change = sqlite3_column_type(st, 13) != SQLITE_NULL;
 	r->next_change_at = sqlite3_column_int64(st, 13);
+}
+
+/* A row of V_COLS and whether it is the default version. */
+static void read_version(sqlite3_stmt *st, struct template_version_row *r)
+{
+	read_verdict(st, r);
 	r->resolved_at = sqlite3_column_int64(st, 14);
 	r->deleted_at = sqlite3_column_int64(st, 15);
 	r->is_default = sqlite3_column_int(st, 16);
 }
 
+/* A row of H_COLS. */
 static void read_history(sqlite3_stmt *st, struct template_version_row *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->account = store_col_text(st, 1);
-	r->region = store_col_text(st, 2);
-	r->template_id = store_col_text(st, 3);
-	r->version = sqlite3_column_int64(st, 4);
-	r->is_default = sqlite3_column_int(st, 5);
-	r->image_ref = store_col_text(st, 6);
-	r->image_id = store_col_text(st, 7);
-	r->compliance = store_col_text(st, 8);
-	r->previous_compliance = store_col_text(st, 9);
-	r->reasons_json = store_col_text(st, 10);
-	r->matched_rule = store_col_text(st, 11);
-	r->exemption = store_col_text(st, 12);
-	r->facts_source = store_col_text(st, 13);
-	r->observed_at = sqlite3_column_int64(st, 14);
-	r->evaluated_at = sqlite3_column_int64(st, 15);
-	r->has_next_change = sqlite3_column_type(st, 16) != SQLITE_NULL;
-	r->next_change_at = sqlite3_column_int64(st, 16);
+	read_verdict(st, r);
+	r->id = sqlite3_column_int64(st, 14);
+	r->is_default = sqlite3_column_int(st, 15);
+	r->previous_compliance = store_col_text(st, 16);
 	r->trigger = store_col_text(st, 17);
 	r->trigger_event_id = store_col_text(st, 18);
 }
@@ -747,13 +704,89 @@ static enum t_shape pick_shape(const struct query_filter *f)
 	return T_ALL;
 }
 
+/* The caller's callback of a read (the one its kind of row needs) and its context. */
+struct call {
+	template_row_fn tmpl;
+	template_version_fn version;
+	template_link_fn link;
+	template_instance_fn instance;
+	template_image_fn image;
+	int (*id)(void *ctx, const char *template_id);
+	void *ctx;
+};
+
+/*
+ * A keyset page (templates or history) for store_page(): each row to the caller's fn,
+ * the key of the last row it took kept for the next page. fn's QUERY_ROW_FULL ends the
+ * page before its row, which then starts the next one; on the first row it would make
+ * no progress and is IT_ETOOBIG.
+ */
+_Static_assert(QUERY_ROW_FULL == STORE_STOP, "a row callback's QUERY_ROW_FULL ends store_page's page");
+
+struct keyed {
+	struct call c;
+	int n;
+	struct query_page page;
+};
+
+static int keyed_refused(const struct keyed *k, int rc)
+{
+	if (rc != QUERY_ROW_FULL)
+		return rc;
+	return k->n == 0 ? IT_ETOOBIG : STORE_STOP;
+}
+
+static int keyed_template(void *ctx, sqlite3_stmt *st)
+{
+	struct keyed *k = ctx;
+	struct template_row row;
+	int rc;
+
+	read_template(st, &row);
+	rc = k->c.tmpl(k->c.ctx, &row);
+	if (rc)
+		return keyed_refused(k, rc);
+	k->n++;
+	k->page.next.sort = row.evaluated_at;
+	copy_key(k->page.next.account, sizeof(k->page.next.account), row.account);
+	copy_key(k->page.next.region, sizeof(k->page.next.region), row.region);
+	copy_key(k->page.next.instance_id, sizeof(k->page.next.instance_id), row.template_id);
+	return IT_OK;
+}
+
+static int keyed_history(void *ctx, sqlite3_stmt *st)
+{
+	struct keyed *k = ctx;
+	struct template_version_row row;
+	int rc;
+
+	read_history(st, &row);
+	rc = k->c.version(k->c.ctx, &row);
+	if (rc)
+		return keyed_refused(k, rc);
+	k->n++;
+	k->page.next.sort = row.evaluated_at;
+	k->page.next.id = row.id;
+	return IT_OK;
+}
+
+/* Runs st (bound, its LIMIT limit + 1) through row, a keyed_* over k. */
+static int keyed_page(struct store *s, sqlite3_stmt *st, int limit, store_row_fn row, struct keyed *k,
+		      struct query_page *ret_page)
+{
+	int rc = store_page(s, st, (size_t)limit, row, k, NULL, &k->page.has_next);
+
+	if (rc == IT_OK)
+		*ret_page = k->page;
+	return rc;
+}
+
 int store_template_list(struct store *s, const struct query_filter *f, const struct query_key *after, int limit,
 			template_row_fn fn, void *ctx, struct query_page *ret_page)
 {
-	struct query_page page;
-	struct template_row row;
+	struct keyed k = {.c = {.tmpl = fn, .ctx = ctx}};
 	sqlite3_stmt *st;
-	int n = 0, b, rc;
+	int b, rc;
 
 	if (limit < 1 || limit > IT_LIST_MAX)
 		return IT_EINVAL;
@@ -773,73 +806,47 @@ int store_template_list(struct store *s, const struct query_filter *f, const str
 		sqlite3_reset(st);
 		return IT_EDB;
 	}
-	memset(&page, 0, sizeof(page));
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			goto out;
-		}
-		if (n == limit) {
-			page.has_next = 1;
-			break;
-		}
-		read_template(st, &row);
-		rc = fn(ctx, &row);
-		if (rc == QUERY_ROW_FULL) {
-			if (n == 0) {
-				rc = IT_ETOOBIG;
-				goto out;
-			}
-			page.has_next = 1;
-			break;
-		}
-		if (rc)
-			goto out;
-		n++;
-		page.next.sort = row.evaluated_at;
-		copy_key(page.next.account, sizeof(page.next.account), row.account);
-		copy_key(page.next.region, sizeof(page.next.region), row.region);
-		copy_key(page.next.instance_id, sizeof(page.next.instance_id), row.template_id);
-	}
-	rc = IT_OK;
-	*ret_page = page;
-out:
-	sqlite3_reset(st);
-	return rc;
+	return keyed_page(s, st, limit, keyed_template, &k, ret_page);
+}
+
+static int template_call(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+	struct template_row row;
+
+	read_template(st, &row);
+	return c->tmpl(c->ctx, &row);
+}
+
+static int version_call(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+	struct template_version_row row;
+
+	read_version(st, &row);
+	return c->version(c->ctx, &row);
 }
 
 int store_template_get(struct store *s, const char *account, const char *region, const char *template_id,
 		       template_row_fn fn, void *ctx)
 {
-	struct template_row row;
+	struct call c = {.tmpl = fn, .ctx = ctx};
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_T_GET, &st);
 
 	if (rc)
 		return rc;
 	bind_pk(st, account, region, template_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		read_template(st, &row);
-		rc = fn(ctx, &row);
-	} else {
-		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
+	return store_one(s, st, template_call, &c);
 }
 
 int store_template_versions(struct store *s, const char *account, const char *region, const char *template_id,
 			    size_t max, template_version_fn fn, void *ctx, int *ret_more)
 {
-	struct template_version_row row;
+	struct call c = {.version = fn, .ctx = ctx};
 	struct meta m;
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int more = 0, rc;
+	int rc;
 
 	if (max < 1 || max > IT_LT_VERSIONS_SHOWN)
 		return IT_EINVAL;
@@ -852,37 +859,13 @@ int store_template_versions(struct store *s, const char *account, const char *re
 	bind_pk(st, account, region, template_id);
 	sqlite3_bind_int64(st, 4, m.default_version);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)max + 1);
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE) {
-			rc = IT_OK;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			break;
-		}
-		if (n == max) {
-			more = 1;
-			rc = IT_OK;
-			break;
-		}
-		read_version(st, &row);
-		rc = fn(ctx, &row);
-		if (rc)
-			break;
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc == IT_OK && ret_more)
-		*ret_more = more;
-	return rc;
+	return store_page(s, st, max, version_call, &c, NULL, ret_more);
 }
 
 int store_template_version_get(struct store *s, const char *account, const char *region, const char *template_id,
 			       int64_t version, template_version_fn fn, void *ctx)
 {
-	struct template_version_row row;
+	struct call c = {.version = fn, .ctx = ctx};
 	struct meta m;
 	sqlite3_stmt *st;
 	int rc;
@@ -890,31 +873,20 @@ int store_template_version_get(struct store *s, const char *account, const char 
 	rc = meta_get(s, account, region, template_id, &m);
 	if (rc)
 		return rc;
-	rc = store_stmt(s, SQL_V_GET, &st);
+	rc = version_stmt(s, account, region, template_id, version, &st);
 	if (rc)
 		return rc;
-	bind_pk(st, account, region, template_id);
-	sqlite3_bind_int64(st, 4, version);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		read_version(st, &row);
-		row.is_default = m.default_version == version;
-		rc = fn(ctx, &row);
-	} else {
-		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
+	sqlite3_bind_int64(st, 5, m.default_version);
+	return store_one(s, st, version_call, &c);
 }
 
 int store_template_history(struct store *s, const char *account, const char *region, const char *template_id,
 			   const struct query_key *after, int limit, template_version_fn fn, void *ctx,
 			   struct query_page *ret_page)
 {
-	struct template_version_row row;
-	struct query_page page;
+	struct keyed k = {.c = {.version = fn, .ctx = ctx}};
 	sqlite3_stmt *st;
-	int n = 0, rc;
+	int rc;
 
 	if (limit < 1 || limit > IT_LIST_MAX)
 		return IT_EINVAL;
@@ -924,40 +896,7 @@ int store_template_history(struct store *s, const char *account, const char *reg
 	bind_pk(st, account, region, template_id);
 	sqlite3_bind_int64(st, 4, after ? after->id : INT64_MAX);
 	sqlite3_bind_int(st, 5, limit + 1);
-	memset(&page, 0, sizeof(page));
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			goto out;
-		}
-		if (n == limit) {
-			page.has_next = 1;
-			break;
-		}
-		read_history(st, &row);
-		rc = fn(ctx, &row);
-		if (rc == QUERY_ROW_FULL) {
-			if (n == 0) {
-				rc = IT_ETOOBIG;
-				goto out;
-			}
-			page.has_next = 1;
-			break;
-		}
-		if (rc)
-			goto out;
-		n++;
-		page.next.sort = row.evaluated_at;
-		page.next.id = row.id;
-	}
-	rc = IT_OK;
-	*ret_page = page;
-out:
-	sqlite3_reset(st);
-	return rc;
+	return keyed_page(s, st, limit, keyed_history, &k, ret_page);
 }
 
 /* ---- links ---- */
@@ -980,13 +919,30 @@ int store_template_link_put(struct store *s, const struct template_link *l)
 	store_bind_text(st, 6, l->version ? NULL : nz(l->version_alias));
 	sqlite3_bind_int(st, 7, l->image_override ? 1 : 0);
 	sqlite3_bind_int64(st, 8, l->observed_at);
-	return exec_done(s, st);
+	return store_done(s, st);
+}
+
+static int link_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+	struct template_link l;
+
+	memset(&l, 0, sizeof(l));
+	l.account = store_col_text(st, 0);
+	l.region = store_col_text(st, 1);
+	l.instance_id = store_col_text(st, 2);
+	l.template_id = store_col_text(st, 3);
+	l.version = sqlite3_column_int64(st, 4);
+	l.version_alias = store_col_text(st, 5);
+	l.image_override = sqlite3_column_int(st, 6);
+	l.observed_at = sqlite3_column_int64(st, 7);
+	return c->link(c->ctx, &l);
 }
 
 int store_template_link_get(struct store *s, const char *account, const char *region, const char *instance_id,
 			    template_link_fn fn, void *ctx)
 {
-	struct template_link l;
+	struct call c = {.link = fn, .ctx = ctx};
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_LINK_GET, &st);
 
@@ -995,32 +951,32 @@ int store_template_link_get(struct store *s, const char *account, const char *re
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
 	store_bind_text(st, 3, instance_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		memset(&l, 0, sizeof(l));
-		l.account = store_col_text(st, 0);
-		l.region = store_col_text(st, 1);
-		l.instance_id = store_col_text(st, 2);
-		l.template_id = store_col_text(st, 3);
-		l.version = sqlite3_column_int64(st, 4);
-		l.version_alias = store_col_text(st, 5);
-		l.image_override = sqlite3_column_int(st, 6);
-		l.observed_at = sqlite3_column_int64(st, 7);
-		rc = fn(ctx, &l);
-	} else {
-		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
+	return store_one(s, st, link_row, &c);
+}
+
+static int instance_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+	struct template_instance in;
+
+	memset(&in, 0, sizeof(in));
+	in.instance_id = store_col_text(st, 0);
+	in.image_id = store_col_text(st, 1);
+	in.compliance = store_col_text(st, 2);
+	in.state = store_col_text(st, 3);
+	in.version = sqlite3_column_int64(st, 4);
+	in.version_alias = store_col_text(st, 5);
+	in.image_override = sqlite3_column_int(st, 6);
+	in.observed_at = sqlite3_column_int64(st, 7);
+	return c->instance(c->ctx, &in);
 }
 
 int store_template_instances(struct store *s, const char *account, const char *region, const char *template_id,
 			     size_t max, template_instance_fn fn, void *ctx, int *ret_more)
 {
-	struct template_instance in;
+	struct call c = {.instance = fn, .ctx = ctx};
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int more = 0, rc;
+	int rc;
 
 	if (max < 1 || max > IT_LIST_MAX)
 		return IT_EINVAL;
@@ -1029,42 +985,21 @@ int store_template_instances(struct store *s, const char *account, const char *r
 		return rc;
 	bind_pk(st, account, region, template_id);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)max + 1);
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE) {
-			rc = IT_OK;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			break;
-		}
-		if (n == max) {
-			more = 1;
-			rc = IT_OK;
-			break;
-		}
-		memset(&in, 0, sizeof(in));
-		in.instance_id = store_col_text(st, 0);
-		in.image_id = store_col_text(st, 1);
-		in.compliance = store_col_text(st, 2);
-		in.state = store_col_text(st, 3);
-		in.version = sqlite3_column_int64(st, 4);
-		in.version_alias = store_col_text(st, 5);
-		in.image_override = sqlite3_column_int(st, 6);
-		in.observed_at = sqlite3_column_int64(st, 7);
-		rc = fn(ctx, &in);
-		if (rc)
-			break;
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc == IT_OK && ret_more)
-		*ret_more = more;
-	return rc;
+	return store_page(s, st, max, instance_row, &c, NULL, ret_more);
 }
 
 /* ---- counts, images, purge ---- */
+
+static int total_row(void *ctx, sqlite3_stmt *st)
+{
+	int64_t *counts = ctx;
+	const char *c = store_col_text(st, 0);
+
+	for (int i = 0; c && i < QUERY_COMPLIANCE__MAX; i++)
+		if (strcmp(c, query_compliance_names[i]) == 0)
+			counts[i] = sqlite3_column_int64(st, 1);
+	return IT_OK;
+}
 
 int store_template_totals(struct store *s, const char *account, const char *region,
 			  int64_t ret_counts[QUERY_COMPLIANCE__MAX])
@@ -1077,26 +1012,35 @@ int store_template_totals(struct store *s, const char *account, const char *regi
 		return rc;
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		const char *c = store_col_text(st, 0);
-		for (int i = 0; c && i < QUERY_COMPLIANCE__MAX; i++)
-			if (strcmp(c, query_compliance_names[i]) == 0)
-				counts[i] = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_status(rc);
-	memcpy(ret_counts, counts, sizeof(counts));
-	return IT_OK;
+	rc = store_each(s, st, total_row, counts);
+	if (rc == IT_OK)
+		memcpy(ret_counts, counts, sizeof(counts));
+	return rc;
+}
+
+static int image_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+	struct template_image_use u;
+
+	memset(&u, 0, sizeof(u));
+	u.account = store_col_text(st, 0);
+	u.template_id = store_col_text(st, 1);
+	u.name = store_col_text(st, 2);
+	u.compliance = store_col_text(st, 3);
+	u.image_ref = store_col_text(st, 4);
+	u.version = sqlite3_column_int64(st, 5);
+	u.is_default = sqlite3_column_int(st, 6);
+	u.is_latest = sqlite3_column_int(st, 7);
+	return c->image(c->ctx, &u);
 }
 
 int store_template_naming_image(struct store *s, const char *region, const char *image_id, size_t max,
 				template_image_fn fn, void *ctx, int *ret_more)
 {
-	struct template_image_use u;
+	struct call c = {.image = fn, .ctx = ctx};
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int more = 0, rc;
+	int rc;
 
 	if (max < 1 || max > IT_LIST_MAX || !region || !image_id)
 		return IT_EINVAL;
@@ -1106,39 +1050,7 @@ int store_template_naming_image(struct store *s, const char *region, const char 
 	store_bind_text(st, 1, region);
 	store_bind_text(st, 2, image_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max + 1);
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE) {
-			rc = IT_OK;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			break;
-		}
-		if (n == max) {
-			more = 1;
-			rc = IT_OK;
-			break;
-		}
-		memset(&u, 0, sizeof(u));
-		u.account = store_col_text(st, 0);
-		u.template_id = store_col_text(st, 1);
-		u.name = store_col_text(st, 2);
-		u.compliance = store_col_text(st, 3);
-		u.image_ref = store_col_text(st, 4);
-		u.version = sqlite3_column_int64(st, 5);
-		u.is_default = sqlite3_column_int(st, 6);
-		u.is_latest = sqlite3_column_int(st, 7);
-		rc = fn(ctx, &u);
-		if (rc)
-			break;
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc == IT_OK && ret_more)
-		*ret_more = more;
-	return rc;
+	return store_page(s, st, max, image_row, &c, NULL, ret_more);
 }
 
 int store_template_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch, int64_t *ret)
@@ -1153,7 +1065,7 @@ int store_template_purge(struct store *s, int64_t now_ms, uint64_t retention_day
 		return rc;
 	sqlite3_bind_int64(st, 1, now_ms - (int64_t)retention_days * 24 * 3600 * 1000);
 	sqlite3_bind_int(st, 2, batch);
-	rc = exec_done(s, st);
+	rc = store_done(s, st);
 	if (rc == IT_OK)
 		*ret = sqlite3_changes(store_db(s));
 	return rc;
@@ -1173,39 +1085,11 @@ int store_template_first_seen(struct store *s, const char *account, const char *
 
 /* ---- re-judging ---- */
 
-/* Steps st (bound) and hands each version row to fn; *ret_n (optional) counts them. */
-static int version_rows(struct store *s, sqlite3_stmt *st, template_version_fn fn, void *ctx, size_t *ret_n)
-{
-	struct template_version_row row;
-	size_t n = 0;
-	int rc;
-
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE) {
-			rc = IT_OK;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			break;
-		}
-		read_version(st, &row);
-		rc = fn(ctx, &row);
-		if (rc)
-			break;
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc == IT_OK && ret_n)
-		*ret_n = n;
-	return rc;
-}
-
 int store_template_version_page(struct store *s, const char *account, const char *region,
 				const struct template_version_key *after, size_t max, template_version_fn fn, void *ctx,
 				size_t *ret_n)
 {
+	struct call c = {.version = fn, .ctx = ctx};
 	sqlite3_stmt *st;
 	int pair = account != NULL, rc;
 
@@ -1219,12 +1103,13 @@ int store_template_version_page(struct store *s, const char *account, const char
 	store_bind_text(st, 3, after ? after->template_id : "");
 	sqlite3_bind_int64(st, 4, after ? after->version : 0);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
-	return version_rows(s, st, fn, ctx, ret_n);
+	return store_page(s, st, max, version_call, &c, ret_n, NULL);
 }
 
 int store_template_version_due(struct store *s, int64_t now, size_t max, template_version_fn fn, void *ctx,
 			       size_t *ret_n)
 {
+	struct call c = {.version = fn, .ctx = ctx};
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1235,28 +1120,36 @@ int store_template_version_due(struct store *s, int64_t now, size_t max, templat
 		return rc;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	return version_rows(s, st, fn, ctx, ret_n);
+	return store_page(s, st, max, version_call, &c, ret_n, NULL);
 }
 
 int store_template_next_due(struct store *s, int64_t *ret_ms)
 {
 	sqlite3_stmt *st;
+	int64_t ms = 0;
 	int rc = store_stmt(s, SQL_V_NEXT_DUE, &st);
 
 	if (rc)
 		return rc;
-	rc = store_step(s, st);
-	*ret_ms = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? IT_OK : store_status(rc);
-	sqlite3_reset(st);
-	return rc;
+	rc = store_int64(s, st, &ms);
+	if (rc && rc != IT_ENOTFOUND)
+		return rc;
+	*ret_ms = ms;
+	return IT_OK;
+}
+
+static int id_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct call *c = ctx;
+
+	return c->id(c->ctx, store_col_text(st, 0));
 }
 
 int store_template_ids(struct store *s, const char *account, const char *region, const char *after, size_t max,
 		       int (*fn)(void *ctx, const char *template_id), void *ctx, size_t *ret_n)
 {
+	struct call c = {.id = fn, .ctx = ctx};
 	sqlite3_stmt *st;
-	size_t n = 0;
 	int rc;
 
 	if (max < 1 || max > IT_LIST_MAX)
@@ -1268,23 +1161,5 @@ int store_template_ids(struct store *s, const char *account, const char *region,
 	store_bind_text(st, 2, region);
 	store_bind_text(st, 3, after ? after : "");
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc == SQLITE_DONE) {
-			rc = IT_OK;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = store_status(rc);
-			break;
-		}
-		rc = fn(ctx, store_col_text(st, 0));
-		if (rc)
-			break;
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc == IT_OK && ret_n)
-		*ret_n = n;
-	return rc;
+	return store_page(s, st, max, id_row, &c, ret_n, NULL);
 }

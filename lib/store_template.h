@@ -151,7 +151,8 @@ int store_template_first_seen(struct store *s, const char *account, const char *
 			      int64_t *ret_ms) WARN_UNUSED;
 
 /* The template's versions Italic has seen, newest version first, at most max; *ret_more
- * (optional) is 1 when there were more. is_default says which one is the default now. */
+ * (optional) is 1 when there were more, or when fn refused one with QUERY_ROW_FULL (its
+ * byte budget ran out). is_default says which one is the default now. */
 int store_template_versions(struct store *s, const char *account, const char *region, const char *template_id,
 			    size_t max, template_version_fn fn, void *ctx, int *ret_more) WARN_UNUSED;
 

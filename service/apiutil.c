@@ -179,6 +179,25 @@ int apiutil_store_error(struct request *req, struct response *resp, int status, 
 	return resp_problem(resp, 500, "internal error", NULL);
 }
 
+int apiutil_read_failure(struct response *resp, int status)
+{
+	unsigned st = http_status_for(status);
+
+	return resp_problem(resp, st >= 500 ? st : 500,
+			    st == 503 ? "database busy or unavailable; retry" : "could not read the database", NULL);
+}
+
+int apiutil_path_account_region(struct response *resp, const char *account, const char *region)
+{
+	if (!valid_account_id(account))
+		(void)resp_problem_field(resp, 400, "account", "account must be a 12-digit AWS account ID");
+	else if (!valid_region(region))
+		(void)resp_problem_field(resp, 400, "region", "region must be an AWS region name such as us-east-1");
+	else
+		return 0;
+	return IT_EINVAL;
+}
+
 int apiutil_set_time(json_t *j, const char *key, int64_t ms)
 {
 	char t[IT_TIME_BUF];

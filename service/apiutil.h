@@ -2,7 +2,8 @@
  * apiutil.h: the request/response chores every admin route shares (rules, exemptions,
  * images, simulations, audit): reading a JSON object body, answering validation
  * failures as 422 with the field named, If-Match and ETag, the actor recorded in the
- * audit log, generated ids, and storage errors.
+ * audit log, generated ids, and storage errors; and two of the query routes' (a failed
+ * read, a path's account and region).
  *
  * Functions that may answer the request themselves say so: when they return non-zero
  * the response is already filled (a problem+json) and the handler just returns IT_OK.
@@ -58,6 +59,17 @@ int apiutil_new_id(const char *prefix, char out[IT_MAX_ID + 1]) WARN_UNUSED;
  * Returns IT_OK (answered) or IT_ENOMEM.
  */
 int apiutil_store_error(struct request *req, struct response *resp, int status, const char *what);
+
+/* A failed read of a query route (lists and one-object reads, which log nothing of
+ * their own): 503 "database busy or unavailable; retry" when http_status_for(status) is
+ * 503, that code when it is another 5xx, 500 otherwise, each "could not read the
+ * database". Returns resp_problem's status. */
+int apiutil_read_failure(struct response *resp, int status);
+
+/* The account and region of a path ({account}/{region}/...): 400 naming the one that is
+ * not a 12-digit account ID or a Region name. IT_OK when both are valid, else IT_EINVAL
+ * (answered). */
+int apiutil_path_account_region(struct response *resp, const char *account, const char *region);
 
 /* Unix ms of now as RFC 3339 into j[key] (ms <= 0: null). Returns IT_OK or IT_ENOMEM. */
 int apiutil_set_time(json_t *j, const char *key, int64_t ms) WARN_UNUSED;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apiutil.h"
 #include "clock.h"
 #include "launch_template.h"
 #include "limits.h"
@@ -35,13 +36,6 @@ static json_t *num_or_null(int64_t v)
 static json_t *time_or_null(int64_t ms, int has)
 {
 	return has ? query_time_json(ms) : json_null();
-}
-
-static int store_failure(struct response *resp, int rc)
-{
-	unsigned st = http_status_for(rc);
-	return resp_problem(resp, st >= 500 ? st : 500,
-			    st == 503 ? "database busy or unavailable; retry" : "could not read the database", NULL);
 }
 
 /* The JSON object of openapi.yaml's LaunchTemplate for a row. New reference or NULL. */
@@ -124,7 +118,7 @@ static json_t *version_json(const struct template_version_row *r, int history, i
 struct list_out {
 	json_t *items;
 	struct buf *csv;
-	size_t rows, bytes;
+	size_t bytes;        /* of the rows so far (a CSV row is never empty) */
 };
 
 static int csv_num(struct buf *b, int64_t v, int last)
@@ -188,44 +182,53 @@ static int csv_row(struct buf *b, const struct template_row *r)
 	return rc;
 }
 
+/*
+ * Takes j (stolen; NULL: out of memory) into items unless it takes *bytes past budget:
+ * then the page ends before it (QUERY_ROW_FULL). The first row always fits, so paging
+ * always moves on.
+ */
+static int take_json(json_t *items, size_t *bytes, size_t budget, json_t *j)
+{
+	size_t n;
+
+	if (!j)
+		return IT_ENOMEM;
+	n = json_dumpb(j, NULL, 0, JSON_COMPACT) + 1;   /* and its comma */
+	if (json_array_size(items) > 0 && *bytes + n > budget) {
+		json_decref(j);
+		return QUERY_ROW_FULL;
+	}
+	if (json_array_append_new(items, j))
+		return IT_ENOMEM;
+	*bytes += n;
+	return IT_OK;
+}
+
 /* One row unless it takes the page past IT_LIST_MAX_BYTES (the first row always fits). */
 static int add_template(void *ctx, const struct template_row *r)
 {
 	struct list_out *o = ctx;
-	size_t n;
-	json_t *j;
+	size_t before;
 	int rc;
 
-	if (o->csv) {
-		size_t before = o->csv->len;
-		rc = csv_row(o->csv, r);
-		n = o->csv->len - before;
-		if (rc == IT_OK && o->rows > 0 && o->bytes + n > IT_LIST_MAX_BYTES) {
-			buf_truncate(o->csv, before);
-			return QUERY_ROW_FULL;
-		}
-	} else {
-		j = template_json(r);
-		if (!j)
-			return IT_ENOMEM;
-		n = json_dumpb(j, NULL, 0, JSON_COMPACT) + 1;
-		if (o->rows > 0 && o->bytes + n > IT_LIST_MAX_BYTES) {
-			json_decref(j);
-			return QUERY_ROW_FULL;
-		}
-		rc = json_array_append_new(o->items, j) ? IT_ENOMEM : IT_OK;
+	if (!o->csv)
+		return take_json(o->items, &o->bytes, IT_LIST_MAX_BYTES, template_json(r));
+	before = o->csv->len;
+	rc = csv_row(o->csv, r);
+	if (rc)
+		return rc;
+	if (o->bytes > 0 && o->bytes + (o->csv->len - before) > IT_LIST_MAX_BYTES) {
+		buf_truncate(o->csv, before);
+		return QUERY_ROW_FULL;
 	}
-	if (rc == IT_OK) {
-		o->rows++;
-		o->bytes += n;
-	}
-	return rc;
+	o->bytes += o->csv->len - before;
+	return IT_OK;
 }
 
 int route_templates_list(struct request *req, struct response *resp)
 {
 	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
-	struct list_out out = {NULL, NULL, 0, 0};
+	struct list_out out = {NULL, NULL, 0};
 	struct query_key after;
 	struct query_page page;
 	struct qparams q;
@@ -236,7 +239,7 @@ int route_templates_list(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = query_cursor_key(req, key);
 	if (rc)
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	rc = query_scope("launch-templates", &q, scope);
 	if (rc)
 		return rc;
@@ -259,7 +262,7 @@ int route_templates_list(struct request *req, struct response *resp)
 	if (rc) {
 		json_decref(out.items);
 		buf_reset(&resp->body);
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	}
 	next = query_cursor_out(&page, CURSOR_TEMPLATES, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {
@@ -297,26 +300,14 @@ struct rows {
 	size_t bytes;
 	int64_t latest;
 	int history;
-	int full;            /* versions: the byte budget ran out */
 };
 
 static int add_version(void *ctx, const struct template_version_row *r)
 {
 	struct rows *o = ctx;
-	json_t *j = version_json(r, o->history, o->latest);
-	size_t n;
 
-	if (!j)
-		return IT_ENOMEM;
-	n = json_dumpb(j, NULL, 0, JSON_COMPACT) + 1;
 	/* the page of versions and the page of history share the response: half each */
-	if (json_array_size(o->items) > 0 && o->bytes + n > IT_LIST_MAX_BYTES / 2) {
-		json_decref(j);
-		o->full = 1;
-		return QUERY_ROW_FULL;
-	}
-	o->bytes += n;
-	return json_array_append_new(o->items, j) ? IT_ENOMEM : IT_OK;
+	return take_json(o->items, &o->bytes, IT_LIST_MAX_BYTES / 2, version_json(r, o->history, o->latest));
 }
 
 static int add_instance(void *ctx, const struct template_instance *in)
@@ -338,7 +329,7 @@ int route_template_get(struct request *req, struct response *resp)
 	const char *account = req->params[0], *region = req->params[1], *id = req->params[2];
 	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
 	struct one one = {NULL, 0};
-	struct rows versions = {NULL, 0, 0, 0, 0}, history = {NULL, 0, 0, 1, 0};
+	struct rows versions = {NULL, 0, 0, 0}, history = {NULL, 0, 0, 1};
 	struct query_key after;
 	struct query_page page;
 	struct qparams q;
@@ -347,10 +338,8 @@ int route_template_get(struct request *req, struct response *resp)
 
 	if (req->nparams != 3)
 		return IT_EINVAL;
-	if (!valid_account_id(account))
-		return resp_problem_field(resp, 400, "account", "account must be a 12-digit AWS account ID");
-	if (!valid_region(region))
-		return resp_problem_field(resp, 400, "region", "region must be an AWS region name such as us-east-1");
+	if (apiutil_path_account_region(resp, account, region))
+		return IT_OK;
 	if (!valid_launch_template_id(id))
 		return resp_problem_field(resp, 400, "launch_template_id",
 					  "launch_template_id must be lt- followed by 8 or 17 hex digits");
@@ -358,7 +347,7 @@ int route_template_get(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = query_cursor_key(req, key);
 	if (rc)
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	{
 		const char *parts[] = {"template-history", account, region, id};
 		rc = cursor_scope(parts, 4, scope);
@@ -372,7 +361,7 @@ int route_template_get(struct request *req, struct response *resp)
 	if (rc == IT_ENOTFOUND)
 		return resp_problem(resp, 404, "Italic knows no such launch template", NULL);
 	if (rc)
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	versions.items = json_array();
 	history.items = json_array();
 	instances = json_array();
@@ -381,8 +370,6 @@ int route_template_get(struct request *req, struct response *resp)
 	if (rc == IT_OK)
 		rc = store_template_versions(request_db(req), account, region, id, IT_LT_VERSIONS_SHOWN, add_version,
 					     &versions, &more_versions);
-	if (rc == QUERY_ROW_FULL)
-		rc = IT_OK;
 	if (rc == IT_OK)
 		rc = store_template_history(request_db(req), account, region, id, has_after ? &after : NULL, q.limit,
 					    add_version, &history, &page);
@@ -399,11 +386,11 @@ int route_template_get(struct request *req, struct response *resp)
 		json_decref(versions.items);
 		json_decref(history.items);
 		json_decref(instances);
-		return rc == IT_ENOMEM ? resp_problem(resp, 500, "out of memory", NULL) : store_failure(resp, rc);
+		return rc == IT_ENOMEM ? resp_problem(resp, 500, "out of memory", NULL) : apiutil_read_failure(resp, rc);
 	}
 	return resp_json(resp, 200,
 			 json_pack("{s:o,s:{s:o,s:b},s:{s:o,s:o},s:{s:o,s:b}}", "launch_template", one.tmpl, "versions",
-				   "items", versions.items, "truncated", more_versions || versions.full, "history", "items",
+				   "items", versions.items, "truncated", more_versions, "history", "items",
 				   history.items, "next_cursor", next, "instances", "items", instances, "truncated",
 				   more_instances));
 }

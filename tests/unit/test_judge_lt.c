@@ -174,6 +174,41 @@ static struct event ev_of(struct event_lt *lt, const char *id)
 	return e;
 }
 
+/* An event of template_id in A/R observed at `at`; the rest zero. */
+static struct event_lt lt_event(enum event_lt_action action, const char *template_id, int64_t at)
+{
+	struct event_lt lt;
+
+	memset(&lt, 0, sizeof(lt));
+	lt.action = action;
+	lt.account = (char *)A;
+	lt.region = (char *)R;
+	lt.template_id = (char *)template_id;
+	lt.observed_at_ms = at;
+	return lt;
+}
+
+/* CreateLaunchTemplate: version 1, the default, naming image. */
+static struct event_lt lt_created(const char *template_id, const char *image, int64_t at)
+{
+	struct event_lt lt = lt_event(EVENT_LT_CREATE, template_id, at);
+
+	lt.default_version = lt.latest_version = 1;
+	lt.has_version = 1;
+	lt.version.number = 1;
+	lt.version.image = (char *)image;
+	lt.version.is_default = 1;
+	return lt;
+}
+
+/* Writes w in a transaction of its own. */
+static void write_work(struct lt_work *w, const char *what)
+{
+	CHECK(store_exec(s, "BEGIN IMMEDIATE") == IT_OK && lt_write(s, w, &deliver, NOW, NULL) == IT_OK &&
+		      store_exec(s, "COMMIT") == IT_OK,
+	      "%s written", what);
+}
+
 static void reg(const char *image, const char *owner)
 {
 	struct image_facts *f = image_facts_new(image);
@@ -209,18 +244,8 @@ static void test_events_without_aws(const struct lt_ctx *c)
 	int64_t gone[1] = {1};
 
 	/* CreateLaunchTemplate: version 1, the default */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_CREATE;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_created(LT, GOOD, NOW - 50000);
 	lt.name = (char *)"web";
-	lt.default_version = lt.latest_version = 1;
-	lt.has_version = 1;
-	lt.version.number = 1;
-	lt.version.image = (char *)GOOD;
-	lt.version.is_default = 1;
-	lt.observed_at_ms = NOW - 50000;
 	e = ev_of(&lt, "e1");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "create");
 	g = get(LT);
@@ -229,16 +254,11 @@ static void test_events_without_aws(const struct lt_ctx *c)
 	      "a finding and a SIEM line; no token, no Config");
 
 	/* CreateLaunchTemplateVersion 2, not the default: the latest is NON_COMPLIANT */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_CREATE_VERSION;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_event(EVENT_LT_CREATE_VERSION, LT, NOW - 40000);
 	lt.latest_version = 2;
 	lt.has_version = 1;
 	lt.version.number = 2;
 	lt.version.image = (char *)BAD;
-	lt.observed_at_ms = NOW - 40000;
 	e = ev_of(&lt, "e2");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "create version");
 	g = get(LT);
@@ -247,15 +267,10 @@ static void test_events_without_aws(const struct lt_ctx *c)
 	      "default COMPLIANT, latest NON_COMPLIANT (%s / %s)", g.compliance, g.latest_compliance);
 
 	/* ModifyLaunchTemplate: 2 is the default now (its data came with its own event) */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_MODIFY;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_event(EVENT_LT_MODIFY, LT, NOW - 30000);
 	lt.default_version = 2;
 	lt.latest_version = 2;
 	lt.needs_lookup = 1;
-	lt.observed_at_ms = NOW - 30000;
 	e = ev_of(&lt, "e3");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "modify");
 	g = get(LT);
@@ -264,14 +279,9 @@ static void test_events_without_aws(const struct lt_ctx *c)
 	CHECK(strstr(g.reasons, "not in owners") != NULL, "with reasons: %s", g.reasons);
 
 	/* DeleteLaunchTemplateVersions 1: that version is gone, the template unchanged */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_DELETE_VERSIONS;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_event(EVENT_LT_DELETE_VERSIONS, LT, NOW - 20000);
 	lt.gone = gone;
 	lt.n_gone = 1;
-	lt.observed_at_ms = NOW - 20000;
 	e = ev_of(&lt, "e4");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "delete versions");
 	CHECK(!strcmp(get(LT).compliance, "NON_COMPLIANT"), "still NON_COMPLIANT");
@@ -293,14 +303,9 @@ static void test_events_with_aws(struct lt_ctx *c, struct fake *f)
 	f->images[2] = BAD;
 	f->images[3] = "resolve:ssm:golden-ami:prod";
 	f->param_value = GOOD;
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_MODIFY;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_event(EVENT_LT_MODIFY, LT, NOW - 10000);
 	lt.default_version = 3;
 	lt.needs_lookup = 1;
-	lt.observed_at_ms = NOW - 10000;
 	e = ev_of(&lt, "e5");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "modify read from EC2");
 	g = get(LT);
@@ -311,13 +316,8 @@ static void test_events_with_aws(struct lt_ctx *c, struct fake *f)
 	CHECK(f->versions_calls >= 2, "$Default/$Latest read, then ResolveAlias (%d)", f->versions_calls);
 
 	/* a forged DeleteLaunchTemplate: EC2 still has the template */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_DELETE;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT;
+	lt = lt_event(EVENT_LT_DELETE, LT, NOW - 9000);
 	lt.deleted = 1;
-	lt.observed_at_ms = NOW - 9000;
 	e = ev_of(&lt, "e6");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "forged delete");
 	g = get(LT);
@@ -366,17 +366,7 @@ static void test_links(const struct lt_ctx *c)
 	char got_tid[32] = "";
 
 	/* LT2 with version 1 naming GOOD */
-	memset(&lt, 0, sizeof(lt));
-	lt.action = EVENT_LT_CREATE;
-	lt.account = (char *)A;
-	lt.region = (char *)R;
-	lt.template_id = (char *)LT2;
-	lt.default_version = lt.latest_version = 1;
-	lt.has_version = 1;
-	lt.version.number = 1;
-	lt.version.image = (char *)GOOD;
-	lt.version.is_default = 1;
-	lt.observed_at_ms = NOW - 5000;
+	lt = lt_created(LT2, GOOD, NOW - 5000);
 	e = ev_of(&lt, "l1");
 	CHECK(run(c, &e, 1, NULL) == IT_OK, "LT2");
 
@@ -407,9 +397,7 @@ static void test_links(const struct lt_ctx *c)
 	      rows[0].reasons_json);
 	CHECK(strstr(rows[1].reasons_json, "which names " GOOD "; the launch ran " BAD " instead") != NULL,
 	      "the override named: %s", rows[1].reasons_json);
-	CHECK(store_exec(s, "BEGIN IMMEDIATE") == IT_OK && lt_write(s, w, &deliver, NOW, NULL) == IT_OK &&
-		      store_exec(s, "COMMIT") == IT_OK,
-	      "links written");
+	write_work(w, "links");
 	{
 		struct link_seen seen = {got_tid, -1};
 		CHECK(store_template_link_get(s, A, R, "i-0000000000000aaa2", link_take, &seen) == IT_OK &&
@@ -489,9 +477,7 @@ static void test_scheduled_and_sweep(const struct lt_ctx *c)
 	t.v[0].image = BAD;
 	w = lt_work_new("sweep");
 	CHECK(w && lt_prepare_listed(c, A, R, &t, NOW - 500, w) == IT_OK, "listed");
-	CHECK(store_exec(s, "BEGIN IMMEDIATE") == IT_OK && lt_write(s, w, &deliver, NOW, NULL) == IT_OK &&
-		      store_exec(s, "COMMIT") == IT_OK,
-	      "written");
+	write_work(w, "listed");
 	lt_work_free(w);
 	g = get(LT3);
 	CHECK(!strcmp(g.compliance, "NON_COMPLIANT"), "a listed template judged");
@@ -499,9 +485,7 @@ static void test_scheduled_and_sweep(const struct lt_ctx *c)
 	w = lt_work_new("sweep");
 	CHECK(w && lt_prepare_unlisted(A, R, LT3, NOW - 600, w) == IT_OK && lt_prepare_unlisted(A, R, LT2, NOW - 400, w) == IT_OK,
 	      "unlisted");
-	CHECK(store_exec(s, "BEGIN IMMEDIATE") == IT_OK && lt_write(s, w, &deliver, NOW, NULL) == IT_OK &&
-		      store_exec(s, "COMMIT") == IT_OK,
-	      "written");
+	write_work(w, "unlisted");
 	lt_work_free(w);
 	CHECK(!get(LT3).deleted, "an older listing does not retire a newer record");
 	CHECK(get(LT2).deleted && !strcmp(get(LT2).compliance, "NOT_APPLICABLE"), "a template no longer listed is gone");

@@ -1,6 +1,6 @@
 /* test_store: pragmas, statement cache, transactions, status mapping, pool lending, and
  * the runners every store_* function uses (store_each/store_one/store_done/store_fill/
- * store_int64): what each returns, where each stops, and that each leaves its
+ * store_page/store_int64): what each returns, where each stops, and that each leaves its
  * statement reset. */
 #include <fcntl.h>
 #include <pthread.h>
@@ -155,6 +155,7 @@ static void test_runners(struct store *s)
 	struct rec recs[4];
 	size_t n = 99;
 	int64_t v = -1, v2 = -1;
+	int more;
 	sqlite3_stmt *st;
 
 	CHECK(store_exec(s, "CREATE TABLE r(x INTEGER UNIQUE)") == IT_OK, "create r");
@@ -201,6 +202,32 @@ static void test_runners(struct store *s)
 	      "fill: a failing read is returned, *ret_n untouched");
 	CHECK(!recs[0].live && !recs[1].live && !recs[2].live, "fill: the rows read before it were finished");
 	CHECK(sqlite3_stmt_busy(select_from(s, 0)) == 0, "fill left the statement reset");
+
+	/* store_page over 2, 3, 5, 7 (the statement's LIMIT is the caller's business: here
+	 * there is none, so the row after max is there to be seen) */
+	memset(&w, 0, sizeof(w));
+	n = 99;
+	more = -1;
+	CHECK(store_page(s, select_from(s, 0), 2, collect, &w, &n, &more) == IT_OK && n == 2 && more == 1 &&
+		      w.n == 2 && w.xs[1] == 3, "page: max rows, the next one only says there are more");
+	memset(&w, 0, sizeof(w));
+	CHECK(store_page(s, select_from(s, 0), 4, collect, &w, &n, &more) == IT_OK && n == 4 && more == 0,
+	      "page: all of them, no more");
+	memset(&w, 0, sizeof(w));
+	CHECK(store_page(s, select_from(s, 0), 10, collect, &w, &n, &more) == IT_OK && n == 4 && more == 0,
+	      "page: fewer than max, no more");
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 5;
+	CHECK(store_page(s, select_from(s, 0), 10, collect, &w, &n, &more) == IT_OK && n == 2 && more == 1,
+	      "page: a refused row is not counted and means more (%zu)", n);
+	memset(&w, 0, sizeof(w));
+	w.fail_at = 5;
+	n = 99;
+	more = -1;
+	CHECK(store_page(s, select_from(s, 0), 10, collect, &w, &n, &more) == IT_EINVAL && n == 99 && more == -1,
+	      "page: the row's error is returned, nothing written");
+	CHECK(store_page(s, select_from(s, 100), 3, collect, &w, NULL, NULL) == IT_OK, "page: no rows, no outputs asked");
+	CHECK(sqlite3_stmt_busy(select_from(s, 0)) == 0, "page left the statement reset");
 
 	CHECK(store_stmt(s, SQL_R_INS, &st) == IT_OK, "insert stmt");
 	sqlite3_bind_int(st, 1, 2);

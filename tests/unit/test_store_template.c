@@ -225,6 +225,14 @@ static int count_versions(void *ctx, const struct template_version_row *r)
 	return IT_OK;
 }
 
+/* Takes the first version, refuses the next with QUERY_ROW_FULL (its byte budget). */
+static int first_version_only(void *ctx, const struct template_version_row *r)
+{
+	int *n = ctx;
+	(void)r;
+	return (*n)++ ? QUERY_ROW_FULL : IT_OK;
+}
+
 struct hist_ctx {
 	int n;
 	int64_t last_id;
@@ -252,6 +260,10 @@ static void test_reads(struct store *s)
 	CHECK(store_template_versions(s, A, R, LT, 1, count_versions, &n, &more) == IT_OK && n == 1 && more == 1,
 	      "capped, more");
 	CHECK(store_template_versions(s, A, R, LT, 0, count_versions, &n, &more) == IT_EINVAL, "max 0");
+	n = 0;
+	more = 0;
+	CHECK(store_template_versions(s, A, R, LT, 10, first_version_only, &n, &more) == IT_OK && n == 2 && more == 1,
+	      "a version the callback refuses ends the list, which has more");
 	/* history paged two at a time covers every row once */
 	{
 		struct query_key key;
