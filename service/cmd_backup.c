@@ -1,7 +1,7 @@
 /*
  * cmd_backup.c: `italic backup [--db PATH] [--force] DEST`: a consistent copy of the
  * live database, taken with SQLite's online backup API while the service keeps
- * serving and writing (store_query_backup reads one snapshot in small steps).
+ * serving and writing (store_backup_copy reads one snapshot in small steps).
  *
  * The copy is written beside DEST and linked into place only when complete. An
  * existing DEST is refused unless --force; DEST may never be the database itself.
@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "status.h"
-#include "store_query.h"
+#include "store_backup.h"
 
 #define BACKUP_STEP_PAGES 256   /* 1 MiB at 4 KiB pages: the writer's lock is never held long */
 #define BACKUP_PAUSE_MS 1
@@ -87,7 +87,7 @@ int cmd_backup(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	rc = store_query_backup(s, pos[0], BACKUP_STEP_PAGES, BACKUP_PAUSE_MS);
+	rc = store_backup_copy(s, pos[0], BACKUP_STEP_PAGES, BACKUP_PAUSE_MS);
 	store_close(s);
 	if (rc) {
 		fprintf(stderr, "italic backup: %s: %s\n", pos[0],

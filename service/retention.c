@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "limits.h"
 #include "status.h"
-#include "store_query.h"
+#include "store_retention.h"
 
 struct retention {
 	struct server *srv;
@@ -44,11 +44,11 @@ static int wait_ms(struct retention *r, int64_t ms)
 static void pass(struct retention *r)
 {
 	struct server *srv = r->srv;
-	struct purge_counts total = {0, 0, 0}, c;
+	struct retention_counts total = {0, 0, 0}, c;
 	int rc;
 
 	for (;;) {
-		rc = store_query_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
+		rc = store_retention_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
 		if (rc) {
 			log_msg(&srv->log, LOG_WARN, NULL, "retention purge failed: %s (retrying next pass)", status_str(rc));
 			break;
