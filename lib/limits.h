@@ -135,6 +135,7 @@
 #define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
+#define IT_SIM_FACTS_CACHE     4096            /* (region, image) facts slots a simulation keeps (lib/simulate.c) */
 
 /* Logging */
 #define IT_MAX_LOG_LINE        4096
