@@ -203,6 +203,7 @@ def wal_watch(path, stop, peak):
 def backup_under_load(binary, s, token_env, work):
     """`italic backup` of s's live database while the paced load runs."""
     dest = os.path.join(tempfile.mkdtemp(dir=work), "backup.db")
+    before = os.path.getsize(s.db + "-wal") if os.path.exists(s.db + "-wal") else 0
     stop, peak = threading.Event(), [0]
     watcher = threading.Thread(target=wal_watch, args=(s.db, stop, peak))
     watcher.start()
@@ -216,7 +217,8 @@ def backup_under_load(binary, s, token_env, work):
     time.sleep(2)   # the WAL the backup pinned is copied back now
     stop.set()
     watcher.join()
-    out = {"seconds": round(seconds, 1), "bytes": os.path.getsize(dest), "wal_peak_bytes": peak[0],
+    out = {"seconds": round(seconds, 1), "bytes": os.path.getsize(dest), "wal_before_bytes": before,
+           "wal_peak_bytes": peak[0],
            "paced": {k: r[k] for k in ("rps", "p50_ms", "p99_ms", "max_ms", "other_status")}}
     shutil.rmtree(os.path.dirname(dest), ignore_errors=True)
     return out
