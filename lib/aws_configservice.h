@@ -2,7 +2,7 @@
  * aws_configservice.h: AWS Config PutEvaluations (JSON 1.1, X-Amz-Target
  * StarlingDoveService.PutEvaluations, signing name "config").
  *
- * Limits enforced before sending (AWS-NOTES §3): 1..IT_AWS_BATCH evaluations, an
+ * Limits enforced before sending (docs/aws-facts.md §3): 1..IT_AWS_BATCH evaluations, an
  * Annotation of 1..IT_ANNOTATION_MAX characters (NULL or "" omits it; longer is
  * IT_EINVAL: the caller cuts it with a pointer to the instance), ComplianceType one of
  * COMPLIANT / NON_COMPLIANT / NOT_APPLICABLE (Config rejects INSUFFICIENT_DATA, so it

@@ -438,7 +438,8 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	if (rc == 0)
 		rc = local_get(c, "PUT", buf_str(&url), "X-aws-ec2-metadata-token-ttl-seconds: 21600", &resp);
 	if (rc) {
-		aws_error_set(err, IT_EAUTH, "no credentials found (IMDS token: %s)", status_str(rc));
+		aws_error_set(err, IT_EAUTH, "the instance metadata service gave no session token (%s)",
+			      status_text(rc));
 		rc = IT_EAUTH;
 		goto out;
 	}
@@ -451,13 +452,14 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	if (rc == 0)
 		rc = local_get(c, "GET", buf_str(&url), buf_str(&hdr), &resp);
 	if (rc) {
-		aws_error_set(err, IT_EAUTH, "no instance profile role in IMDS (%s)", status_str(rc));
+		aws_error_set(err, IT_EAUTH, "the instance metadata service names no instance profile role (%s)",
+			      status_text(rc));
 		rc = IT_EAUTH;
 		goto out;
 	}
 	n = strcspn(resp.body.data, "\r\n");
 	if (n == 0 || n >= sizeof(role)) {
-		rc = aws_error_set(err, IT_EAUTH, "bad IMDS role name");
+		rc = aws_error_set(err, IT_EAUTH, "the instance metadata service returned an unusable role name");
 		goto out;
 	}
 	memcpy(role, resp.body.data, n);
@@ -468,7 +470,7 @@ static int from_imds(struct aws_creds *c, struct sigv4_credentials *ret, struct 
 	if (rc == 0)
 		rc = aws_creds_parse_json(resp.body.data, resp.body.len, ret);
 	if (rc)
-		aws_error_set(err, rc, "IMDS role credentials unusable");
+		aws_error_set(err, rc, "the instance profile credentials from the instance metadata service are unusable");
 out:
 	wipe_buf(&resp.body);
 	wipe_buf(&hdr);

@@ -3,7 +3,7 @@
  * assumed-role cache.
  *
  * Base (the service's own) credentials: the first configured source of this chain,
- * in this order (SPEC §6; a source that is configured but fails is an error, not a
+ * in this order (docs/outputs.md; a source that is configured but fails is an error, not a
  * fall-through, so a broken setup is never papered over by a weaker one):
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN];
  *   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN

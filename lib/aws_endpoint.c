@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 const char *const aws_service_names[AWS_SVC__MAX] = {
@@ -23,15 +24,10 @@ static const enum aws_env_var service_override[AWS_SVC__MAX] = {
 	[AWS_SVC_S3] = AWS_ENV_ENDPOINT_URL_S3,
 };
 
+/* The partition table lives in partition.c (a pure domain module). */
 const char *aws_partition(const char *region)
 {
-	if (!valid_region(region))
-		return NULL;
-	if (!strncmp(region, "cn-", 3))
-		return "aws-cn";
-	if (!strncmp(region, "us-gov-", 7))
-		return "aws-us-gov";
-	return "aws";
+	return partition_of(region);
 }
 
 static int parse_endpoint_url(const char *url, struct aws_endpoint *ep)
@@ -89,7 +85,7 @@ int aws_endpoint_resolve(const struct aws_env *env, enum aws_service svc, const 
 	}
 	snprintf(ep.scheme, sizeof(ep.scheme), "https");
 	n = snprintf(ep.host, sizeof(ep.host), "%s.%s.%s", aws_service_names[svc], region,
-		     !strcmp(partition, "aws-cn") ? "amazonaws.com.cn" : "amazonaws.com");
+		     partition_dns_suffix(partition));
 	if (n < 0 || (size_t)n >= sizeof(ep.host))
 		return IT_EINVAL;
 	*ret = ep;

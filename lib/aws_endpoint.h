@@ -32,8 +32,8 @@ enum aws_service {
 /* SigV4 signing names: "sts", "ec2", "config", "securityhub", "s3". */
 extern const char *const aws_service_names[AWS_SVC__MAX];
 
-/* "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, "aws" otherwise (NULL when region is
- * not a valid region name). */
+/* The region's partition: partition_of() in partition.h ("aws", "aws-cn", "aws-us-gov",
+ * "aws-iso", ...; NULL when region is not a valid region name). */
 const char *aws_partition(const char *region);
 
 struct aws_endpoint {

@@ -8,6 +8,7 @@
 
 #include "backoff.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 struct aws_ctx {
@@ -404,9 +405,10 @@ int aws_call(struct aws_ctx *ctx, const struct aws_call *call, struct buf *ret_b
 		} else if (rc == IT_ENETWORK) {
 			snprintf(e.message, sizeof(e.message), "no response from %.200s", host);
 		}
-		log_kv(cfg->log, LOG_DEBUG, NULL, "aws call failed", "service",
-		       aws_service_names[call->service], "region", call->region ? call->region : "",
-		       "status", status_str(rc), "code", e.code, "request_id", e.request_id, NULL);
+		log_kv(cfg->log, LOG_DEBUG, NULL, "An AWS call failed.", "italic.aws_service",
+		       aws_service_names[call->service], "cloud.region", call->region ? call->region : "",
+		       "error.code", e.code[0] ? e.code : status_str(rc), "error.message", e.message,
+		       "italic.aws_request_id", e.request_id, NULL);
 		/* an assumed-role set can expire between cache check and use: refresh once */
 		if (rc == IT_EDENIED && aws_error_expired(e.code) && !refreshed && !call->creds &&
 		    !call->unsigned_call && ctx->have_creds) {

@@ -6,7 +6,7 @@
  * request, string to sign and signature come out, so the unit test can compare them
  * byte for byte with the aws-c-auth suite (tests/unit/test_aws_sigv4.c).
  *
- * Rules implemented (AWS-NOTES §9-§10):
+ * Rules implemented (docs/aws-facts.md §8-§9):
  *  - canonical headers: lower-case names, values trimmed with inner runs of spaces
  *    collapsed, repeated names joined by ',', sorted by name; every header handed in
  *    is signed, plus x-amz-date, x-amz-security-token (when a session token is given)

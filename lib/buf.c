@@ -32,6 +32,14 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
 static int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need, cap;

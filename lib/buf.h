@@ -23,6 +23,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_finish(struct buf *b);
 void buf_reset(struct buf *b);
+/* Drops everything after the first len bytes (a no-op when the buffer is not longer). */
+void buf_truncate(struct buf *b, size_t len);
 int buf_append(struct buf *b, const void *data, size_t len) WARN_UNUSED;
 int buf_puts(struct buf *b, const char *s) WARN_UNUSED;
 int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3) WARN_UNUSED;

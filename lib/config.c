@@ -5,10 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
-enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01 };
+enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN, K_REGIONS };
 
 struct setting {
 	const char *flag;
@@ -23,13 +25,15 @@ struct setting {
 #define OFF(f) offsetof(struct config, f)
 
 static const struct setting settings[] = {
-	{"listen", "ITALIC_LISTEN", "127.0.0.1:8080", K_STR, OFF(listen), 0, 0,
+	{"listen", "ITALIC_LISTEN", "127.0.0.1:8080", K_LISTEN, OFF(listen), 0, 0,
 	 "address and port to listen on (IPv4 ADDR:PORT or [IPv6]:PORT)"},
 	{"db", "ITALIC_DB", "./italic.db", K_STR, OFF(db), 0, 0,
 	 "SQLite database file (created and migrated on start)"},
 	{"tls-cert", "ITALIC_TLS_CERT", "", K_STR, OFF(tls_cert), 0, 0,
 	 "PEM certificate chain: serve HTTPS directly (with --tls-key)"},
 	{"tls-key", "ITALIC_TLS_KEY", "", K_STR, OFF(tls_key), 0, 0, "PEM private key for --tls-cert"},
+	{"tls-priorities", "ITALIC_TLS_PRIORITIES", CONFIG_TLS_PRIORITIES, K_STR, OFF(tls_priorities), 0, 0,
+	 "GnuTLS priority string for HTTPS (default: TLS 1.2 and 1.3, ECDHE with AES-GCM or ChaCha20-Poly1305)"},
 	{"aws", "ITALIC_AWS", "auto", K_AWS, OFF(aws), 0, 0,
 	 "auto: call AWS when credentials are found; off: never call AWS"},
 	{"member-role", "ITALIC_MEMBER_ROLE", "", K_STR, OFF(member_role), 0, 0,
@@ -76,6 +80,8 @@ static const struct setting settings[] = {
 	 "how long image facts read from AWS are reused"},
 	{"shutdown-grace", "ITALIC_SHUTDOWN_GRACE", "10s", K_DURATION, OFF(shutdown_grace_s), 0, 600,
 	 "on SIGTERM, how long requests in flight may take to finish"},
+	{"extra-regions", "ITALIC_EXTRA_REGIONS", "", K_REGIONS, OFF(extra_regions), 0, 0,
+	 "regions to accept besides the built-in table, comma-separated (one AWS opened since this release)"},
 };
 
 static int set_value(struct config *c, const struct setting *s, const char *v, const char *origin,
@@ -90,6 +96,13 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 			goto bad;
 		memcpy(field, v, strlen(v) + 1);
 		return IT_OK;
+	case K_LISTEN: {
+		struct netaddr a;
+		if (strlen(v) >= CONFIG_STR || netaddr_parse(v, &a) != IT_OK)
+			goto bad;
+		memcpy(field, v, strlen(v) + 1);
+		return IT_OK;
+	}
 	case K_ONOFF:
 		if (strcmp(v, "on") == 0)
 			*(int *)field = 1;
@@ -124,6 +137,11 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 		else
 			goto bad;
 		return IT_OK;
+	case K_REGIONS:
+		if (strlen(v) >= CONFIG_STR || partition_extra_valid(v) != IT_OK)
+			goto bad;
+		memcpy(field, v, strlen(v) + 1);
+		return IT_OK;
 	case K_LEVEL:
 		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
 			goto bad;
@@ -142,6 +160,10 @@ bad:
 		case K_LEVEL: want = " (expected debug, info, warn or error)"; break;
 		case K_DURATION: want = " (expected a duration such as 90s, 15m, 6h, 2d)"; break;
 		case K_U64: want = " (expected a whole number in range)"; break;
+		case K_LISTEN:
+			want = " (expected ADDR:PORT or [IPv6]:PORT with a numeric address and a port from 1 to 65535)";
+			break;
+		case K_REGIONS: want = " (expected region names such as ap-southeast-9, separated by commas)"; break;
 		default: want = " (too long)"; break;
 		}
 		/* The value itself is not echoed: it may be a secret put in the wrong place. */
@@ -190,6 +212,15 @@ int config_set_flag(struct config *c, const char *name, const char *value, char 
 		return set_value(c, &settings[i], value, origin, err, errlen);
 	}
 	return IT_ENOTFOUND;
+}
+
+int config_validate(const struct config *c, char *err, size_t errlen)
+{
+	if (!c->tls_cert[0] != !c->tls_key[0]) {
+		snprintf(err, errlen, "ITALIC_TLS_CERT and ITALIC_TLS_KEY go together: set both or neither");
+		return IT_EINVAL;
+	}
+	return IT_OK;
 }
 
 int config_has_flag(const char *name)

@@ -18,6 +18,17 @@
 
 #define CONFIG_STR 512
 
+/*
+ * The default ITALIC_TLS_PRIORITIES: TLS 1.2 and 1.3 only, forward-secret key exchange
+ * (ECDHE; TLS 1.3 is always ephemeral) and AEAD ciphers only (AES-GCM,
+ * ChaCha20-Poly1305), the server's order: what Mozilla's "intermediate" profile and
+ * AWS's TLS 1.2+ endpoint policies accept, without the DHE suites (those would need
+ * Diffie-Hellman parameters). No static-RSA key exchange, CBC, SHA-1 MACs, 3DES or RC4.
+ */
+#define CONFIG_TLS_PRIORITIES \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:%SERVER_PRECEDENCE"
+
 enum config_aws { CONFIG_AWS_AUTO, CONFIG_AWS_OFF };
 
 struct config {
@@ -25,6 +36,7 @@ struct config {
 	char db[CONFIG_STR];
 	char tls_cert[CONFIG_STR];
 	char tls_key[CONFIG_STR];
+	char tls_priorities[CONFIG_STR];
 	enum config_aws aws;
 	char member_role[CONFIG_STR];
 	char external_id[CONFIG_STR];
@@ -48,6 +60,7 @@ struct config {
 	uint64_t retention_days;
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
+	char extra_regions[CONFIG_STR];  /* comma-separated, partition_extra_valid() */
 };
 
 /* Fills c with defaults (workers = number of CPUs). */
@@ -65,6 +78,11 @@ int config_from_env(struct config *c, const char *(*getenv_fn)(const char *), ch
  */
 int config_set_flag(struct config *c, const char *name, const char *value, char *err,
 		    size_t errlen) WARN_UNUSED;
+
+/* Checks what no single setting can: settings that only make sense together (both TLS
+ * files or neither). IT_EINVAL with a one-line message in err. Each value was already
+ * checked on parse (the listen address included). */
+int config_validate(const struct config *c, char *err, size_t errlen) WARN_UNUSED;
 
 /* Writes the settings table (flag, variable, default, meaning) to out; only the
  * settings named in the NULL-terminated list only, or all when only is NULL. */

@@ -17,6 +17,7 @@
 #include "event_ec2.h"
 #include "limits.h"
 #include "parse.h"
+#include "reconcile.h"
 #include "status.h"
 
 static const char *const kind_names[EVENT__MAX] = {
@@ -520,4 +521,99 @@ fail:
 	event_free(ev);
 	json_decref(root);
 	return rc;
+}
+
+/* ---- time bounds ---- */
+
+static size_t bound(int64_t *t, int64_t *claimed, int64_t received_ms)
+{
+	int64_t b = reconcile_time_bound(*t, received_ms);
+
+	if (b == *t)
+		return 0;
+	*claimed = *t;
+	*t = b;
+	return 1;
+}
+
+size_t event_bound_times(struct event *ev, int64_t received_ms)
+{
+	size_t n = 0;
+
+	if (!ev)
+		return 0;
+	n += bound(&ev->time_ms, &ev->claimed_time_ms, received_ms);
+	for (size_t i = 0; i < ev->n_obs; i++) {
+		struct event_observation *o = &ev->obs[i];
+		n += bound(&o->observed_at_ms, &o->claimed_observed_ms, received_ms);
+		if (o->launch_time_ms)
+			n += bound(&o->launch_time_ms, &o->claimed_launch_ms, received_ms);
+	}
+	if (ev->rule) {
+		int64_t unused = 0;
+		/* ordering_ms is a copy of one of the times above: same bound, no reason of its own */
+		(void)bound(&ev->rule->ordering_ms, &unused, received_ms);
+	}
+	return n;
+}
+
+/* The field observed_at came from, by kind (event.h: observed_at_ms). */
+static const char *observed_field(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EVENT_CONFIG_ITEM_CHANGE:
+	case EVENT_CONFIG_ITEM_OVERSIZED:
+	case EVENT_CONFIG_RULE_INVOCATION:
+		return "configurationItemCaptureTime";
+	case EVENT_CLOUDTRAIL_RUN_INSTANCES:
+		return "eventTime";
+	case EVENT_EC2_STATE_CHANGE:
+	case EVENT_IGNORED:
+	default:
+		return "time";
+	}
+}
+
+int event_time_reason(const struct event *ev, const struct event_observation *o, int64_t received_ms,
+		      char *out, size_t size)
+{
+	char claimed[IT_TIME_BUF], got[IT_TIME_BUF], others[64] = "";
+	const char *names[3], *main_name = NULL;
+	int64_t first = 0;
+	size_t n = 0;
+
+	if (!ev)
+		return 0;
+	/* the observation's own time first: it is the one that orders the verdict */
+	if (o && o->claimed_observed_ms) {
+		main_name = observed_field(ev);
+		first = o->claimed_observed_ms;
+	}
+	/* a state change's observed_at is the envelope time itself: named once */
+	if (ev->claimed_time_ms && !(main_name && ev->kind == EVENT_EC2_STATE_CHANGE)) {
+		const char *name = ev->rule ? "notificationCreationTime" : "time";
+		if (!main_name) {
+			main_name = name;
+			first = ev->claimed_time_ms;
+		} else {
+			names[n++] = name;
+		}
+	}
+	if (o && o->claimed_launch_ms) {
+		if (!main_name) {
+			main_name = "launchTime";
+			first = o->claimed_launch_ms;
+		} else {
+			names[n++] = "launchTime";
+		}
+	}
+	if (!main_name)
+		return 0;
+	if (n)
+		snprintf(others, sizeof(others), " (so was %s%s%s)", names[0], n > 1 ? " and " : "",
+			 n > 1 ? names[1] : "");
+	snprintf(out, size, "%s %s is more than %lld minutes after Italic received the event (%s): clamped to "
+		 "the receipt time%s", main_name, format_time_s(first, claimed),
+		 (long long)(IT_EVENT_CLOCK_SKEW_MS / 60000), format_time_s(received_ms, got), others);
+	return 1;
 }

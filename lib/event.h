@@ -95,6 +95,9 @@ struct event_observation {
 	int64_t observed_at_ms;     /* ordering time from the event itself: Config capture
 				       time, CloudTrail eventTime, envelope time */
 	int64_t launch_time_ms;     /* 0 when the event does not say */
+	int64_t claimed_observed_ms;/* what the event said observed_at was, when
+				       event_bound_times() clamped it; 0 otherwise */
+	int64_t claimed_launch_ms;  /* the same for launch_time_ms */
 	int deleted;                /* Config item deleted or eventLeftScope: NOT_APPLICABLE */
 	int needs_lookup;           /* image not in the event (oversized item, state change,
 				       status ResourceNotRecorded) and the instance is neither
@@ -140,6 +143,8 @@ struct event {
 	char *source;              /* envelope source; "aws.config" for a rule invocation */
 	char *detail_type;         /* envelope detail-type; "Config Rule Invocation" */
 	int64_t time_ms;           /* envelope time / invokingEvent.notificationCreationTime */
+	int64_t claimed_time_ms;   /* what the event said time_ms was, when
+				      event_bound_times() clamped it; 0 otherwise */
 	struct event_observation *obs;
 	size_t n_obs;              /* <= IT_EVENT_MAX_INSTANCES */
 	struct event_rule_invocation *rule;  /* set iff kind == EVENT_CONFIG_RULE_INVOCATION */
@@ -158,6 +163,30 @@ int event_parse(const char *body, size_t len, struct event **ret, struct json_er
 
 /* Frees ev and everything it owns. NULL is a no-op; copes with a half-built event. */
 void event_free(struct event *ev);
+
+/*
+ * Bounds every time ev carries (time_ms, each observation's observed_at_ms and
+ * launch_time_ms, the rule invocation's ordering_ms) by received_ms, the instant Italic
+ * received the event, with reconcile_time_bound(): a time more than
+ * IT_EVENT_CLOCK_SKEW_MS after received_ms becomes received_ms, and the claimed value is
+ * kept in the matching claimed_* field for the verdict's reasons. Parsing stays a pure
+ * function of the bytes; the evaluator applies this with the inbox row's received_at,
+ * so a re-parse after a restart clamps the same way. Idempotent. Returns the number of
+ * times clamped by this call.
+ */
+size_t event_bound_times(struct event *ev, int64_t received_ms);
+
+/*
+ * The reason a verdict on observation o of ev gives when event_bound_times() clamped a
+ * time it rests on (o's observed_at or launch time, or the envelope/notification time),
+ * naming the field and the claimed time: "eventTime 9999-12-31T23:59:59Z is more than 5
+ * minutes after Italic received the event (2026-12-01T20:52:21Z): clamped to the receipt
+ * time (so was time)".
+ * o may be NULL (a scheduled invocation: the notification time only). Returns 1 with
+ * out[size] filled, 0 (out untouched) when nothing was clamped.
+ */
+int event_time_reason(const struct event *ev, const struct event_observation *o, int64_t received_ms,
+		      char *out, size_t size);
 
 /*
  * Building blocks for the per-source parsers (event_config.c, event_ec2.c); not for

@@ -8,6 +8,7 @@
 
 #include "limits.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 #define EC2_INSTANCE "AWS::EC2::Instance"
@@ -206,9 +207,10 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 
 /* ---- rule invocation ---- */
 
-/* arn:<partition>:config:<region>:<account>:config-rule/<id>. Copies region and account
- * (each at most 32 bytes) out of it. */
-static int parse_rule_arn(const char *arn, char region[33], char account[13])
+/* arn:<partition>:config:<region>:<account>:config-rule/<id>. Copies partition, region and
+ * account (each at most 32 bytes) out of it; whether the partition is one AWS has is the
+ * caller's check, so it can say so. */
+static int parse_rule_arn(const char *arn, char partition[33], char region[33], char account[13])
 {
 	const char *p = arn, *parts[6];
 	size_t lens[6];
@@ -223,11 +225,13 @@ static int parse_rule_arn(const char *arn, char region[33], char account[13])
 		n++;
 		p = c + 1;
 	}
-	if (lens[0] != 3 || memcmp(parts[0], "arn", 3) != 0 || lens[1] < 3 ||
+	if (lens[0] != 3 || memcmp(parts[0], "arn", 3) != 0 || lens[1] < 3 || lens[1] > 32 ||
 	    memcmp(parts[1], "aws", 3) != 0 || lens[2] != 6 || memcmp(parts[2], "config", 6) != 0 ||
 	    lens[3] == 0 || lens[3] > 32 || lens[4] != 12 || lens[5] <= 12 ||
 	    memcmp(parts[5], "config-rule/", 12) != 0)
 		return IT_EINVAL;
+	memcpy(partition, parts[1], lens[1]);
+	partition[lens[1]] = '\0';
 	memcpy(region, parts[3], lens[3]);
 	region[lens[3]] = '\0';
 	memcpy(account, parts[4], 12);
@@ -329,7 +333,7 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	json_t *ie = NULL, *params = NULL;
 	const char *token, *arn, *name, *account, *mode, *version, *ie_text, *params_text;
 	const json_t *left = NULL;
-	char arn_region[33], arn_account[13];
+	char arn_partition[33], arn_region[33], arn_account[13];
 	int handled = 0, rc;
 
 	rc = event_get_str(root, "", "resultToken", EVENT_REQUIRED, IT_EVENT_MAX_RESULT_TOKEN,
@@ -339,9 +343,18 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	if (rc == IT_OK)
 		rc = event_get_str(root, "", "configRuleArn", EVENT_REQUIRED, IT_EVENT_MAX_RULE_ARN,
 				   &arn, err);
-	if (rc == IT_OK && parse_rule_arn(arn, arn_region, arn_account) != IT_OK)
+	if (rc == IT_OK && parse_rule_arn(arn, arn_partition, arn_region, arn_account) != IT_OK)
 		rc = json_err_set(err, IT_EINVAL, "configRuleArn",
 				  "must be arn:<partition>:config:<region>:<account>:config-rule/<id>");
+	/* The partition decides where PutEvaluations and the member role go: a made-up one
+	 * ("arn:awsevil:...") or one the region is not in is refused, not sent anywhere. */
+	if (rc == IT_OK && !partition_known(arn_partition))
+		rc = json_err_set(err, IT_EINVAL, "configRuleArn",
+				  "partition '%s' is not an AWS partition (aws, aws-cn, aws-us-gov, aws-iso, "
+				  "aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc)", arn_partition);
+	if (rc == IT_OK && strcmp(partition_of(arn_region), arn_partition) != 0)
+		rc = json_err_set(err, IT_EINVAL, "configRuleArn", "region %s is not in partition %s",
+				  arn_region, arn_partition);
 	if (rc == IT_OK)
 		rc = event_get_str(root, "", "configRuleName", EVENT_REQUIRED,
 				   IT_EVENT_MAX_RULE_NAME, &name, err);

@@ -45,7 +45,7 @@ int event_ec2_parse_state_change(const json_t *detail, struct event *ev, struct 
 	return IT_OK;
 }
 
-/* launchTime: epoch milliseconds as a JSON number in CloudTrail records (AWS-NOTES §2);
+/* launchTime: epoch milliseconds as a JSON number in CloudTrail records (docs/aws-facts.md §2);
  * an RFC 3339 string is accepted too, as older records and other tools write it. */
 static int get_launch_time(const json_t *item, const char *prefix, int64_t *ret,
 			   struct json_err *err)

@@ -3,7 +3,7 @@
  * Security Hub for one instance, built from a "securityhub" delivery payload
  * (outbox.h lists its members).
  *
- * Pure: no I/O, no clock. Invariants of every finding built here (AWS-NOTES §8):
+ * Pure: no I/O, no clock. Invariants of every finding built here (docs/aws-facts.md §7):
  *  - Id "italic/<account>/<region>/<instance_id>" is stable across verdicts, so a
  *    later import updates the same finding instead of adding one;
  *  - ProductArn is the account's default product

@@ -164,7 +164,7 @@ static const struct json_field facts_fields[] = {
 	{"product_codes", JK_ARRAY, 0, IT_MAX_PRODUCT_CODES, check_codes},
 	{"platform", JK_STRING, 0, 16, check_platform},
 	{"tags", JK_OBJECT, 0, 0, check_tags},
-	{"watermarks", JK_ARRAY, 0, IT_MAX_WATERMARKS, check_watermarks},
+	{"watermarks", JK_ARRAY, 0, IT_MAX_IMAGE_WATERMARKS, check_watermarks},
 	{"source", JK_STRING, 0, 64, check_source},
 };
 

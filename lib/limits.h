@@ -16,6 +16,15 @@
 #define IT_MAX_QUERY_PARAMS    32
 #define IT_MAX_QUERY_VALUE     1024
 #define IT_MAX_IDEMPOTENCY_KEY 128
+/* The raw request target (path and query, before decoding): 414 beyond. Room for the
+ * longest path and every query parameter a route takes at its longest value. */
+#define IT_MAX_TARGET          8192
+#define IT_MAX_ACCEPT          1024            /* Accept value bytes (browsers send < 300): 400 beyond */
+#define IT_MAX_ACCEPT_RANGES   32              /* media ranges in one Accept: 400 beyond */
+#define IT_MAX_TE_CODINGS      8               /* transfer codings in one request: 400 beyond */
+/* A response body is built in memory up to this size; a handler whose answer does not
+ * fit gets a 500 problem instead (logged). Lists are cut well before (IT_LIST_MAX_BYTES). */
+#define IT_MAX_RESPONSE        (64u * 1024 * 1024)
 /* Parsed events the ingest route hands to the evaluator in memory (one JSON parse per
  * event instead of two). A slot per seq % this; a miss only costs a re-parse of the
  * stored body, so the bound is about memory: a few KB per cached RunInstances event. */
@@ -36,6 +45,12 @@
 /* Listing */
 #define IT_LIST_DEFAULT        100
 #define IT_LIST_MAX            1000
+/* A page of a list also stops before its rendered rows pass this many bytes (the row
+ * that would pass it starts the next page; the first row of a page is always kept).
+ * One instance row is at most about 1.1 MiB (tags from a 1 MiB event, 16 reasons), so
+ * every page holds at least one row and stays far below IT_MAX_RESPONSE, while
+ * limit=1000 rows of up to 1.1 MiB each could not be built in memory at all. */
+#define IT_LIST_MAX_BYTES      (8u * 1024 * 1024)
 
 /* Query API (lists, summary, gauges, retention) */
 #define IT_CURSOR_MAX_AGE_MS   (24LL * 3600 * 1000)   /* a paging cursor is good for a day */
@@ -75,10 +90,27 @@
 #define IT_EVENT_MAX_RULE_NAME 128             /* Config ConfigRuleName: 1..128 */
 #define IT_EVENT_MAX_RULE_ARN  256             /* Config ConfigRuleArn: 1..256 */
 #define IT_EVENT_MAX_REASON    256             /* EVENT_IGNORED reason */
+/* Times an event carries (envelope time, Config capture / notification times, CloudTrail
+ * eventTime, launchTime) may be at most this far ahead of the instant Italic received the
+ * event; a later one is clamped to the receipt time (lib/reconcile.h). Senders' clocks
+ * drift by seconds, and EventBridge stamps events before delivery, never after. */
+#define IT_EVENT_CLOCK_SKEW_MS (5LL * 60 * 1000)
 
 /* Policy: rules, exemptions, image facts (lib/glob, rule, policy, verdict, rule_import).
  * List and glob bounds follow EC2 Allowed AMIs where it has one (≤200 ImageProviders,
- * ≤50 ImageNames / MarketplaceProductCodes / ImageWatermarks, names 1-128 chars). */
+ * ≤50 ImageNames / MarketplaceProductCodes, names 1-128 chars), except watermarks.
+ *
+ * Watermarks (issue 13 §6): every watermark entry of a rule is a glob matched against
+ * every watermark of the image, for each of up to IT_MAX_RULES rules. At Allowed AMIs'
+ * 50 entries and 50 image watermarks that is 2.5 million glob matches per verdict; at
+ * ~0.3 µs a match (the bit-parallel matcher's cost on a pattern built to be slow) that
+ * is ~0.75 s, and the target is 50 ms on one core with every other list at its limit
+ * too. Hence 10 entries x 5 image watermarks: 50 matches a rule.
+ * Tag keys (an Italic criterion, not an Allowed AMIs one): 50 keys of 50 values is 2,500
+ * strings a rule and 2.5 million in a full allow-list, which do not stay in any cache;
+ * the tag criteria alone took 14 ms a verdict. 10 keys (a rule rarely needs more than a
+ * few) took that to 2 ms. With both, the measured worst case at every limit is ~30 ms a
+ * verdict on one core of a loaded machine (bench/policy_bench --worst, bench/README.md). */
 #define IT_MAX_GLOB            128             /* name pattern, watermark key, source region */
 #define IT_MAX_RULES           1000            /* enabled or not, in one allow-list */
 #define IT_MAX_EXEMPTIONS      10000
@@ -89,8 +121,9 @@
 #define IT_MAX_PRODUCT_CODES   50
 #define IT_MAX_PRODUCT_CODE    25              /* MarketplaceProductCodes: 1-25 alnum */
 #define IT_MAX_PLATFORMS       2
-#define IT_MAX_WATERMARKS      50
-#define IT_MAX_RULE_TAGS       50              /* keys in criteria.tags (AWS: 50 tags a resource) */
+#define IT_MAX_WATERMARKS      10              /* entries of one rule (Allowed AMIs: 50) */
+#define IT_MAX_IMAGE_WATERMARKS 5              /* watermarks of one registered image */
+#define IT_MAX_RULE_TAGS       10              /* keys in criteria.tags: see below */
 #define IT_MAX_TAG_VALUES      50              /* values listed for one key */
 #define IT_MAX_TAG_KEY         128             /* AWS tag key length */
 #define IT_MAX_TAG_VALUE       256             /* AWS tag value length */
@@ -102,7 +135,7 @@
 #define IT_MAX_ACTOR           256             /* created_by / audit actor */
 #define IT_MAX_RULES_DOC       (4 * 1024 * 1024) /* an import file */
 #define IT_MAX_AMI_CSV         1024            /* approved-amis-by-id amiIds: 1024 chars */
-#define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (AWS-NOTES §4) */
+#define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (docs/aws-facts.md §4) */
 #define IT_MAX_ALLOWED_CRITERIA 10             /* ImageCriteria per account and Region */
 #define IT_VERDICT_MAX_REASONS 16              /* reasons kept in one verdict */
 #define IT_VERDICT_REASON_LEN  256             /* bytes per reason, NUL included */
@@ -133,6 +166,9 @@
 #define IT_AWS_MAX_S3_KEY      1024            /* S3 object key (S3 max) */
 #define IT_AWS_MAX_S3_OBJECT   (256 * 1024 * 1024) /* one PutObject body */
 #define IT_AWS_MAX_FAILED      IT_AWS_BATCH    /* failed items echoed back per batch call */
+/* Reconciliation sweep (service/sweep.c, lib/store_sweep.c) */
+#define IT_SWEEP_GIVE_UP_MS    (24LL * 3600 * 1000) /* a pair failing every sweep this long stops
+						       being swept (made-up accounts, regions) */
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 #define IT_SIM_FACTS_CACHE     4096            /* (region, image) facts slots a simulation keeps (lib/simulate.c) */

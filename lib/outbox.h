@@ -1,7 +1,7 @@
 /*
  * outbox.h: which deliveries a new verdict causes, written in its transaction.
  *
- * Rules (SPEC §6):
+ * Rules (docs/outputs.md):
  *  - config: a verdict that carries a Config rule resultToken (trigger "event" or
  *    "schedule": the invocation itself, or a later re-evaluation ("reevaluate",
  *    "timer") of an instance whose invocation found INSUFFICIENT_DATA)

@@ -24,6 +24,17 @@ struct ctx {
 	const struct policy_instance *inst;
 	const struct image_facts *img;
 	int64_t now;
+	/* the image's tags sorted by key, built once per verdict (binary search per rule) */
+	const struct image_tag *tags[IT_MAX_FACT_TAGS];
+	size_t n_tags;                  /* n_tags < img->n_tags: fall back to a scan */
+	/* the image's name and watermark keys indexed once per verdict for the globs of
+	 * every rule (glob.h); watermarks past IT_MAX_IMAGE_WATERMARKS are matched as is */
+	struct glob_text name;
+	struct glob_text wm_key[IT_MAX_IMAGE_WATERMARKS];
+	size_t n_wm_keys;
+	/* the image's product codes sorted, merged against each rule's sorted codes */
+	const char *codes[IT_MAX_PRODUCT_CODES];
+	size_t n_codes;                 /* n_codes < img->n_product_codes: scan instead */
 };
 
 /* t + days, saturating (days <= IT_MAX_DAYS keeps this far from overflow in practice). */
@@ -34,64 +45,124 @@ static int64_t plus_days(int64_t t, int64_t days)
 	return t + days * DAY_MS;
 }
 
+/* Every list lookup is a binary search over the rule's sorted copy (rule.h): at the
+ * limits a rule holds 1000 accounts, 1000 regions, 1000 image ids and 200 owners. */
 static int in_list(const struct rule_list *l, const char *s)
 {
-	for (size_t i = 0; s && i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
+	return rule_list_has(l, s);
 }
 
+/* owners: the image owner's id, "self" when the instance's account owns the image, or
+ * the owner alias. Ids are digits and aliases letters, so one list holds both. */
 static int owner_ok(const struct rule_list *owners, const struct ctx *c)
 {
 	const struct image_facts *img = c->img;
 
-	for (size_t i = 0; i < owners->n; i++) {
-		const char *o = owners->v[i];
-		if (o[0] >= '0' && o[0] <= '9') {
-			if (img->owner_id[0] && strcmp(o, img->owner_id) == 0)
-				return 1;
-		} else if (strcmp(o, "self") == 0) {
-			if (img->owner_id[0] && c->inst->account && strcmp(img->owner_id, c->inst->account) == 0)
-				return 1;
-		} else if (img->owner_alias[0] && strcmp(o, img->owner_alias) == 0) {
+	if (img->owner_id[0] && in_list(owners, img->owner_id))
+		return 1;
+	if (img->owner_id[0] && c->inst->account && strcmp(img->owner_id, c->inst->account) == 0 &&
+	    in_list(owners, "self"))
+		return 1;
+	/* an alias is a word: never one of the ids, nor the keyword self */
+	return img->owner_alias[0] && !(img->owner_alias[0] >= '0' && img->owner_alias[0] <= '9') &&
+	       strcmp(img->owner_alias, "self") != 0 && in_list(owners, img->owner_alias);
+}
+
+static int name_ok(const struct rule_list *pats, const struct ctx *c)
+{
+	for (size_t i = 0; c->img->name && i < pats->n; i++)
+		if (pats->shapes ? glob_match_shaped(pats->v[i], &pats->shapes[i], &c->name)
+				 : glob_match_text(pats->v[i], &c->name))
 			return 1;
-		}
+	return 0;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int by_tag_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct image_tag *const *)a)->key, (*(const struct image_tag *const *)b)->key);
+}
+
+static int key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct image_tag *const *)elem)->key);
+}
+
+/* The image's value for a tag key: binary search in the per-verdict index. */
+static const char *image_tag(const struct ctx *c, const char *key)
+{
+	const struct image_tag *const *t;
+
+	if (!c->img->tags_known)
+		return NULL;
+	if (c->n_tags < c->img->n_tags)
+		return image_facts_tag(c->img, key);
+	t = bsearch(key, c->tags, c->n_tags, sizeof(c->tags[0]), key_cmp);
+	return t ? (*t)->value : NULL;
+}
+
+/* Whether any image product code is in the rule's list: a merge of two sorted lists. */
+static int codes_ok(const struct rule_list *codes, const struct ctx *c)
+{
+	const struct image_facts *img = c->img;
+	size_t i = 0, j = 0;
+
+	if (c->n_codes < img->n_product_codes || !codes->sorted) {
+		for (size_t k = 0; k < img->n_product_codes; k++)
+			if (in_list(codes, img->product_codes[k]))
+				return 1;
+		return 0;
+	}
+	while (i < c->n_codes && j < codes->n) {
+		int d = strcmp(c->codes[i], codes->sorted[j]);
+		if (d == 0)
+			return 1;
+		if (d < 0)
+			i++;
+		else
+			j++;
 	}
 	return 0;
 }
 
-static int name_ok(const struct rule_list *pats, const char *name)
+/* The tag criterion without reasons (pass 1): every key present with an allowed value,
+ * as one merge of the rule's keys and the image's, both sorted. */
+static int tags_ok_fast(const struct rule_criteria *cr, const struct ctx *c)
 {
-	for (size_t i = 0; name && i < pats->n; i++)
-		if (glob_match(pats->v[i], name))
-			return 1;
-	return 0;
-}
+	size_t j = 0;
 
-static int codes_ok(const struct rule_list *codes, const struct image_facts *img)
-{
-	for (size_t i = 0; i < img->n_product_codes; i++)
-		if (in_list(codes, img->product_codes[i]))
-			return 1;
-	return 0;
+	if (!c->img->tags_known)
+		return 0;
+	for (size_t i = 0; i < cr->n_tags; i++) {
+		const struct rule_tag *t = cr->tags_by_key[i];
+		int d = 1;
+		while (j < c->n_tags && (d = strcmp(c->tags[j]->key, t->key)) < 0)
+			j++;
+		if (j == c->n_tags || d != 0)
+			return 0;
+		if (!t->any_value && !in_list(&t->values, c->tags[j]->value))
+			return 0;
+	}
+	return 1;
 }
 
 static int tag_value_ok(const struct rule_tag *t, const char *value)
 {
-	for (size_t i = 0; i < t->values.n; i++)
-		if (strcmp(t->values.v[i], "*") == 0 || strcmp(t->values.v[i], value) == 0)
-			return 1;
-	return 0;
+	return t->any_value || in_list(&t->values, value) || (!t->values.sorted && in_list(&t->values, "*"));
 }
 
 /* Last instant the watermark entry m holds for image watermark w, or -1 when it does
  * not hold at all (key/region mismatch or a needed time unknown). */
-static int64_t watermark_until(const struct rule_watermark *m, const struct image_watermark *w)
+static int64_t watermark_until(const struct rule_watermark *m, const struct image_watermark *w,
+			       const struct glob_text *key)
 {
 	int64_t until = FOREVER, u;
 
-	if (m->key && !glob_match(m->key, w->key))
+	if (m->key && !(key ? glob_match_shaped(m->key, &m->key_shape, key) : glob_match(m->key, w->key)))
 		return -1;
 	if (m->source_region && !glob_match(m->source_region, w->source_region))
 		return -1;
@@ -147,7 +218,7 @@ static int rule_check(const struct rule *r, const struct ctx *c, int64_t *ret_un
 		WHY("owner %s%s%s%s not in owners", img->owner_id, img->owner_alias[0] ? " (" : "",
 		    img->owner_alias, img->owner_alias[0] ? ")" : "");
 	}
-	if (cr->name_patterns.n && !name_ok(&cr->name_patterns, img->name)) {
+	if (cr->name_patterns.n && !name_ok(&cr->name_patterns, c)) {
 		if (!img->name)
 			WHY("image name unknown");
 		WHY("name \"%s\" matches no name_patterns", img->name);
@@ -157,18 +228,21 @@ static int rule_check(const struct rule *r, const struct ctx *c, int64_t *ret_un
 			WHY("platform unknown");
 		WHY("platform %s not in platforms", img->platform);
 	}
-	if (cr->product_codes.n && !codes_ok(&cr->product_codes, img)) {
+	if (cr->product_codes.n && !codes_ok(&cr->product_codes, c)) {
 		if (img->n_product_codes == 0)
 			WHY("image has no product code");
 		WHY("product code %s%s not in product_codes", img->product_codes[0],
 		    img->n_product_codes > 1 ? " (and others)" : "");
 	}
-	for (size_t i = 0; i < cr->n_tags; i++) {
+	/* without a reason to give, the tags are checked in one merge */
+	if (!why && cr->n_tags && cr->tags_by_key && c->n_tags == img->n_tags && !tags_ok_fast(cr, c))
+		return 0;
+	for (size_t i = 0; (why || !cr->tags_by_key || c->n_tags < img->n_tags) && i < cr->n_tags; i++) {
 		const struct rule_tag *t = &cr->tags[i];
 		const char *v;
 		if (!img->tags_known)
 			WHY("tags unavailable (needs tag %s)", t->key);
-		v = image_facts_tag(img, t->key);
+		v = image_tag(c, t->key);
 		if (!v)
 			WHY("tag %s missing", t->key);
 		if (!tag_value_ok(t, v))
@@ -199,10 +273,13 @@ static int rule_check(const struct rule *r, const struct ctx *c, int64_t *ret_un
 		until = u < until ? u : until;
 	}
 	if (cr->n_watermarks) {
+		/* The best window over every (entry, watermark) pair; once it reaches the
+		 * rule's window so far, no pair can change the rule's outcome: stop. */
 		int64_t best = -1;
-		for (size_t i = 0; i < cr->n_watermarks; i++)
-			for (size_t j = 0; j < img->n_watermarks; j++) {
-				u = watermark_until(&cr->watermarks[i], &img->watermarks[j]);
+		for (size_t i = 0; i < cr->n_watermarks && best < until; i++)
+			for (size_t j = 0; j < img->n_watermarks && best < until; j++) {
+				u = watermark_until(&cr->watermarks[i], &img->watermarks[j],
+						    j < c->n_wm_keys ? &c->wm_key[j] : NULL);
 				if (u >= c->now && u > best)
 					best = u;
 			}
@@ -244,12 +321,36 @@ static int exemption_applies(const struct exemption *e, const struct ctx *c)
 	return 1;
 }
 
+static void ctx_init(struct ctx *c, const struct policy_instance *inst, const struct image_facts *img, int64_t now)
+{
+	c->inst = inst;
+	c->img = img;
+	c->now = now;
+	c->n_tags = 0;
+	glob_text_init(&c->name, img->name);
+	c->n_wm_keys = img->n_watermarks < IT_MAX_IMAGE_WATERMARKS ? img->n_watermarks : IT_MAX_IMAGE_WATERMARKS;
+	for (size_t i = 0; i < c->n_wm_keys; i++)
+		glob_text_init(&c->wm_key[i], img->watermarks[i].key);
+	c->n_codes = 0;
+	if (img->n_product_codes <= IT_MAX_PRODUCT_CODES) {
+		for (size_t i = 0; i < img->n_product_codes; i++)
+			c->codes[c->n_codes++] = img->product_codes[i];
+		qsort(c->codes, c->n_codes, sizeof(c->codes[0]), by_str);
+	}
+	if (img->n_tags > IT_MAX_FACT_TAGS)
+		return;   /* more than facts can hold: image_tag() scans instead */
+	for (size_t i = 0; i < img->n_tags; i++)
+		c->tags[c->n_tags++] = &img->tags[i];
+	qsort(c->tags, c->n_tags, sizeof(c->tags[0]), by_tag_key);
+}
+
 int policy_rule_allows(const struct rule *r, const struct policy_instance *inst,
 		       const struct image_facts *img, int64_t now_ms)
 {
-	struct ctx c = {inst, img, now_ms};
+	struct ctx c;
 	int64_t until;
 
+	ctx_init(&c, inst, img, now_ms);
 	return rule_check(r, &c, &until, NULL, 0);
 }
 
@@ -264,7 +365,7 @@ static void next_change(struct verdict *v, int64_t at)
 void policy_evaluate(const struct rule_set *set, const struct policy_instance *inst,
 		     const struct image_facts *img, int64_t now_ms, struct verdict *ret)
 {
-	struct ctx c = {inst, img, now_ms};
+	struct ctx c;
 	const struct rule *matched = NULL;
 	const struct exemption *ex = NULL;
 	size_t n_enforce = 0, n_audit_allow = 0;
@@ -272,6 +373,7 @@ void policy_evaluate(const struct rule_set *set, const struct policy_instance *i
 	int64_t until;
 
 	verdict_init(ret, COMPLIANCE_NON_COMPLIANT);
+	ctx_init(&c, inst, img, now_ms);
 
 	/* pass 1: outcomes only */
 	for (size_t i = 0; i < set->n_rules; i++) {

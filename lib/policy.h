@@ -3,7 +3,14 @@
  * now) -> verdict. No I/O, no allocation, no clock, no globals: the same inputs give
  * the same verdict, so the HTTP workers, simulations and `italic evaluate` share it.
  *
- * Semantics (SPEC §4):
+ * Cost: one verdict indexes the image once (its tags and product codes
+ * sorted, its name and watermark keys indexed for globs, about 20 KiB of stack), then
+ * each rule costs binary searches and merges over its sorted lists (rule.h) and one
+ * glob walk per name pattern and per (watermark entry, image watermark) pair. At every
+ * limit of limits.h that is about 30 ms a verdict on one core (bench/policy_bench
+ * --worst); the limits on watermarks and tag keys are set for that.
+ *
+ * Semantics (docs/rules.md):
  *  - A rule allows an image when every given criterion holds (AND); within a list any
  *    value may match (OR); the allow-list allows when any enabled enforce rule in scope
  *    allows (OR). Disabled rules are skipped. Scope lists empty = everything.

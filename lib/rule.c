@@ -381,8 +381,34 @@ static void list_free(struct rule_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->sorted);
+	free(l->shapes);
 	l->v = NULL;
+	l->sorted = NULL;
+	l->shapes = NULL;
 	l->n = 0;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_tag_key(const void *a, const void *b)
+{
+	return strcmp((*(struct rule_tag *const *)a)->key, (*(struct rule_tag *const *)b)->key);
+}
+
+int rule_list_has(const struct rule_list *l, const char *s)
+{
+	if (!s || l->n == 0)
+		return 0;
+	if (l->sorted)
+		return bsearch(&s, l->sorted, l->n, sizeof(*l->sorted), by_str) != NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
 }
 
 /* Copies a validated array of strings (absent or null: empty list). */
@@ -392,6 +418,8 @@ static int list_from_json(const json_t *arr, struct rule_list *l)
 	json_t *it;
 
 	l->v = NULL;
+	l->sorted = NULL;
+	l->shapes = NULL;
 	l->n = 0;
 	if (n == 0)
 		return IT_OK;
@@ -404,6 +432,11 @@ static int list_from_json(const json_t *arr, struct rule_list *l)
 			return IT_ENOMEM;   /* the caller frees the partial list */
 		l->n = i + 1;
 	}
+	l->sorted = malloc(n * sizeof(*l->sorted));
+	if (!l->sorted)
+		return IT_ENOMEM;
+	memcpy(l->sorted, l->v, n * sizeof(*l->sorted));
+	qsort(l->sorted, n, sizeof(*l->sorted), by_str);
 	return IT_OK;
 }
 
@@ -460,6 +493,13 @@ static int criteria_from_json(const json_t *c, struct rule_criteria *cr)
 		rc = list_from_json(json_object_get(c, "owners"), &cr->owners);
 	if (rc == 0)
 		rc = list_from_json(json_object_get(c, "name_patterns"), &cr->name_patterns);
+	if (rc == 0 && cr->name_patterns.n) {
+		cr->name_patterns.shapes = calloc(cr->name_patterns.n, sizeof(*cr->name_patterns.shapes));
+		if (!cr->name_patterns.shapes)
+			rc = IT_ENOMEM;
+		for (size_t i = 0; rc == 0 && i < cr->name_patterns.n; i++)
+			glob_shape_init(&cr->name_patterns.shapes[i], cr->name_patterns.v[i]);
+	}
 	if (rc == 0)
 		rc = list_from_json(json_object_get(c, "product_codes"), &cr->product_codes);
 	if (rc == 0)
@@ -482,7 +522,14 @@ static int criteria_from_json(const json_t *c, struct rule_criteria *cr)
 			rc = list_from_json(vals, &t->values);
 			if (rc)
 				return rc;
+			t->any_value = rule_list_has(&t->values, "*");
 		}
+		cr->tags_by_key = malloc(cr->n_tags * sizeof(*cr->tags_by_key));
+		if (!cr->tags_by_key)
+			return IT_ENOMEM;
+		for (size_t i = 0; i < cr->n_tags; i++)
+			cr->tags_by_key[i] = &cr->tags[i];
+		qsort(cr->tags_by_key, cr->n_tags, sizeof(*cr->tags_by_key), by_tag_key);
 	}
 	if (json_array_size(wms) > 0) {
 		size_t i;
@@ -499,6 +546,7 @@ static int criteria_from_json(const json_t *c, struct rule_criteria *cr)
 				rc = opt_strdup(w, "source_region", &m->source_region);
 			if (rc)
 				return rc;
+			glob_shape_init(&m->key_shape, m->key);
 		}
 	}
 	return IT_OK;
@@ -516,6 +564,7 @@ static void criteria_finish(struct rule_criteria *cr)
 		list_free(&cr->tags[i].values);
 	}
 	free(cr->tags);
+	free(cr->tags_by_key);
 	for (size_t i = 0; i < cr->n_watermarks; i++) {
 		free(cr->watermarks[i].key);
 		free(cr->watermarks[i].source_region);

@@ -1,5 +1,5 @@
 /*
- * rule.h: the allow-list rule and exemption model (SPEC §4): JSON in, validated structs,
+ * rule.h: the allow-list rule and exemption model (docs/rules.md): JSON in, validated structs,
  * JSON out.
  *
  * A rule allows an image when all of its given criteria hold; within a criterion any
@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "glob.h"
 #include "json_io.h"
 #include "limits.h"
 
@@ -40,21 +41,31 @@ enum rule_mode {
 };
 extern const char *const rule_mode_names[RULE_MODE__MAX];
 
-/* An owned list of owned strings. */
+/* An owned list of owned strings, in the document's order (v), and the same strings
+ * sorted by strcmp (sorted: borrowed pointers into v, owned array; NULL when n == 0 or
+ * for a list not built by this module) so the evaluator finds a value with a binary
+ * search instead of walking up to 1000 entries per rule. */
 struct rule_list {
 	char **v;
 	size_t n;
+	char **sorted;
+	struct glob_shape *shapes;   /* name_patterns only: the glob shape of each v[i] */
 };
+
+/* 1 when s is in l (binary search over l->sorted, a scan when it is NULL); NULL s: 0. */
+int rule_list_has(const struct rule_list *l, const char *s);
 
 struct rule_tag {
 	char *key;
 	struct rule_list values;     /* "*" = any value */
+	int any_value;               /* values holds "*" */
 };
 
 /* One ImageWatermarks filter entry: every given field must hold for one watermark. */
 struct rule_watermark {
 	char *key;                   /* glob on "accountId:name", or NULL */
 	char *source_region;         /* glob, or NULL */
+	struct glob_shape key_shape; /* of key, when set */
 	int64_t max_days_since_source_created;    /* RULE_NONE when absent */
 	int64_t max_days_since_watermark_created; /* RULE_NONE when absent */
 };
@@ -67,6 +78,8 @@ struct rule_criteria {
 	struct rule_list platforms;      /* "Linux/UNIX", "Windows" */
 	struct rule_tag *tags;
 	size_t n_tags;
+	struct rule_tag **tags_by_key;   /* the same tags sorted by key (owned array; NULL when
+					    n_tags == 0 or not built by this module) */
 	struct rule_watermark *watermarks;
 	size_t n_watermarks;
 	int64_t max_age_days;                /* RULE_NONE when absent */

@@ -1,5 +1,5 @@
 /*
- * simulate.h: the fleet-wide what-if behind `POST /v1/simulations` (SPEC §4, §8): judge
+ * simulate.h: the fleet-wide what-if behind `POST /v1/simulations` (docs/rules.md, "Simulations"): judge
  * every known instance under the current allow-list and under a proposed one, at the
  * same instant and with the same facts, and report whose compliance would change.
  *

@@ -10,6 +10,38 @@ static const char *const status_names[] = {
 };
 _Static_assert(ARRAY_LEN(status_names) == -(IT__STATUS_MIN), "status_names out of sync");
 
+/* Phrases that finish a sentence such as "The database could not be opened: %s." */
+static const char *const status_texts[] = {
+	"no error",
+	"the input is malformed",
+	"out of memory",
+	"it does not exist",
+	"it exists already",
+	"it was changed in the meantime",
+	"it is over its size limit",
+	"an input/output error occurred",
+	"the database failed",
+	"it is busy; try again later",
+	"no usable credentials",
+	"access is not allowed",
+	"the database schema is newer than this binary",
+	"the remote side is throttling requests",
+	"the remote side had a server error",
+	"the network failed or timed out",
+	"access was denied",
+	"the remote side rejected the request",
+	"it is not supported here",
+	"the disk is full",
+};
+_Static_assert(ARRAY_LEN(status_texts) == -(IT__STATUS_MIN), "status_texts out of sync");
+
+const char *status_text(int status)
+{
+	if (status > 0 || status <= IT__STATUS_MIN)
+		return "an unknown error occurred";
+	return status_texts[-status];
+}
+
 const char *status_str(int status)
 {
 	if (status > 0 || status <= IT__STATUS_MIN)

@@ -34,6 +34,10 @@ enum it_status {
 /* Stable lower-case name of a status code ("ok", "einval", ...); "unknown" otherwise. */
 const char *status_str(int status);
 
+/* The same code as a lower-case phrase for log messages and problem details ("the
+ * network failed or timed out"); never NULL. */
+const char *status_text(int status);
+
 /* True for codes a caller may retry after a delay. */
 int status_retryable(int status);
 

@@ -1,11 +1,15 @@
 /* store.c: SQLite connection, statement cache, transactions, pool (see store.h). */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "status.h"
 
@@ -50,11 +54,43 @@ static const char *const pragmas[] = {
 	"PRAGMA cache_size=-16000",   /* 16 MiB per connection */
 };
 
+/*
+ * Creates a database file that does not exist yet with mode 0600, whatever the umask
+ * (fchmod after open: a umask can only take bits away, and one that took the owner's
+ * would leave a file SQLite cannot write). The file holds the cursor-signing key and
+ * Config result tokens. SQLite gives the -wal and -shm files it creates later the
+ * database file's own mode (os_unix.c, robust_open), so they are 0600 too. An existing
+ * file is left as it is; 0 when the file exists or was made, -1 (errno) otherwise.
+ */
+static int create_private(const char *path)
+{
+	int fd;
+
+	if (!path[0] || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	if (fchmod(fd, 0600) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
 int store_open(const char *path, int flags, struct store **ret, char *errbuf, size_t errlen)
 {
 	struct store *s;
 	int oflags, rc;
 
+	if (!(flags & (STORE_READONLY | STORE_NO_CREATE)) && create_private(path) != 0) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOSPC ? IT_EFULL : IT_EDB;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return IT_ENOMEM;

@@ -27,8 +27,10 @@ enum store_flags {
 	STORE_NO_CREATE = 1 << 1,
 };
 
-/* Opens (creating unless STORE_NO_CREATE) the database at path. *ret is owned by the
- * caller; errors: IT_EDB (with errmsg copied into errbuf when given), IT_ENOMEM. */
+/* Opens (creating unless STORE_NO_CREATE) the database at path. A database it creates is
+ * mode 0600 whatever the umask, and so are its -wal and -shm files. *ret is owned by the
+ * caller; errors: IT_EDB (with errmsg copied into errbuf when given; also when the file
+ * cannot be created), IT_EFULL, IT_ENOMEM. */
 int store_open(const char *path, int flags, struct store **ret, char *errbuf, size_t errlen)
 	WARN_UNUSED;
 void store_close(struct store *s);

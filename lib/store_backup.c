@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,12 @@ int store_backup_copy(struct store *src, const char *path, int step_pages, int p
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno == ENOSPC ? IT_EFULL : IT_EIO;
+	/* exactly 0600 whatever the umask: the copy holds the same secrets as the original */
+	if (fchmod(fd, 0600) != 0) {
+		close(fd);
+		unlink(tmp);
+		return IT_EIO;
+	}
 	close(fd);
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		st = IT_EIO;

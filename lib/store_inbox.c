@@ -18,7 +18,7 @@ static const char SQL_DONE[] =
 static const char SQL_RETRY[] =
 	"UPDATE inbox SET not_before = ?2, last_error = ?3, attempts = attempts + 1 WHERE seq = ?1";
 static const char SQL_PENDING[] = "SELECT count(*), min(received_at) FROM inbox WHERE state < 2";
-static const char SQL_STATE[] = "SELECT state FROM inbox WHERE event_id = ?1";
+static const char SQL_STATE[] = "SELECT state FROM inbox WHERE account = ?1 AND event_id = ?2";
 
 int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbox_result *ret, int64_t *ret_seq)
 {
@@ -165,14 +165,15 @@ int store_inbox_pending(struct store *s, int64_t *ret_count, int64_t *ret_oldest
 	return store_status(rc);
 }
 
-int store_inbox_state(struct store *s, const char *event_id, int *ret_state)
+int store_inbox_state(struct store *s, const char *account, const char *event_id, int *ret_state)
 {
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_STATE, &st);
 
 	if (rc)
 		return rc;
-	store_bind_text(st, 1, event_id);
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, event_id);
 	rc = store_step(s, st);
 	if (rc == SQLITE_ROW) {
 		*ret_state = sqlite3_column_int(st, 0);

@@ -2,8 +2,10 @@
  * store_inbox.h: the durable event inbox.
  *
  * An event is acknowledged (202) only after its row is committed here. Rows are
- * deduplicated by event id and by the sender's Idempotency-Key (both UNIQUE), so a
- * redelivered event is recognised without evaluating it twice. Evaluator workers read
+ * deduplicated by (account, event id) and by (token, Idempotency-Key), both unique
+ * indexes (migration 0007), so a redelivered event is recognised with one index lookup
+ * and without evaluating it twice, while one account (or one token) cannot shadow
+ * another's events by claiming their ids first. Evaluator workers read
  * pending rows of their own partition (store_inbox_due), and a row is marked done in
  * the same transaction that writes its verdicts.
  */
@@ -35,7 +37,8 @@ enum inbox_result { INBOX_ACCEPTED, INBOX_DUPLICATE };
 
 /*
  * Inserts n events in one transaction (group commit). results[i] says whether item i
- * was new or a duplicate (of an earlier row or of an earlier item in this batch).
+ * was new or a duplicate (of an earlier row or of an earlier item in this batch): the
+ * same account and event id, or the same token and Idempotency-Key.
  * On error nothing is inserted and results are untouched: IT_EFULL (disk full),
  * IT_EBUSY, IT_EDB.
  */
@@ -79,7 +82,7 @@ int store_inbox_retry(struct store *s, int64_t seq, int64_t not_before, const ch
 /* Pending (not done) rows and the received_at of the oldest one (0 when none). */
 int store_inbox_pending(struct store *s, int64_t *ret_count, int64_t *ret_oldest) WARN_UNUSED;
 
-/* State of one event by id: 0 pending, 2 done; IT_ENOTFOUND if unknown. */
-int store_inbox_state(struct store *s, const char *event_id, int *ret_state) WARN_UNUSED;
+/* State of one event by account and id: 0 pending, 2 done; IT_ENOTFOUND if unknown. */
+int store_inbox_state(struct store *s, const char *account, const char *event_id, int *ret_state) WARN_UNUSED;
 
 #endif

@@ -253,7 +253,8 @@ static void copy_text(char *dst, size_t n, const char *src)
 /*
  * Steps st (already bound, with ?12 = limit + 1), handing the first limit rows to fn;
  * a row beyond them only proves a next page exists. The key of the last row handed
- * out becomes the next page's key.
+ * out becomes the next page's key. fn may end the page early (QUERY_ROW_FULL): the
+ * row it refused is then the first of the next page.
  */
 static int run_list(struct store *s, sqlite3_stmt *st, int evaluations, enum query_sort sort, int limit,
 		    query_row_fn fn, void *ctx, struct query_page *ret_page)
@@ -280,6 +281,14 @@ static int run_list(struct store *s, sqlite3_stmt *st, int evaluations, enum que
 		else
 			read_instance_row(st, &row);
 		rc = fn(ctx, &row);
+		if (rc == QUERY_ROW_FULL) {
+			if (n == 0) {
+				rc = IT_ETOOBIG;
+				goto out;
+			}
+			page.has_next = 1;
+			break;
+		}
 		if (rc)
 			goto out;
 		n++;

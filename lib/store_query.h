@@ -29,7 +29,7 @@
 enum query_sort { QUERY_SORT_EVALUATED, QUERY_SORT_OBSERVED, QUERY_SORT__MAX };
 extern const char *const query_sort_names[QUERY_SORT__MAX];   /* "evaluated_at", "observed_at" */
 
-/* The compliance values of SPEC §3, in a fixed order (summary and gauges). */
+/* The compliance values of docs/verdicts.md, in a fixed order (summary and gauges). */
 enum query_compliance {
 	QUERY_COMPLIANT,
 	QUERY_NON_COMPLIANT,
@@ -80,7 +80,13 @@ struct query_row {
 	int has_next_change;
 };
 
-/* Row callback: return IT_OK to go on; any other status stops and is returned. */
+/*
+ * Row callback: return IT_OK to go on; QUERY_ROW_FULL to end the page before this row
+ * (its byte budget is spent: the page reports a next page that starts at this row);
+ * any other status stops and is returned. QUERY_ROW_FULL for the first row of a page
+ * would make no progress and is returned as IT_ETOOBIG.
+ */
+#define QUERY_ROW_FULL 1
 typedef int (*query_row_fn)(void *ctx, const struct query_row *row);
 
 /* What a list call reports besides its rows: whether a next page exists and its key. */

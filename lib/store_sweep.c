@@ -4,25 +4,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits.h"
 #include "status.h"
 
 /* due_at: the pair's last start, or its first instance's first sight, plus interval. */
 static const char SQL_DUE[] =
 	"SELECT p.account, p.region, coalesce(w.last_started_at, 0), coalesce(w.last_finished_at, 0),"
 	" coalesce(w.instances_seen, 0), coalesce(w.changed, 0), w.error,"
-	" coalesce(w.last_started_at, p.first_seen) + ?2 AS due_at"
+	" coalesce(w.last_started_at, p.first_seen) + ?2 AS due_at, coalesce(w.failing_since, 0), 0"
 	" FROM (SELECT account, region, min(first_seen_at) AS first_seen FROM instances GROUP BY account, region) p"
 	" LEFT JOIN sweeps w ON w.account = p.account AND w.region = p.region"
+	" WHERE w.stopped_at IS NULL"
 	" ORDER BY due_at, p.account, p.region";
 static const char SQL_BEGIN[] =
 	"INSERT INTO sweeps(account, region, last_started_at) VALUES (?1, ?2, ?3)"
 	" ON CONFLICT(account, region) DO UPDATE SET last_started_at = excluded.last_started_at";
+/* SET expressions see the row's old values: a failure's run starts at this sweep's start
+ * unless one is already running; it stops the pair once the run is over ?7 ms old. */
 static const char SQL_END[] =
-	"UPDATE sweeps SET last_finished_at = ?3, instances_seen = ?4, changed = ?5, error = ?6"
+	"UPDATE sweeps SET last_finished_at = ?3, instances_seen = ?4, changed = ?5, error = ?6,"
+	" failing_since = CASE WHEN ?6 IS NULL THEN NULL ELSE coalesce(failing_since, last_started_at) END,"
+	" stopped_at = CASE WHEN ?6 IS NOT NULL AND ?3 - coalesce(failing_since, last_started_at) > ?7 THEN ?3"
+	" ELSE NULL END"
 	" WHERE account = ?1 AND region = ?2";
+static const char SQL_RESUME[] =
+	"UPDATE sweeps SET stopped_at = NULL, failing_since = NULL"
+	" WHERE account = ?1 AND region = ?2 AND stopped_at IS NOT NULL";
 static const char SQL_LIST[] =
 	"SELECT account, region, coalesce(last_started_at, 0), coalesce(last_finished_at, 0),"
-	" coalesce(instances_seen, 0), coalesce(changed, 0), error FROM sweeps"
+	" coalesce(instances_seen, 0), coalesce(changed, 0), error, 0, coalesce(failing_since, 0),"
+	" coalesce(stopped_at, 0) FROM sweeps"
 	" WHERE (account, region) > (?1, ?2) ORDER BY account, region LIMIT ?3";
 static const char SQL_FIRST_SEEN[] =
 	"SELECT first_seen_at FROM instances WHERE account = ?1 AND region = ?2 AND instance_id = ?3";
@@ -39,6 +50,8 @@ static void row_from(sqlite3_stmt *st, struct sweep_row *r)
 	r->instances_seen = sqlite3_column_int64(st, 4);
 	r->changed = sqlite3_column_int64(st, 5);
 	snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
+	r->failing_since = sqlite3_column_int64(st, 8);
+	r->stopped_at = sqlite3_column_int64(st, 9);
 }
 
 int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sweep_row *rows, size_t max,
@@ -98,9 +111,26 @@ int store_sweep_end(struct store *s, const char *account, const char *region, in
 	sqlite3_bind_int64(st, 4, seen);
 	sqlite3_bind_int64(st, 5, changed);
 	store_bind_text(st, 6, error);
+	sqlite3_bind_int64(st, 7, IT_SWEEP_GIVE_UP_MS);
 	rc = store_status(store_step(s, st));
 	if (rc == IT_OK && sqlite3_changes(store_db(s)) == 0)
 		rc = IT_ENOTFOUND;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_sweep_resume(struct store *s, const char *account, const char *region, int *ret_resumed)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_RESUME, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	rc = store_status(store_step(s, st));
+	if (rc == IT_OK && ret_resumed)
+		*ret_resumed = sqlite3_changes(store_db(s)) > 0;
 	sqlite3_reset(st);
 	return rc;
 }

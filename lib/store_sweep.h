@@ -6,7 +6,15 @@
  * Each pair is swept on its own schedule: due when its last sweep started an interval
  * ago, or — never swept — an interval after Italic first saw an instance there. So
  * pairs spread out over the interval by themselves instead of being listed all at once.
- * Writes (store_sweep_begin/_end) run inside the caller's (the writer's) transaction.
+ * Writes (store_sweep_begin/_end/_resume) run inside the caller's (the writer's)
+ * transaction.
+ *
+ * Giving up (issue 13): a pair whose sweeps have all failed for more than
+ * IT_SWEEP_GIVE_UP_MS (a day) — an account no role can be assumed in, such as a
+ * made-up one from a forged event — is stopped: store_sweep_due() no longer returns it.
+ * It is swept again after store_sweep_resume(), which the evaluator calls when AWS has
+ * answered a DescribeInstances for the pair (proof that it is real and reachable, which
+ * no event can forge).
  */
 #ifndef ITALIC_STORE_SWEEP_H
 #define ITALIC_STORE_SWEEP_H
@@ -25,6 +33,8 @@ struct sweep_row {
 	int64_t instances_seen;
 	int64_t changed;
 	char error[256];             /* "" when the last sweep succeeded */
+	int64_t failing_since;       /* 0, or when the first of the failing sweeps in a row started */
+	int64_t stopped_at;          /* 0, or when the pair stopped being swept */
 };
 
 /*
@@ -38,9 +48,18 @@ int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sw
 /* Records that a sweep of the pair started at now (creates its row). In a transaction. */
 int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now) WARN_UNUSED;
 
-/* Records the end of the pair's sweep: error NULL on success. In a transaction. */
+/* Records the end of the pair's sweep: error NULL on success. A failure starts (or
+ * continues) the pair's run of failures; when that run began more than
+ * IT_SWEEP_GIVE_UP_MS before now, the pair is stopped at now (exactly a day is still
+ * swept). A success ends the run. In a transaction. */
 int store_sweep_end(struct store *s, const char *account, const char *region, int64_t now, int64_t seen,
 		    int64_t changed, const char *error) WARN_UNUSED;
+
+/* Sweeps a stopped pair again (due an interval after its last sweep started, which for a
+ * pair stopped for long is at once) and forgets its run of failures; a no-op
+ * for a pair that is not stopped or not recorded. *ret_resumed (may be NULL) says
+ * whether it was stopped. In a transaction. */
+int store_sweep_resume(struct store *s, const char *account, const char *region, int *ret_resumed) WARN_UNUSED;
 
 /* Sweeps recorded, ordered by (account, region), after the given key ("" "" for the
  * start), up to max. */

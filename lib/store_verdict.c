@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile.h"
 #include "status.h"
 
 #define COLS "account, region, instance_id, image_id, state, tags, compliance, reasons, matched_rule," \
@@ -135,7 +136,8 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 	if (rc && rc != IT_ENOTFOUND)
 		return rc;
 	exists = rc == IT_OK;
-	if (exists && cur.observed_at > v->observed_at) {
+	if (exists && cur.observed_at > v->observed_at &&
+	    !(v->repair_future && reconcile_pinned(cur.observed_at, v->observed_at))) {
 		verdict_row_finish(&cur);
 		*ret = VERDICT_STALE;
 		if (prev)

@@ -3,7 +3,10 @@
  *
  * Ordering rule: a verdict whose observed_at is older than the stored one is stale and
  * is not applied, whatever the arrival order, so an old event can never overwrite a
- * newer verdict. Equal observed_at is applied (a re-evaluation or a later fact about
+ * newer verdict. The one exception is a stored observed_at that no real event can have
+ * had, more than IT_EVENT_CLOCK_SKEW_MS after the new verdict's (a database pinned by a
+ * future-dated event before times were bounded): a verdict marked repair_future (the
+ * sweep's, from AWS's own listing) replaces it. Equal observed_at is applied (a re-evaluation or a later fact about
  * the same moment). Every applied event-triggered verdict gets a history row; verdicts
  * made by re-evaluation, schedule or sweep get one only when something a reader would
  * see changed (compliance, reasons, rule, exemption, image, state), so a rule change
@@ -37,6 +40,11 @@ struct verdict_row {
 	char *tags_json;             /* owned; NULL when tags are unknown */
 	char *reasons_json;          /* owned; JSON array */
 	char *result_token;          /* owned; NULL to keep the stored one */
+	int repair_future;           /* applied even over a newer stored verdict when that one's
+					observed_at is pinned in the future (reconcile_pinned()
+					against this row's observed_at); the sweep sets it */
+	int aws_answered;            /* not stored: DescribeInstances answered for the instance
+					while it was judged (the pair is real and reachable) */
 };
 
 void verdict_row_finish(struct verdict_row *v);

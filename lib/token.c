@@ -172,8 +172,14 @@ static int from_basic(const char *b64, char *out, size_t outlen)
 	return rc;
 }
 
-int token_from_headers(const char *authorization, const char *x_api_key, char *out, size_t outlen)
+int token_from_headers(const char *authorization, size_t auth_len, const char *x_api_key, size_t key_len,
+		       char *out, size_t outlen)
 {
+	/* A NUL inside a value would end the C string early: the token read would be a
+	 * cut one ("Bearer <token>\0junk"), so such a credential is malformed. */
+	if ((authorization && memchr(authorization, '\0', auth_len)) ||
+	    (x_api_key && memchr(x_api_key, '\0', key_len)))
+		return IT_EINVAL;
 	if (authorization && *authorization) {
 		const char *a = skip_spaces(authorization);
 		if (strlen(a) > IT_MAX_AUTH_HEADER)

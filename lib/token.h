@@ -47,12 +47,14 @@ int token_digest_equal(const uint8_t a[TOKEN_DIGEST_LEN], const uint8_t b[TOKEN_
  * Extracts the presented token from the request's headers, in order of precedence:
  * "Authorization: Bearer <token>", "Authorization: Basic base64(user:token)" (the
  * password is the token; the user name is ignored), "x-api-key: <token>".
- * Either header may be NULL. Returns IT_OK with the token copied into out (outlen
- * must exceed IT_MAX_TOKEN_LEN), IT_EAUTH when no credential is present, IT_EINVAL
- * when a header is malformed (unknown scheme, bad base64, no ':' in Basic, characters
- * outside visible ASCII, over IT_MAX_TOKEN_LEN). out is written only on success.
+ * Either header may be NULL; each comes with its length as received (auth_len,
+ * key_len), and a value holding a NUL within that length is malformed, never cut.
+ * Returns IT_OK with the token copied into out (outlen must exceed IT_MAX_TOKEN_LEN),
+ * IT_EAUTH when no credential is present, IT_EINVAL when a header is malformed
+ * (unknown scheme, bad base64, no ':' in Basic, characters outside visible ASCII, a
+ * NUL, over IT_MAX_TOKEN_LEN). out is written only on success.
  */
-int token_from_headers(const char *authorization, const char *x_api_key, char *out,
-		       size_t outlen) WARN_UNUSED;
+int token_from_headers(const char *authorization, size_t auth_len, const char *x_api_key,
+		       size_t key_len, char *out, size_t outlen) WARN_UNUSED;
 
 #endif

@@ -30,6 +30,7 @@ void verdict_init(struct verdict *v, enum compliance c)
 	v->compliance = c;
 	v->n_reasons = 0;
 	v->n_omitted = 0;
+	v->n_notes = 0;
 	v->matched_rule[0] = '\0';
 	v->exemption[0] = '\0';
 	v->next_change_at_ms = VERDICT_NEVER;
@@ -110,6 +111,32 @@ void verdict_add_reason(struct verdict *v, const char *fmt, ...)
 	r = v->reasons[v->n_reasons++];
 	va_start(ap, fmt);
 	/* A cut reason is still a useful reason; the cut is made UTF-8 safe below. */
+	if (vsnprintf(r, IT_VERDICT_REASON_LEN, fmt, ap) < 0)
+		r[0] = '\0';
+	va_end(ap);
+	sanitise(r);
+}
+
+void verdict_note(struct verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	if (v->n_reasons >= IT_VERDICT_MAX_REASONS) {
+		size_t drop;
+		if (v->n_notes >= IT_VERDICT_MAX_REASONS) {
+			v->n_omitted++;
+			return;
+		}
+		/* the last ordinary reason goes; the notes after it move down one */
+		drop = IT_VERDICT_MAX_REASONS - 1 - v->n_notes;
+		memmove(v->reasons[drop], v->reasons[drop + 1], v->n_notes * sizeof(v->reasons[0]));
+		v->n_reasons--;
+		v->n_omitted++;
+	}
+	r = v->reasons[v->n_reasons++];
+	v->n_notes++;
+	va_start(ap, fmt);
 	if (vsnprintf(r, IT_VERDICT_REASON_LEN, fmt, ap) < 0)
 		r[0] = '\0';
 	va_end(ap);

@@ -39,6 +39,7 @@ struct verdict {
 	char reasons[IT_VERDICT_MAX_REASONS][IT_VERDICT_REASON_LEN];
 	size_t n_reasons;
 	size_t n_omitted;                 /* reasons that did not fit */
+	size_t n_notes;                   /* the last n_notes reasons came from verdict_note() */
 	char matched_rule[IT_MAX_ID + 1]; /* "" when none */
 	char exemption[IT_MAX_ID + 1];    /* "" when none */
 	int64_t next_change_at_ms;        /* VERDICT_NEVER or a Unix ms instant */
@@ -49,6 +50,12 @@ void verdict_init(struct verdict *v, enum compliance c);
 
 /* Appends a formatted reason (cut and sanitised as described above). */
 void verdict_add_reason(struct verdict *v, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Appends a reason that must not be lost to the cap: something about the event itself
+ * (a clamped time, a claim AWS contradicted). When the verdict is full, the last
+ * ordinary reason makes room (and is counted in n_omitted). Notes go after every
+ * ordinary reason: verdict_add_reason() after a note is not allowed. */
+void verdict_note(struct verdict *v, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /*
  * {"compliance": "...", "reasons": [...], "matched_rule": "id"|null,

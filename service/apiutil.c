@@ -165,8 +165,13 @@ int apiutil_new_id(const char *prefix, char out[IT_MAX_ID + 1])
 int apiutil_store_error(struct request *req, struct response *resp, int status, const char *what)
 {
 	unsigned code = http_status_for(status);
+	char msg[160];
 
-	log_kv(&req->srv->log, LOG_ERROR, req->request_id, what, "status", status_str(status), NULL);
+	/* what is a phrase such as "creating a rule failed": logged as a sentence. */
+	snprintf(msg, sizeof(msg), "%c%s.", what[0] >= 'a' && what[0] <= 'z' ? what[0] - 'a' + 'A' : what[0],
+		 what[0] ? what + 1 : "");
+	log_kv(&req->srv->log, LOG_ERROR, req->request_id, msg, "error.code", status_str(status), "error.message",
+	       status_text(status), NULL);
 	if (code == 503) {
 		(void)resp_problem(resp, 503, "storage unavailable; retry later", NULL);
 		return resp_header(resp, "Retry-After", "1");

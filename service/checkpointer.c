@@ -77,8 +77,8 @@ static void *run(void *arg)
 											     : "mode=\"passive\"",
 				seconds_since(&t0));
 		if (rc) {
-			log_msg(&c->srv->log, LOG_WARN, NULL, "WAL checkpoint failed: %s (%s)", status_str(rc),
-				store_errmsg(c->db));
+			log_kv(&c->srv->log, LOG_WARN, NULL, "A WAL checkpoint failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", store_errmsg(c->db), NULL);
 			metrics_add(m, "italic_wal_checkpoints_total", "mode=\"passive\",result=\"failed\"", 1);
 		} else if (r.wal_frames >= restart_at) {
 			metrics_add(m, "italic_wal_checkpoints_total",
@@ -118,7 +118,8 @@ int checkpointer_start(struct server *srv, struct checkpointer **ret)
 	c->srv = srv;
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &c->db, err, sizeof(err));
 	if (rc) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "checkpointer: cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The WAL checkpointer cannot open the database.", "error.message", err,
+		       NULL);
 		free(c);
 		return rc;
 	}

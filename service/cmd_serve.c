@@ -6,15 +6,19 @@
  * shutdown runs as ordinary code: stop accepting, let requests in flight finish (up to
  * ITALIC_SHUTDOWN_GRACE), stop the workers, close the database.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "aws_creds.h"
+#include "build_info.h"
 #include "aws_http.h"
+#include "aws_imds.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -23,17 +27,15 @@
 #include "facts_aws.h"
 #include "http.h"
 #include "ingest.h"
+#include "parse.h"
 #include "ratelimit.h"
+#include "sdnotify.h"
 #include "retention.h"
 #include "writer.h"
 #include "server.h"
 #include "status.h"
 #include "store_migrate.h"
 #include "sweep.h"
-
-#ifndef ITALIC_VERSION
-#define ITALIC_VERSION "unknown"
-#endif
 
 static void declare_metrics(struct metrics *m)
 {
@@ -53,53 +55,180 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
 	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
 			"Time from an event's acceptance to its verdict.");
+	metrics_declare(m, "italic_event_handoff_total", METRIC_COUNTER,
+			"Events the evaluator judged from the request's own parse (parsed) or parsed again from storage (reparsed).");
+	metrics_declare(m, "italic_build_info", METRIC_GAUGE,
+			"Always 1; the labels say which version and commit this binary was built from.");
 	deliveries_declare_metrics(m);
 }
 
-/*
- * ITALIC_AWS=auto: use AWS when the standard chain finds credentials (environment, web
- * identity, container, profile, IMDSv2). The chain is asked once here, so a machine
- * without credentials runs without AWS from the start instead of failing every event.
- */
-static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws **ret_facts)
+/* italic_build_info{version,commit} 1: both come from the build (build_info.h), and
+ * are made of characters that need no escaping in a label value. */
+static void set_build_info(struct metrics *m)
+{
+	char labels[METRICS_LABELS_MAX];
+
+	snprintf(labels, sizeof(labels), "version=\"%s\",commit=\"%s\"", italic_build_version,
+		 italic_build_commit);
+	(void)metrics_set(m, "italic_build_info", labels, 1);
+}
+
+/* Where the home Region came from, for the start-up log line. */
+static const char *region_from_env(const struct aws_env *env, const char **ret_source)
+{
+	const char *r = aws_env_get(env, AWS_ENV_REGION);
+
+	*ret_source = "AWS_REGION";
+	if (!r) {
+		r = aws_env_get(env, AWS_ENV_DEFAULT_REGION);
+		*ret_source = "AWS_DEFAULT_REGION";
+	}
+	if (!r)
+		*ret_source = NULL;
+	return r;
+}
+
+static int new_ctx(struct server *srv, const struct aws_env *env, struct aws_ctx **ret)
 {
 	struct aws_ctx_config ac;
-	struct sigv4_credentials c;
-	struct aws_error err;
-	enum aws_creds_source src;
-	int rc;
 
-	if (srv->cfg.aws == CONFIG_AWS_OFF) {
-		log_msg(&srv->log, LOG_INFO, NULL, "AWS is off (ITALIC_AWS=off): facts come from events and registered images");
-		return IT_OK;
-	}
-	rc = aws_env_load(env, aws_env_getenv, NULL);
-	if (rc)
-		return rc;
 	memset(&ac, 0, sizeof(ac));
 	ac.env = env;
 	ac.log = &srv->log;
 	ac.member_role = srv->cfg.member_role[0] ? srv->cfg.member_role : NULL;
 	ac.external_id = srv->cfg.external_id[0] ? srv->cfg.external_id : NULL;
 	ac.credentials = aws_creds_provider_new;
-	rc = aws_ctx_new(&ac, &srv->aws);
+	return aws_ctx_new(&ac, ret);
+}
+
+/*
+ * ITALIC_AWS=auto: use AWS when the standard chain finds credentials (environment, web
+ * identity, container, profile, IMDSv2). The chain is asked once here, so a machine
+ * without credentials runs without AWS from the start instead of failing every event.
+ *
+ * The home Region (the service's own: SIEM objects, web identity STS) is AWS_REGION,
+ * else AWS_DEFAULT_REGION, else, with AWS in use, the instance metadata's placement
+ * Region. It is logged at start. A SIEM bucket without a home Region is a setting
+ * error (exit 2): its objects would otherwise go to a guessed Region.
+ *
+ * Returns IT_OK (srv->aws set when AWS is in use), or an error with *ret_exit the exit
+ * status (2 for settings, 1 otherwise); the reason is logged.
+ */
+static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws **ret_facts, int *ret_exit)
+{
+	struct sigv4_credentials c;
+	struct aws_error err;
+	enum aws_creds_source src;
+	char imds_region[32];
+	const char *region, *source;
+	int rc;
+
+	*ret_exit = 1;
+	rc = aws_env_load(env, aws_env_getenv, NULL);
 	if (rc) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "invalid AWS settings (ITALIC_MEMBER_ROLE / ITALIC_EXTERNAL_ID?)");
+		log_kv(&srv->log, LOG_ERROR, NULL, "An AWS_* environment variable is too long.", "error.code",
+		       status_str(rc), NULL);
+		*ret_exit = 2;
 		return rc;
 	}
-	memset(&err, 0, sizeof(err));
-	rc = aws_creds_base(aws_creds_of(srv->aws), &c, &src, &err);
-	sigv4_credentials_wipe(&c);
-	if (rc) {
-		log_kv(&srv->log, LOG_WARN, NULL, "no AWS credentials found: running without AWS", "reason",
-		       err.message[0] ? err.message : status_str(rc), NULL);
+	region = region_from_env(env, &source);
+	if (region && !valid_region(region)) {
+		log_kv(&srv->log, LOG_ERROR, NULL, "The home Region is not a Region name such as eu-west-1.",
+		       "italic.region_source", source, NULL);
+		*ret_exit = 2;
+		return IT_EINVAL;
+	}
+	if (srv->cfg.aws == CONFIG_AWS_OFF) {
+		log_msg(&srv->log, LOG_INFO, NULL,
+			"AWS is off (ITALIC_AWS=off): facts come from events and registered images.");
+	} else {
+		rc = new_ctx(srv, env, &srv->aws);
+		if (rc) {
+			log_msg(&srv->log, LOG_ERROR, NULL,
+				"The AWS settings are not valid (check ITALIC_MEMBER_ROLE and ITALIC_EXTERNAL_ID).");
+			*ret_exit = 2;
+			return rc;
+		}
+		memset(&err, 0, sizeof(err));
+		rc = aws_creds_base(aws_creds_of(srv->aws), &c, &src, &err);
+		sigv4_credentials_wipe(&c);
+		if (rc) {
+			log_kv(&srv->log, LOG_WARN, NULL, "No AWS credentials were found, so Italic runs without AWS.",
+			       "error.message", err.message[0] ? err.message : status_text(rc), NULL);
+			aws_ctx_free(srv->aws);
+			srv->aws = NULL;
+		} else {
+			log_kv(&srv->log, LOG_INFO, NULL, "AWS credentials were found.", "italic.aws.credentials_source",
+			       aws_creds_source_names[src], "italic.aws.member_role",
+			       srv->cfg.member_role[0] ? srv->cfg.member_role : "(own credentials)", NULL);
+		}
+	}
+	if (srv->aws && !region && aws_imds_region(srv->aws, imds_region, sizeof(imds_region)) == IT_OK) {
+		/* The context read the environment when it was made: make it again with the
+		 * Region the instance metadata gave, as if AWS_REGION had said so. */
+		env->v[AWS_ENV_REGION] = strdup(imds_region);
 		aws_ctx_free(srv->aws);
 		srv->aws = NULL;
-		return IT_OK;
+		if (!env->v[AWS_ENV_REGION] || new_ctx(srv, env, &srv->aws) != IT_OK) {
+			log_msg(&srv->log, LOG_ERROR, NULL, "The AWS client could not be set up again.");
+			return IT_ENOMEM;
+		}
+		region = env->v[AWS_ENV_REGION];
+		source = "instance metadata";
 	}
-	log_kv(&srv->log, LOG_INFO, NULL, "AWS credentials found", "source", aws_creds_source_names[src],
-	       "member_role", srv->cfg.member_role[0] ? srv->cfg.member_role : "(own credentials)", NULL);
+	if (region) {
+		log_kv(&srv->log, LOG_INFO, NULL, "The home Region is set.", "cloud.region", region,
+		       "italic.region_source", source, NULL);
+	} else if (srv->cfg.siem_bucket[0]) {
+		log_msg(&srv->log, LOG_ERROR, NULL,
+			"ITALIC_SIEM_BUCKET is set but no home Region is known: set AWS_REGION (or "
+			"AWS_DEFAULT_REGION), or run on an EC2 instance whose metadata service answers.");
+		*ret_exit = 2;
+		return IT_EINVAL;
+	} else {
+		log_kv(&srv->log, srv->aws ? LOG_WARN : LOG_INFO, NULL,
+		       srv->aws ? "No home Region came from AWS_REGION, AWS_DEFAULT_REGION or the instance metadata; "
+				  "the service's own AWS calls use us-east-1."
+				: "No home Region is set; none is needed while AWS is not in use.",
+		       "cloud.region", srv->aws ? aws_ctx_home_region(srv->aws) : NULL, NULL);
+	}
+	if (!srv->aws)
+		return IT_OK;
 	return facts_aws_new(srv, srv->aws, ret_facts);
+}
+
+/*
+ * What no single setting can check, and the files settings name: a bad one exits 2
+ * before anything starts (no database opened, no AWS asked). Prints the reason.
+ */
+static int check_settings(const struct config *cfg)
+{
+	char err[256];
+
+	if (config_validate(cfg, err, sizeof(err)) != IT_OK) {
+		fprintf(stderr, "italic serve: %s\n", err);
+		return 2;
+	}
+	if (cfg->tls_cert[0] && access(cfg->tls_cert, R_OK) != 0) {
+		fprintf(stderr, "italic serve: ITALIC_TLS_CERT names a file that cannot be read (%s)\n", strerror(errno));
+		return 2;
+	}
+	if (cfg->tls_key[0] && access(cfg->tls_key, R_OK) != 0) {
+		fprintf(stderr, "italic serve: ITALIC_TLS_KEY names a file that cannot be read (%s)\n", strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/* systemd Type=notify: "ready" once the database is migrated and the listener is up;
+ * "stopping" when the drain begins. A no-op outside systemd (no NOTIFY_SOCKET). */
+static void notify_systemd(struct server *srv, const char *state)
+{
+	int rc = sdnotify_send(getenv("NOTIFY_SOCKET"), state);
+
+	if (rc != IT_OK && rc != IT_ENOTFOUND)
+		log_kv(&srv->log, LOG_WARN, NULL, "The notice to systemd could not be sent.", "error.code",
+		       status_str(rc), NULL);
 }
 
 static void sleep_ms(long ms)
@@ -135,6 +264,9 @@ int cmd_serve(int argc, char **argv)
 	config_defaults(&srv.cfg);
 	if (!cli_start(&spec, "serve", argc, argv, &srv.cfg, NULL, &npos, &exit_status))
 		return exit_status;
+	exit_status = check_settings(&srv.cfg);
+	if (exit_status)
+		return exit_status;
 	if (log_level_parse(srv.cfg.log_level, &level))
 		level = LOG_INFO;
 	srv.log.level = level;
@@ -150,11 +282,18 @@ int cmd_serve(int argc, char **argv)
 	/* No child of ours (there are none today) may gain privileges. */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
+	/* AWS first: a settings error found there (the home Region) exits 2 before the
+	 * database is touched. */
+	rc = start_aws(&srv, &aws_env, &facts, &exit_status);
+	if (rc) {
+		status = exit_status;
+		goto out;
+	}
 	rc = open_and_migrate(&srv.cfg, &s);
 	if (rc) {
-		log_msg(&srv.log, LOG_ERROR, NULL, "refusing to start: database %s is not usable (%s)",
-			srv.cfg.db, status_str(rc));
-		return 1;
+		log_kv(&srv.log, LOG_ERROR, NULL, "Italic refuses to start: the database is not usable.", "file.path",
+		       srv.cfg.db, "error.code", status_str(rc), "error.message", status_text(rc), NULL);
+		goto out;
 	}
 	if (store_schema_version(s, &srv.schema_version))
 		srv.schema_version = 0;
@@ -162,12 +301,14 @@ int cmd_serve(int argc, char **argv)
 	s = NULL;
 	rc = store_pool_new(srv.cfg.db, (int)srv.cfg.http_threads + 2, &srv.pool);
 	if (rc) {
-		log_msg(&srv.log, LOG_ERROR, NULL, "cannot open database connections: %s", status_str(rc));
+		log_kv(&srv.log, LOG_ERROR, NULL, "The database connections cannot be opened.", "error.code",
+		       status_str(rc), "error.message", status_text(rc), NULL);
 		goto out;
 	}
 	if (metrics_new(&srv.metrics))
 		goto out;
 	declare_metrics(srv.metrics);
+	set_build_info(srv.metrics);
 
 	rc = ratelimit_new(srv.cfg.ingest_rate, &srv.ratelimit);
 	if (rc == IT_OK)
@@ -175,23 +316,23 @@ int cmd_serve(int argc, char **argv)
 	if (rc == IT_OK)
 		rc = ingest_start(&srv, srv.writer, &srv.ingest);
 	if (rc) {
-		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the ingest writer: %s", status_str(rc));
+		log_kv(&srv.log, LOG_ERROR, NULL, "The ingest writer cannot start.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
 
-	rc = start_aws(&srv, &aws_env, &facts);
-	if (rc)
-		goto out;
 	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
-		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start the evaluator: %s", status_str(rc));
+		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator cannot start.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
 	rc = deliverers_start(&srv, &deliverers);
 	if (rc == IT_OK)
 		rc = sweep_start(&srv, srv.evaluator, &sweep);
 	if (rc) {
-		log_msg(&srv.log, LOG_ERROR, NULL, "cannot start deliveries or the sweep: %s", status_str(rc));
+		log_kv(&srv.log, LOG_ERROR, NULL, "Deliveries or the sweep cannot start.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
 
@@ -199,12 +340,20 @@ int cmd_serve(int argc, char **argv)
 	if (rc || retention_start(&srv, &retention))
 		goto out;
 	atomic_store(&srv.ready, 1);
-	log_kv(&srv.log, LOG_INFO, NULL, "listening", "listen", srv.cfg.listen, "db", srv.cfg.db,
-	       "version", ITALIC_VERSION, "tls", srv.cfg.tls_cert[0] ? "on" : "off", NULL);
+	log_kv(&srv.log, LOG_INFO, NULL, "Italic is serving.", "italic.listen", srv.cfg.listen, "file.path", srv.cfg.db,
+	       "service.version", italic_build_version, "italic.commit", italic_build_commit, "italic.tls",
+	       srv.cfg.tls_cert[0] ? "on" : "off", NULL);
+	{
+		char st[CONFIG_STR + 64];
+		snprintf(st, sizeof(st), "READY=1\nSTATUS=Serving on %s", srv.cfg.listen);
+		notify_systemd(&srv, st);
+	}
 
 	while (sigwait(&set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
 		;
-	log_kv(&srv.log, LOG_INFO, NULL, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+	log_kv(&srv.log, LOG_INFO, NULL, "Italic is shutting down.", "italic.signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+	       NULL);
+	notify_systemd(&srv, "STOPPING=1\nSTATUS=Draining requests in flight");
 	atomic_store(&srv.stopping, 1);
 	http_quiesce(http);
 	{
@@ -212,8 +361,8 @@ int cmd_serve(int argc, char **argv)
 		while (http_in_flight(http) > 0 && clock_mono_ms() < deadline)
 			sleep_ms(10);
 		if (http_in_flight(http) > 0)
-			log_msg(&srv.log, LOG_WARN, NULL, "%d requests still in flight after the grace period",
-				http_in_flight(http));
+			log_f(&srv.log, LOG_WARN, NULL, "Requests were still in flight after the grace period.",
+			      LOG_INT("italic.in_flight", http_in_flight(http)));
 	}
 	http_stop(http);
 	http = NULL;
@@ -234,6 +383,6 @@ out:
 	metrics_free(srv.metrics);
 	store_close(s);
 	if (status == 0)
-		log_msg(&srv.log, LOG_INFO, NULL, "stopped");
+		log_msg(&srv.log, LOG_INFO, NULL, "Italic stopped.");
 	return status;
 }

@@ -5,12 +5,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "build_info.h"
 #include "commands.h"
 #include "store_migrate.h"
-
-#ifndef ITALIC_VERSION
-#define ITALIC_VERSION "unknown"
-#endif
 
 int cmd_version(int argc, char **argv)
 {
@@ -19,8 +16,8 @@ int cmd_version(int argc, char **argv)
 		fprintf(stderr, "italic version: takes no arguments\n");
 		return 2;
 	}
-	printf("italic %s (schema %d; sqlite %s, libmicrohttpd %s, jansson %s, %s)\n", ITALIC_VERSION,
-	       migrate_latest(italic_migrations), sqlite3_libversion(), MHD_get_version(), JANSSON_VERSION,
-	       OPENSSL_VERSION_TEXT);
+	printf("italic %s (schema %d; commit %s; sqlite %s, libmicrohttpd %s, jansson %s, %s)\n",
+	       italic_build_version, migrate_latest(italic_migrations), italic_build_commit,
+	       sqlite3_libversion(), MHD_get_version(), JANSSON_VERSION, OPENSSL_VERSION_TEXT);
 	return 0;
 }

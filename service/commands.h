@@ -12,6 +12,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_healthcheck(int argc, char **argv);
 
 /* Opens cfg->db (creating it) and migrates it; on failure prints the reason on stderr
  * and returns nonzero (IT_ESCHEMA for a database newer than this binary). */

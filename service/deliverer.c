@@ -185,8 +185,9 @@ static void record(struct deliverers *d, enum dest dest, struct outcome *o, size
 	rc = writer_run(d->srv->writer, record_outcomes, &j);
 	if (rc) {
 		/* The rows stay leased and come back when the lease runs out. */
-		log_kv(&d->srv->log, LOG_ERROR, NULL, "delivery outcomes not recorded; will resend", "destination",
-		       dest_names[dest], "status", status_str(rc), NULL);
+		log_kv(&d->srv->log, LOG_ERROR, NULL, "Delivery outcomes could not be recorded; the rows will be sent again.",
+		       "italic.destination", dest_names[dest], "error.code", status_str(rc), "error.message",
+		       status_text(rc), NULL);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -242,9 +243,9 @@ static void log_failure(struct deliverers *d, enum dest dest, const struct outbo
 			const struct aws_error *err)
 {
 	log_kv(&d->srv->log, o->final ? LOG_ERROR : LOG_WARN, NULL,
-	       o->final ? "delivery refused for good" : "delivery failed; will retry", "destination", dest_names[dest],
-	       "account", r->account, "region", r->region, "error", o->error, "request_id",
-	       err ? err->request_id : "", NULL);
+	       o->final ? "A delivery was refused for good." : "A delivery failed; it will be retried.",
+	       "italic.destination", dest_names[dest], "cloud.account.id", r->account, "cloud.region", r->region,
+	       "error.message", o->error, "italic.aws_request_id", err ? err->request_id : "", NULL);
 }
 
 /* ---- AWS Config ---- */
@@ -331,8 +332,8 @@ static void send_config(struct deliverers *d, struct outbox_row *rows, size_t n,
 		if (rc)
 			log_failure(d, DEST_CONFIG, &rows[map[0]], &o[map[0]], &err);
 		else if (res.n_failed)
-			log_kv(&d->srv->log, LOG_WARN, NULL, "PutEvaluations returned FailedEvaluations; will retry them",
-			       "account", rows[map[0]].account, "region", rows[map[0]].region, NULL);
+			log_kv(&d->srv->log, LOG_WARN, NULL, "PutEvaluations listed FailedEvaluations; they will be retried.",
+			       "cloud.account.id", rows[map[0]].account, "cloud.region", rows[map[0]].region, NULL);
 		aws_config_result_free(&res);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -400,8 +401,8 @@ static void send_securityhub(struct deliverers *d, struct store *db, struct outb
 		if (rc)
 			log_failure(d, DEST_SECURITYHUB, &rows[map[0]], &o[map[0]], &err);
 		else if (res.n_failed)
-			log_kv(&d->srv->log, LOG_WARN, NULL, "BatchImportFindings returned FailedFindings; will retry them",
-			       "account", rows[map[0]].account, "region", rows[map[0]].region, NULL);
+			log_kv(&d->srv->log, LOG_WARN, NULL, "BatchImportFindings listed FailedFindings; they will be retried.",
+			       "cloud.account.id", rows[map[0]].account, "cloud.region", rows[map[0]].region, NULL);
 		aws_securityhub_result_free(&res);
 	}
 	json_decref(findings);
@@ -471,9 +472,8 @@ static void siem_put(struct siem_flush *f)
 		snprintf(r.region, sizeof(r.region), "%s", aws_ctx_home_region(srv->aws));
 		log_failure(d, DEST_SIEM, &r, &f->o[0], &err);
 	} else {
-		char lines[24];
-		snprintf(lines, sizeof(lines), "%zu", f->n);
-		log_kv(&srv->log, LOG_DEBUG, NULL, "SIEM object written", "key", key, "lines", lines, NULL);
+		log_f(&srv->log, LOG_DEBUG, NULL, "A SIEM object was written.", LOG_STR("italic.siem.key", key),
+		      LOG_INT("italic.siem.lines", f->n));
 	}
 	record(d, DEST_SIEM, f->o, f->n);
 	f->n = 0;
@@ -589,7 +589,8 @@ static void *run(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "%s deliverer cannot open the database: %s", dest_names[t->dest], err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "A delivery thread cannot open the database.", "italic.destination",
+		       dest_names[t->dest], "error.message", err, NULL);
 		return NULL;
 	}
 	while (!atomic_load(&d->stop)) {
@@ -639,14 +640,14 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	if (!srv->aws) {
 		if (enabled[DEST_CONFIG] || enabled[DEST_SECURITYHUB] || enabled[DEST_SIEM])
 			log_msg(&srv->log, LOG_WARN, NULL,
-				"deliveries are off: AWS is not in use (ITALIC_AWS=off or no credentials); "
-				"deliveries stay pending until it is");
+				"Deliveries are off because AWS is not in use (ITALIC_AWS=off or no credentials); "
+				"they stay pending until it is.");
 		*ret = d;
 		return IT_OK;
 	}
 	/* The previous process's leases died with it. */
 	if (writer_run(srv->writer, release_all, NULL) != IT_OK)
-		log_msg(&srv->log, LOG_WARN, NULL, "could not release old delivery leases; they expire in 5 minutes");
+		log_msg(&srv->log, LOG_WARN, NULL, "Old delivery leases could not be released; they expire within 5 minutes.");
 	for (int i = 0; i < DEST__MAX; i++) {
 		struct dthread *t = &d->threads[i];
 		if (!enabled[i])
@@ -658,7 +659,8 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 			return IT_ENOMEM;
 		}
 		t->started = 1;
-		log_kv(&srv->log, LOG_INFO, NULL, "deliveries on", "destination", dest_names[i], NULL);
+		log_kv(&srv->log, LOG_INFO, NULL, "Deliveries to this destination are on.", "italic.destination",
+		       dest_names[i], NULL);
 	}
 	*ret = d;
 	return IT_OK;

@@ -1,7 +1,7 @@
 /*
  * deliverer.h: the threads that send the outbox (table deliveries) to AWS.
  *
- * One thread per enabled destination (SPEC §6):
+ * One thread per enabled destination (docs/outputs.md):
  *   config       ITALIC_CONFIG_REPORT=on: PutEvaluations in the rule's (member) account,
  *                ≤ 100 evaluations of one result token per call;
  *   securityhub  ITALIC_SECURITYHUB=on: BatchImportFindings in the instance's account

@@ -1,7 +1,7 @@
 /*
  * evaluator.c: evaluation workers and the re-evaluation thread (see evaluator.h).
  *
- * Facts, in order (SPEC §3): the instance's image and state from DescribeInstances when
+ * Facts, in order (docs/verdicts.md): the instance's image and state from DescribeInstances when
  * AWS is available and ITALIC_VERIFY is on (or the event has no image); otherwise the
  * event; otherwise the stored verdict. Image attributes from the image cache, then AWS,
  * then registered images. facts_source names the source of the image attributes.
@@ -26,10 +26,12 @@
 #include "ingest.h"
 #include "outbox.h"
 #include "policy.h"
+#include "reconcile.h"
 #include "status.h"
 #include "writer.h"
 #include "store_inbox.h"
 #include "store_rule.h"
+#include "store_sweep.h"
 #include "store_verdict.h"
 
 #define CLAIM_BATCH 16
@@ -130,6 +132,9 @@ struct judge_in {
 	const char *result_token;
 	int facts_fresh;               /* state/image/tags just read from AWS (sweep): no lookup */
 	const char *gone_reason;       /* set: the instance is gone (NOT_APPLICABLE, this reason) */
+	int left_scope;                /* deleted because a Config rule said it left its scope */
+	const char *time_note;         /* set: a time of the event was clamped (reconcile.h) */
+	int repair;                    /* sweep: replace a record pinned in the future */
 };
 
 static char *tags_json(const struct image_tag *tags, size_t n, int known)
@@ -147,11 +152,13 @@ static char *tags_json(const struct image_tag *tags, size_t n, int known)
 	return s;
 }
 
-static int fill_row(struct verdict_row *row, const struct judge_in *in, const struct verdict *v,
+static int fill_row(struct verdict_row *row, const struct judge_in *in, struct verdict *v,
 		    const char *image_id, const char *state, const char *source, char *tags, int64_t now)
 {
 	json_t *j = NULL, *reasons;
 
+	if (in->time_note)
+		verdict_note(v, "%s", in->time_note);
 	memset(row, 0, sizeof(*row));
 	snprintf(row->account, sizeof(row->account), "%s", in->account);
 	snprintf(row->region, sizeof(row->region), "%s", in->region);
@@ -166,6 +173,7 @@ static int fill_row(struct verdict_row *row, const struct judge_in *in, const st
 	snprintf(row->trigger_event_id, sizeof(row->trigger_event_id), "%s", in->event_id ? in->event_id : "");
 	row->observed_at = in->observed_at;
 	row->evaluated_at = now;
+	row->repair_future = in->repair;
 	row->next_change_at = v->next_change_at_ms == VERDICT_NEVER ? 0 : v->next_change_at_ms;
 	row->tags_json = tags;
 	if (verdict_to_json(v, &j) != IT_OK)
@@ -179,6 +187,19 @@ static int fill_row(struct verdict_row *row, const struct judge_in *in, const st
 			return IT_ENOMEM;
 	}
 	return row->reasons_json ? IT_OK : IT_ENOMEM;
+}
+
+/* NOT_APPLICABLE as the event (or the sweep's listing) says: the instance is gone. */
+static int judge_gone(struct verdict_row *row, const struct judge_in *in, int64_t now)
+{
+	struct verdict v;
+
+	verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
+	verdict_add_reason(&v, "%s", in->gone_reason ? in->gone_reason
+				: in->deleted ? "configuration item deleted or out of scope" : "instance terminated");
+	return fill_row(row, in, &v, in->image_id, in->state ? in->state : "terminated",
+			in->facts_fresh ? "describe-instances" : "event", tags_json(in->tags, in->n_tags, in->tags_known),
+			now);
 }
 
 /*
@@ -196,52 +217,80 @@ static int judge(struct evaluator *ev, struct store *db, struct rules_snap *rs, 
 	const char *image_id = in->image_id, *state = in->state, *source = NULL;
 	const struct image_tag *tags = in->tags;
 	size_t n_tags = in->n_tags;
-	int tags_known = in->tags_known, rc, have_inst = 0;
-	char lie[160] = "";
+	int tags_known = in->tags_known, rc, have_inst = 0, answered = 0;
+	char lie[160] = "", contradicted[160] = "";
 	int64_t now = clock_now_ms(NULL);
+	/* An event that says the instance is gone is a claim like any other: with AWS in use
+	 * and ITALIC_VERIFY on it is confirmed with DescribeInstances first (reconcile.h).
+	 * Re-judging a stored record (schedule, timer, rule change) is not a new claim: a
+	 * gone record was confirmed when its event was judged, and an unconfirmed one is
+	 * stored without the claimed state (below), so it is asked about again. */
+	int claims_gone = in->deleted || (state && strcmp(state, "terminated") == 0);
+	enum reconcile_claim claim = in->gone_reason ? RECONCILE_GONE
+				     : reconcile_gone_claim(claims_gone, in->left_scope,
+							    p && !in->facts_fresh && ev->srv->cfg.verify &&
+								    strcmp(in->trigger, "event") == 0);
 
 	memset(&inst, 0, sizeof(inst));
-	if (in->gone_reason || in->deleted || (state && strcmp(state, "terminated") == 0)) {
-		verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-		verdict_add_reason(&v, "%s", in->gone_reason ? in->gone_reason
-					: in->deleted ? "configuration item deleted or out of scope" : "instance terminated");
-		return fill_row(row, in, &v, image_id, state ? state : "terminated",
-				in->facts_fresh ? "describe-instances" : "event", tags_json(tags, n_tags, tags_known), now);
-	}
+	if (claim == RECONCILE_GONE)
+		return judge_gone(row, in, now);
 
-	if (p && !in->facts_fresh && (ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
+	if (p && !in->facts_fresh &&
+	    (claim == RECONCILE_CONFIRM || ev->srv->cfg.verify || !image_id || in->needs_lookup)) {
 		rc = p->instance(p->ctx, in->account, in->region, in->instance_id, &inst);
 		if (rc == IT_EAUTH) {
 			/* Credentials vanished since start-up: judge as without AWS. */
 			p = NULL;
+			if (claim == RECONCILE_CONFIRM)
+				return judge_gone(row, in, now);
 			goto no_aws;
 		}
 		if (rc == IT_ENOTFOUND) {
 			verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
 			verdict_add_reason(&v, "AWS reports no such instance");
-			return fill_row(row, in, &v, image_id, "terminated", "describe-instances", NULL, now);
+			rc = fill_row(row, in, &v, image_id, "terminated", "describe-instances", NULL, now);
+			row->aws_answered = 1;
+			return rc;
 		}
 		if (rc && status_retryable(rc) && allow_retry)
 			return rc;
 		if (rc) {
 			verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
 			verdict_add_reason(&v, "DescribeInstances failed: %s", status_str(rc));
+			if (claim == RECONCILE_CONFIRM) {
+				/* the claimed state is not stored: the retry asks AWS again */
+				verdict_note(&v, "the event says the instance is %s; not confirmed by AWS yet",
+					     in->deleted ? "deleted" : "terminated");
+				state = NULL;
+			}
 			v.next_change_at_ms = now + RETRY_LATER_MS;
 			return fill_row(row, in, &v, image_id, state, "none", tags_json(tags, n_tags, tags_known), now);
 		}
 		have_inst = 1;
+		answered = 1;
 		if (image_id && strcmp(image_id, inst.image_id) != 0)
 			snprintf(lie, sizeof(lie), "the event named %s but AWS says the instance runs %s", image_id,
 				 inst.image_id);
+		if (claim == RECONCILE_CONFIRM)
+			snprintf(contradicted, sizeof(contradicted),
+				 "the event said the instance was %s, but DescribeInstances lists it as %s",
+				 in->deleted ? "deleted" : "terminated", inst.state);
+		else if (in->state && strcmp(in->state, "shutting-down") == 0 && strcmp(in->trigger, "event") == 0 &&
+			 !reconcile_aws_gone(inst.state))
+			snprintf(contradicted, sizeof(contradicted),
+				 "the event said the instance was shutting-down, but DescribeInstances lists it as %s",
+				 inst.state);
 		image_id = inst.image_id;
 		state = inst.state[0] ? inst.state : state;
 		tags = inst.tags;
 		n_tags = inst.n_tags;
 		tags_known = inst.tags_known;
-		if (state && strcmp(state, "terminated") == 0) {
+		if ((state && strcmp(state, "terminated") == 0) ||
+		    (claim == RECONCILE_CONFIRM && reconcile_aws_gone(inst.state))) {
 			verdict_init(&v, COMPLIANCE_NOT_APPLICABLE);
-			verdict_add_reason(&v, "instance terminated");
+			verdict_add_reason(&v, "instance %s (confirmed by DescribeInstances)", state ? state : "terminated");
 			rc = fill_row(row, in, &v, image_id, state, "describe-instances", tags_json(tags, n_tags, tags_known), now);
+			row->aws_answered = 1;
 			instance_facts_finish(&inst);
 			return rc;
 		}
@@ -252,6 +301,8 @@ no_aws:
 		verdict_init(&v, COMPLIANCE_INSUFFICIENT_DATA);
 		verdict_add_reason(&v, p ? "AWS did not name the instance's image"
 					 : "the event names no image and AWS is not in use (ITALIC_AWS=off or no credentials)");
+		if (contradicted[0])
+			verdict_note(&v, "%s", contradicted);
 		v.next_change_at_ms = p ? now + RETRY_LATER_MS : VERDICT_NEVER;
 		rc = fill_row(row, in, &v, NULL, state, "none", tags_json(tags, n_tags, tags_known), now);
 		goto out;
@@ -293,13 +344,17 @@ no_aws:
 	if (p && img->status == IMAGE_UNKNOWN && v.compliance == COMPLIANCE_INSUFFICIENT_DATA &&
 	    (v.next_change_at_ms == VERDICT_NEVER || v.next_change_at_ms > now + RETRY_LATER_MS))
 		v.next_change_at_ms = now + RETRY_LATER_MS; /* AWS failed: try the facts again later */
+	if (contradicted[0])
+		verdict_note(&v, "%s", contradicted);
 	if (lie[0])
-		verdict_add_reason(&v, "%s", lie);
+		verdict_note(&v, "%s", lie);
 	rc = fill_row(row, in, &v, image_id, state, source, tags_json(tags, n_tags, tags_known), now);
 out:
 	image_facts_free(img);
 	if (have_inst)
 		instance_facts_finish(&inst);
+	if (rc == IT_OK && answered)
+		row->aws_answered = 1;
 	return rc;
 }
 
@@ -334,7 +389,7 @@ static struct image_tag *tag_view(const struct event_observation *o)
 
 /* Re-judges every known instance of account/region (a ScheduledNotification). */
 static int judge_scheduled(struct evaluator *ev, struct store *db, struct rules_snap *rs, const struct event *e,
-			   struct verdict_row **rows, size_t *nrows)
+			   const char *time_note, struct verdict_row **rows, size_t *nrows)
 {
 	char after[32] = "";
 	struct verdict_row page[REEVAL_PAGE];
@@ -358,6 +413,7 @@ static int judge_scheduled(struct evaluator *ev, struct store *db, struct rules_
 			if (in.observed_at < page[i].observed_at)
 				in.observed_at = page[i].observed_at;
 			in.trigger = "schedule";
+			in.time_note = time_note;
 			in.event_id = e->id;
 			in.result_token = e->rule ? e->rule->result_token : NULL;
 			grown = realloc(*rows, (*nrows + 1) * sizeof(**rows));
@@ -430,13 +486,20 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	if (rc) {
 		/* Accepted once, so this is a parser change between versions: keep the row's
 		 * record and say so, rather than retrying forever. */
-		log_kv(&srv->log, LOG_ERROR, NULL, "stored event no longer parses", "event_id", ir->event_id,
-		       "field", err.field, "error", err.message, NULL);
+		log_kv(&srv->log, LOG_ERROR, NULL, "A stored event no longer parses; it is kept and not judged.",
+		       "italic.event_id", ir->event_id, "italic.field", err.field, "error.message", err.message, NULL);
 		out->outcome = "unparseable";
 		return;
 	}
+	/* No time of the event may lie ahead of its receipt (beyond the clock skew): a
+	 * future-dated event would otherwise become an observed_at no real event can beat. */
+	if (event_bound_times(e, ir->received_at) > 0)
+		log_kv(&srv->log, LOG_WARN, NULL, "event times clamped to the receipt time", "event_id", ir->event_id,
+		       NULL);
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
-		rc = judge_scheduled(ev, db, rs, e, &rows, &nrows);
+		char note[IT_VERDICT_REASON_LEN];
+		rc = judge_scheduled(ev, db, rs, e, event_time_reason(e, NULL, ir->received_at, note, sizeof(note)) ? note : NULL,
+				     &rows, &nrows);
 		if (rc)
 			retry = 1;
 		goto done;
@@ -451,6 +514,7 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 		const struct event_observation *o = &e->obs[i];
 		struct image_tag *tv = tag_view(o);
 		struct judge_in in;
+		char note[IT_VERDICT_REASON_LEN];
 
 		memset(&in, 0, sizeof(in));
 		in.account = o->account;
@@ -462,8 +526,10 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 		in.n_tags = o->n_tags;
 		in.tags_known = o->tags_known && (tv || !o->n_tags);
 		in.deleted = o->deleted;
+		in.left_scope = o->deleted && e->rule && e->rule->left_scope;
 		in.needs_lookup = o->needs_lookup;
 		in.observed_at = o->observed_at_ms;
+		in.time_note = event_time_reason(e, o, ir->received_at, note, sizeof(note)) ? note : NULL;
 		in.trigger = "event";
 		in.event_id = e->id;
 		in.result_token = e->rule ? e->rule->result_token : NULL;
@@ -535,6 +601,11 @@ static int write_batch(struct store *db, void *ctx)
 		for (size_t i = 0; rc == IT_OK && i < p->nrows; i++) {
 			enum verdict_apply how;
 			char prev[24] = "";
+			/* AWS answered for this pair: a sweep that had given up on it resumes */
+			if (p->rows[i].aws_answered && (i == 0 || !p->rows[i - 1].aws_answered))
+				rc = store_sweep_resume(db, p->rows[i].account, p->rows[i].region, NULL);
+			if (rc)
+				break;
 			rc = store_verdict_apply(db, &p->rows[i], &how, prev);
 			if (rc == IT_OK)
 				rc = outbox_enqueue_verdict(db, &ev->outbox, &p->rows[i], prev, how, now);
@@ -559,15 +630,16 @@ static int commit_batch(struct evaluator *ev, struct prepared *ps, size_t n)
 
 	if (rc) {
 		/* Nothing was written; the events stay pending and are read again. */
-		log_kv(&srv->log, LOG_ERROR, NULL, "verdicts not written; will retry", "status", status_str(rc), NULL);
+		log_kv(&srv->log, LOG_ERROR, NULL, "Verdicts could not be written; their events are read again.",
+		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 		return rc;
 	}
 	now = clock_now_ms(NULL);
 	ingest_consumed(srv->ingest, (int64_t)j.done);
 	for (size_t k = 0; k < n; k++) {
 		if (ps[k].retry) {
-			log_kv(&srv->log, LOG_WARN, NULL, "evaluation will be retried", "event_id", ps[k].ir->event_id,
-			       "status", status_str(ps[k].rc), NULL);
+			log_kv(&srv->log, LOG_WARN, NULL, "An evaluation will be retried.", "italic.event_id", ps[k].ir->event_id,
+			       "error.code", status_str(ps[k].rc), "error.message", status_text(ps[k].rc), NULL);
 			continue;
 		}
 		for (size_t i = 0; i < ps[k].nrows; i++)
@@ -603,7 +675,7 @@ static void *worker(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "evaluator cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "An evaluator thread cannot open the database.", "error.message", err, NULL);
 		return NULL;
 	}
 	while (!atomic_load(&ev->stop)) {
@@ -618,7 +690,8 @@ static void *worker(void *arg)
 		rc = store_inbox_due(db, clock_now_ms(NULL), cursor, (unsigned)ev->nworkers_total, wa->part, rows,
 				     CLAIM_BATCH, &n);
 		if (rc) {
-			log_msg(&srv->log, LOG_WARN, NULL, "inbox read failed: %s", status_str(rc));
+			log_kv(&srv->log, LOG_WARN, NULL, "Reading the inbox failed; it is read again shortly.", "error.code",
+			       status_str(rc), "error.message", status_text(rc), NULL);
 			ingest_wait_new(srv->ingest, gen, 200);
 			continue;
 		}
@@ -634,7 +707,7 @@ static void *worker(void *arg)
 				stale = max_id != ev->snap_reeval_id;
 				pthread_mutex_unlock(&ev->mu);
 				if (stale && snap_load(ev, db, max_id) != IT_OK)
-					log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules");
+					log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
 			}
 			rs = snap_get(ev);
 			for (size_t i = 0; i < n; i++)
@@ -739,7 +812,8 @@ static void reevaluate_rows(struct evaluator *ev, struct store *db, struct rules
 	if (rc == IT_OK && j.n > 0)
 		rc = writer_run(ev->srv->writer, write_reevaluated, &j);
 	if (rc)
-		log_msg(&ev->srv->log, LOG_WARN, NULL, "re-evaluation batch failed: %s", status_str(rc));
+		log_kv(&ev->srv->log, LOG_WARN, NULL, "A re-evaluation batch failed.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
 	for (size_t i = 0; i < j.n; i++)
 		verdict_row_finish(&out[i]);
 	free(out);
@@ -769,9 +843,8 @@ static int reevaluate_all(struct evaluator *ev, struct store *db)
 	} while (n == REEVAL_PAGE && !atomic_load(&ev->stop));
 	snap_put(ev, rs);
 	{
-		char count[24];
-		snprintf(count, sizeof(count), "%zu", total);
-		log_kv(&ev->srv->log, LOG_INFO, NULL, "re-evaluated every known instance", "count", count, NULL);
+		log_f(&ev->srv->log, LOG_INFO, NULL, "Every known instance was re-evaluated.",
+		      LOG_INT("italic.count", total));
 	}
 	return rc;
 }
@@ -784,7 +857,8 @@ static void *reeval_thread(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "re-evaluation cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The re-evaluation thread cannot open the database.", "error.message", err,
+		       NULL);
 		return NULL;
 	}
 	while (!atomic_load(&ev->stop)) {
@@ -795,7 +869,7 @@ static void *reeval_thread(void *arg)
 		if (store_reeval_pending(db, &max_id, &pending) == IT_OK && pending > 0) {
 			if (snap_load(ev, db, max_id) == IT_OK && reevaluate_all(ev, db) == IT_OK &&
 			    store_reeval_ack(db, max_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "could not acknowledge re-evaluation requests");
+				log_msg(&srv->log, LOG_WARN, NULL, "Re-evaluation requests could not be acknowledged; they are handled again.");
 			continue;
 		}
 		now = clock_now_ms(NULL);
@@ -804,7 +878,7 @@ static void *reeval_thread(void *arg)
 			 * live set (expired ones would not apply anyway). */
 			struct rules_snap *rs;
 			if (snap_load(ev, db, ev->snap_reeval_id) != IT_OK)
-				log_msg(&srv->log, LOG_WARN, NULL, "could not reload rules; using the previous set");
+				log_msg(&srv->log, LOG_WARN, NULL, "The rules could not be reloaded; the previous set is used.");
 			rs = snap_get(ev);
 			reevaluate_rows(ev, db, rs, due, n, "timer");
 			snap_put(ev, rs);
@@ -889,6 +963,7 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 		in.trigger = trigger;
 		in.facts_fresh = 1;
 		in.gone_reason = obs[i].gone_reason;
+		in.repair = obs[i].repair;
 		rc = judge(ev, db, rs, &in, 0, &out[j.n]);
 		if (rc == IT_OK)
 			j.n++;

@@ -41,13 +41,16 @@ struct evaluator_obs {
 	int tags_known;
 	const char *gone_reason;          /* set: the instance no longer exists -> NOT_APPLICABLE */
 	int64_t observed_at;              /* when the facts were read (the listing's time) */
+	int repair;                       /* the record is pinned in the future (reconcile.h):
+					     the verdict replaces it whatever its observed_at */
 };
 
 /*
  * Judges each observation like an event's instance (rules snapshot, image facts from
  * the provider; the instance facts given are taken as fresh, so no DescribeInstances)
  * and writes the verdicts and their deliveries through the writer with the given
- * trigger ("sweep"). A verdict older than the stored one is stale and not written.
+ * trigger ("sweep"). A verdict older than the stored one is stale and not written,
+ * unless the observation says repair and the stored one is pinned in the future.
  * db is the caller's read connection. *ret_applied (may be NULL) counts the verdicts
  * written. Errors: IT_ENOMEM, or the writer's status (then nothing was written).
  */

@@ -149,8 +149,9 @@ static int instance(void *vctx, const char *account, const char *region, const c
 	count(f, "DescribeInstances", outcome_of(rc));
 	if (rc) {
 		if (rc != IT_ENOTFOUND)
-			log_kv(&f->srv->log, LOG_WARN, NULL, "DescribeInstances failed", "account", account, "region",
-			       region, "code", err.code, "request_id", err.request_id, NULL);
+			log_kv(&f->srv->log, LOG_WARN, NULL, "DescribeInstances failed.", "cloud.account.id", account,
+			       "cloud.region", region, "error.code", err.code, "error.message", err.message,
+			       "italic.aws_request_id", err.request_id, NULL);
 		aws_ec2_instances_free(&out);
 		return rc;
 	}
@@ -249,8 +250,9 @@ static int image(void *vctx, const char *account, const char *region, const char
 	rc = transient(aws_ec2_describe_images(f->ctx, account, region, ids, 1, &out, &err));
 	count(f, "DescribeImages", outcome_of(rc));
 	if (rc) {
-		log_kv(&f->srv->log, LOG_WARN, NULL, "DescribeImages failed", "account", account, "region", region,
-		       "code", err.code, "request_id", err.request_id, NULL);
+		log_kv(&f->srv->log, LOG_WARN, NULL, "DescribeImages failed.", "cloud.account.id", account, "cloud.region",
+		       region, "error.code", err.code, "error.message", err.message, "italic.aws_request_id",
+		       err.request_id, NULL);
 		aws_ec2_images_free(&out);
 		return rc;
 	}

@@ -1,10 +1,23 @@
 /*
  * http.c: libmicrohttpd daemon, limits, auth before body, capped bodies, responses.
  *
- * libmicrohttpd calls on_request() several times per request: once with headers
- * only (where we route, authenticate and check Content-Length, so a bad request costs
- * no body read), then once per body chunk, then a final time to produce the response.
- * Per-request state lives in struct request, freed in on_completed().
+ * libmicrohttpd calls on_uri() when a request line has arrived (before it decodes the
+ * target or splits the query), then on_request() several times per request: once with
+ * headers only (where we judge the message's framing, route, authenticate and check
+ * Content-Length, so a bad request costs no body read), then once per body chunk, then
+ * a final time to produce the response. Per-request state lives in struct conn_state,
+ * made by on_uri() and freed in on_completed().
+ *
+ * What libmicrohttpd 0.9.75 (Debian 12) does with hostile requests, and what we do
+ * about it, is in TESTING.md ("Hostile input"); in short: it frames by the first
+ * Content-Length and ignores the others, prefers Transfer-Encoding over Content-Length,
+ * waits forever for a body whose coding is not exactly "chunked", cuts header values
+ * at a NUL, answers a query with more parameters than its memory pool holds with
+ * nothing at all, and takes a name such as "Content-Length " (space before the colon)
+ * as another header. check_message() refuses each of these before any route runs, with
+ * a problem+json and Connection: close (RFC 9112 §6.1, §6.3). A malformed Content-Length
+ * value (-1, +5, 0x10) it answers itself, with its own 400 whose status line and
+ * headers it sends twice, before any callback of ours: that one we cannot change.
  */
 #include "http.h"
 
@@ -17,10 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "http_syntax.h"
+#include "netaddr.h"
 #include "parse.h"
 #include "router.h"
 #include "status.h"
@@ -44,11 +60,17 @@ struct conn_state {
 	struct request req;      /* first: request_defer/resume find the state from it */
 	struct http *h;
 	int64_t start_us;
+	int started;             /* the first handler call (headers) has come */
 	int early;               /* a response was queued on the header call */
+	int close;               /* answer with Connection: close: the framing is in doubt */
+	unsigned target_status;  /* the raw request target's judgement: 0, 400 or 414 */
+	const char *target_why;  /* static, when target_status is set */
+	int cred_cut;            /* Authorization or x-api-key held a NUL: malformed (401) */
 	int too_big;             /* body passed the cap */
 	size_t discarded;
 	char path_copy[IT_MAX_PATH + 1];
 	int (*finish)(struct request *req, struct response *resp);   /* set by request_defer */
+	int label_route;         /* route whose path matched on a 405 (metrics, access log); -1 */
 	int suspended;           /* under h->defer_mu */
 	int resumed;             /* under h->defer_mu: request_resume has come */
 };
@@ -72,12 +94,14 @@ const char *http_reason(unsigned status)
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
@@ -207,10 +231,17 @@ int resp_header(struct response *resp, const char *name, const char *value)
 
 int resp_text(struct response *resp, unsigned status, const char *content_type, const char *text)
 {
-	resp->status = status;
-	resp->content_type = content_type;
+	int rc;
+
+	/* The status is set only once the body is in place: a body that does not fit must
+	 * never leave a 200 with nothing after it (on_request answers 500 instead). */
 	buf_reset(&resp->body);
-	return buf_puts(&resp->body, text);
+	rc = buf_puts(&resp->body, text);
+	if (rc == IT_OK) {
+		resp->status = status;
+		resp->content_type = content_type;
+	}
+	return rc;
 }
 
 int resp_json(struct response *resp, unsigned status, json_t *body)
@@ -228,6 +259,8 @@ int resp_json(struct response *resp, unsigned status, json_t *body)
 	free(s);
 	if (rc == IT_OK)
 		rc = buf_puts(&resp->body, "\n");
+	if (rc != IT_OK)
+		resp->status = 0;
 	return rc;
 }
 
@@ -258,6 +291,8 @@ int resp_problem(struct response *resp, unsigned status, const char *detail, jso
 	free(s);
 	if (rc == IT_OK)
 		rc = buf_puts(&resp->body, "\n");
+	if (rc != IT_OK)
+		resp->status = 0;
 	return rc;
 }
 
@@ -269,7 +304,7 @@ int resp_problem_field(struct response *resp, unsigned status, const char *field
 static void response_init(struct response *resp)
 {
 	memset(resp, 0, sizeof(*resp));
-	buf_init(&resp->body, 64u * 1024 * 1024);
+	buf_init(&resp->body, IT_MAX_RESPONSE);
 }
 
 static void response_finish(struct response *resp)
@@ -301,7 +336,55 @@ static void new_request_id(char out[IT_REQUEST_ID_LEN + 1])
 
 static const char *route_label(const struct conn_state *cs)
 {
-	return cs->req.route_index >= 0 ? routes[cs->req.route_index].pattern : "unmatched";
+	if (cs->req.route_index >= 0)
+		return routes[cs->req.route_index].pattern;
+	return cs->label_route >= 0 ? routes[cs->label_route].pattern : "unmatched";
+}
+
+/* The method as a metric label. Label values come from closed sets: on a known path
+ * (a route, or a 405 on a route's path) it is the method if it is a standard one,
+ * otherwise, and on any unmatched path, "other" (the access log keeps it as sent). */
+static const char *method_label(const struct conn_state *cs)
+{
+	static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+	const char *method = cs->req.method;
+
+	if (cs->req.route_index < 0 && cs->label_route < 0)
+		return "other";
+	for (size_t i = 0; method && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(method, known[i]) == 0)
+			return known[i];
+	return "other";
+}
+
+static void count_request(const struct conn_state *cs, unsigned status, double secs)
+{
+	char labels[METRICS_LABELS_MAX];
+
+	snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\",status=\"%u\"",
+		 method_label(cs), route_label(cs), status);
+	(void)metrics_add(cs->req.srv->metrics, "italic_http_requests_total", labels, 1);
+	snprintf(labels, sizeof(labels), "route=\"%s\"", route_label(cs));
+	(void)metrics_observe(cs->req.srv->metrics, "italic_http_request_duration_seconds", labels, secs);
+}
+
+/*
+ * One access-log line per request, at info (warn for 5xx), with ECS fields. The route
+ * is the pattern, not the path: ids in paths are harmless but a query may hold
+ * anything, so the raw URL is never logged; the token appears by its id only.
+ */
+static void access_log(const struct conn_state *cs, unsigned status, size_t bytes, double secs)
+{
+	const struct request *req = &cs->req;
+	char method[17], msg[160];
+
+	snprintf(method, sizeof(method), "%s", req->method ? req->method : "");
+	snprintf(msg, sizeof(msg), "%s %s answered %u.", method, route_label(cs), status);
+	log_f(&req->srv->log, status >= 500 ? LOG_WARN : LOG_INFO, req->request_id, msg,
+	      LOG_STR("event.dataset", "italic.access"), LOG_STR("http.request.method", method),
+	      LOG_STR("italic.route", route_label(cs)), LOG_INT("http.response.status_code", status),
+	      LOG_INT("event.duration", (int64_t)(secs * 1e9)), LOG_INT("http.response.body.bytes", bytes),
+	      LOG_STR("user.id", req->authenticated ? req->token.id : NULL));
 }
 
 static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
@@ -309,7 +392,6 @@ static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
 	struct request *req = &cs->req;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char labels[METRICS_LABELS_MAX];
 	double secs;
 
 	if (resp->static_body)
@@ -322,6 +404,8 @@ static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
 		return MHD_NO;
 	if (resp->content_type)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (cs->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_add_response_header(r, "X-Request-Id", req->request_id);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -331,22 +415,8 @@ static enum MHD_Result queue(struct conn_state *cs, struct response *resp)
 	MHD_destroy_response(r);
 
 	secs = (double)(clock_mono_us() - cs->start_us) / 1e6;
-	snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\",status=\"%u\"",
-		 cs->req.route_index >= 0 ? routes[cs->req.route_index].method : "other",
-		 route_label(cs), resp->status);
-	metrics_add(req->srv->metrics, "italic_http_requests_total", labels, 1);
-	snprintf(labels, sizeof(labels), "route=\"%s\"", route_label(cs));
-	metrics_observe(req->srv->metrics, "italic_http_request_duration_seconds", labels, secs);
-	if (resp->status >= 500 || log_enabled(&req->srv->log, LOG_DEBUG)) {
-		char st[8], ms[32];
-		snprintf(st, sizeof(st), "%u", resp->status);
-		snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
-		/* Path pattern, not the raw path: ids in paths are fine but queries may hold
-		 * anything, so the raw URL is never logged. */
-		log_kv(&req->srv->log, resp->status >= 500 ? LOG_WARN : LOG_DEBUG, req->request_id,
-		       "request", "method", cs->req.method, "route", route_label(cs), "status", st,
-		       "ms", ms, NULL);
-	}
+	count_request(cs, resp->status, secs);
+	access_log(cs, resp->status, resp->static_body ? resp->static_len : resp->body.len, secs);
 	return ret;
 }
 
@@ -368,6 +438,18 @@ static enum MHD_Result queue_problem(struct conn_state *cs, unsigned status, con
 	return ret;
 }
 
+/* The value of one request header with its length as received; NULL when absent. */
+static const char *header_n(struct request *req, const char *name, size_t *ret_len)
+{
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n(req->conn, MHD_HEADER_KIND, name, strlen(name), &v, &n) != MHD_YES)
+		return NULL;
+	*ret_len = n;
+	return v;
+}
+
 /*
  * Authentication: returns 0 when the request may proceed, else the HTTP status to
  * answer with. A missing or unknown token is 401; a known token without the role is
@@ -380,13 +462,17 @@ static unsigned authenticate(struct conn_state *cs, const struct route *rt, cons
 	char token[IT_MAX_TOKEN_LEN + 1];
 	uint8_t digest[TOKEN_DIGEST_LEN];
 	enum role need = rt->role;
+	const char *auth, *key;
+	size_t auth_len = 0, key_len = 0;
 	struct store *db;
 	int rc;
 
 	if (need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && srv->cfg.metrics_public)
 		need = ROLE_NONE;
-	rc = token_from_headers(request_header(req, MHD_HTTP_HEADER_AUTHORIZATION),
-				request_header(req, "x-api-key"), token, sizeof(token));
+	auth = header_n(req, MHD_HTTP_HEADER_AUTHORIZATION, &auth_len);
+	key = header_n(req, "x-api-key", &key_len);
+	/* A credential cut at a NUL by libmicrohttpd is malformed, never the part before. */
+	rc = cs->cred_cut ? IT_EINVAL : token_from_headers(auth, auth_len, key, key_len, token, sizeof(token));
 	if (rc == IT_EAUTH) {
 		if (need == ROLE_NONE)
 			return 0;
@@ -430,6 +516,316 @@ static unsigned authenticate(struct conn_state *cs, const struct route *rt, cons
 	return 0;
 }
 
+/* ---- the message's framing: what libmicrohttpd 0.9.75 lets through ---- */
+
+/*
+ * libmicrohttpd 0.9.75 parses the header block in place: each "Name: value" line of
+ * its read buffer becomes a key and a value pointer, the ':' and the line end (CR LF
+ * or LF) overwritten with NULs, and it hands the value on as a C string, so a value
+ * holding a NUL arrives cut there ("Bearer <token>\0junk" reads "Bearer <token>"), and
+ * a folded line (obs-fold) is glued to the key in a copy elsewhere. Both show in the
+ * layout: between the end of one value and the next key there must be only the 1 or 2
+ * NULs of the line end, and after the last value the NUL of its line end and a NUL of
+ * the blank line. This reads only bytes inside that buffer (the line's own end, and
+ * for the last line the blank line, which has arrived before headers are handed on),
+ * verified against 0.9.75's connection.c (process_header_line, process_broken_line,
+ * get_next_header_line); with another version the check is off and that version's
+ * own handling of NULs applies (1.0 refuses them itself).
+ */
+#if MHD_VERSION == 0x00097500
+#define CHECK_HEADER_LAYOUT 1
+#else
+#define CHECK_HEADER_LAYOUT 0
+#endif
+
+struct header_scan {
+	size_t n_host, n_cl, n_te;
+	const char *host;
+	size_t host_len;
+	const char *te[IT_MAX_TE_CODINGS];
+	size_t te_len[IT_MAX_TE_CODINGS];
+	const char *bad;            /* the first problem (a static sentence) */
+	int cred_cut;               /* a credential header was cut at a NUL */
+	const char *prev_end;       /* end of the previous value (layout check) */
+	int prev_cred;
+};
+
+static int name_is(const char *key, size_t n, const char *name)
+{
+	return n == strlen(name) && strncasecmp(key, name, n) == 0;
+}
+
+static void mark_cut(struct header_scan *sc, int cred)
+{
+	if (cred)
+		sc->cred_cut = 1;
+	else if (!sc->bad)
+		sc->bad = "a header value holds a NUL byte, or a header line is folded (obs-fold)";
+}
+
+static void check_layout(struct header_scan *sc, const char *next_key)
+{
+#if CHECK_HEADER_LAYOUT
+	uintptr_t a = (uintptr_t)sc->prev_end, b = (uintptr_t)next_key;
+	int clean = b > a && b - a <= 2;
+
+	for (uintptr_t i = 0; clean && i < b - a; i++)
+		if (sc->prev_end[i] != '\0')
+			clean = 0;
+	if (!clean)
+		mark_cut(sc, sc->prev_cred);
+#else
+	(void)sc;
+	(void)next_key;
+#endif
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				   const char *value, size_t value_size)
+{
+	struct header_scan *sc = cls;
+	int cred = name_is(key, key_size, MHD_HTTP_HEADER_AUTHORIZATION) || name_is(key, key_size, "x-api-key");
+	(void)kind;
+
+	if (!value)
+		value = "";
+	if (sc->prev_end)
+		check_layout(sc, key);
+	if (!sc->bad && !http_token_valid(key, key_size))
+		sc->bad = "a header name holds whitespace or another character a name may not have";
+	/* Credentials are judged by authentication (401), every other value here (400). */
+	if (!sc->bad && !cred && !http_value_valid(value, value_size))
+		sc->bad = "a header value holds a control character";
+	if (name_is(key, key_size, MHD_HTTP_HEADER_HOST)) {
+		sc->n_host++;
+		sc->host = value;
+		sc->host_len = value_size;
+	} else if (name_is(key, key_size, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		sc->n_cl++;
+	} else if (name_is(key, key_size, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		if (sc->n_te < IT_MAX_TE_CODINGS) {
+			sc->te[sc->n_te] = value;
+			sc->te_len[sc->n_te] = value_size;
+		}
+		sc->n_te++;
+	}
+	sc->prev_end = value + value_size;
+	sc->prev_cred = cred;
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112 framing and RFC 9110 field syntax, judged from the whole header block before
+ * anything else: 0 when the request may go on, else 400 or 501 with *why set. Every
+ * refusal here closes the connection: where the framing is in doubt, whatever follows
+ * on it could be a smuggled request.
+ */
+static unsigned check_message(struct conn_state *cs, const char *version, const char **why)
+{
+	struct header_scan sc;
+	int http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+
+	memset(&sc, 0, sizeof(sc));
+	MHD_get_connection_values_n(cs->req.conn, MHD_HEADER_KIND, scan_header, &sc);
+#if CHECK_HEADER_LAYOUT
+	/* The last value: its line end's NUL, then the blank line's (CR or LF). */
+	if (sc.prev_end && sc.prev_end[1] != '\0')
+		mark_cut(&sc, sc.prev_cred);
+#endif
+	cs->cred_cut = sc.cred_cut;
+	if (sc.bad) {
+		*why = sc.bad;
+		return 400;
+	}
+	if (sc.n_host > 1) {
+		*why = "more than one Host header";
+		return 400;
+	}
+	if (sc.n_host == 0 && !http10) {
+		*why = "HTTP/1.1 requests need a Host header";
+		return 400;
+	}
+	if (sc.n_host == 1 && !http_host_valid(sc.host, sc.host_len)) {
+		*why = "Host is not a host name or address with an optional port";
+		return 400;
+	}
+	if (sc.n_cl > 1) {
+		*why = "more than one Content-Length header";
+		return 400;
+	}
+	if (sc.n_te && sc.n_cl) {
+		*why = "Content-Length together with Transfer-Encoding";
+		return 400;
+	}
+	if (sc.n_te && http10) {
+		*why = "Transfer-Encoding on an HTTP/1.0 request";
+		return 400;
+	}
+	if (sc.n_te > IT_MAX_TE_CODINGS) {
+		*why = "too many Transfer-Encoding headers";
+		return 400;
+	}
+	switch (http_te_judge(sc.te, sc.te_len, sc.n_te)) {
+	case HTTP_TE_NONE:
+	case HTTP_TE_CHUNKED:
+		return 0;
+	case HTTP_TE_UNSUPPORTED:
+		*why = "Transfer-Encoding other than chunked is not implemented";
+		return 501;
+	case HTTP_TE_MALFORMED:
+	default:
+		*why = "Transfer-Encoding must end with chunked, once";
+		return 400;
+	}
+}
+
+/* Answers on the header call and closes the connection after the answer. */
+static enum MHD_Result refuse(struct conn_state *cs, unsigned status, const char *why)
+{
+	cs->early = 1;
+	cs->close = 1;
+	return queue_problem(cs, status, why, NULL, NULL);
+}
+
+/* ---- request lifecycle ---- */
+
+static struct conn_state *conn_state_new(struct http *h, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->h = h;
+	cs->start_us = clock_mono_us();
+	cs->req.srv = h->srv;
+	cs->req.conn = conn;
+	cs->req.route_index = -1;
+	cs->label_route = -1;
+	buf_init(&cs->req.body, IT_MAX_BODY);
+	new_request_id(cs->req.request_id);
+	return cs;
+}
+
+/*
+ * libmicrohttpd 0.9.75 splits the query into one record per parameter in the
+ * connection's memory pool; when the pool runs out it queues a 431 and then, in
+ * parse_initial_message_line (connection.c), carries on as if nothing had happened,
+ * and the connection hangs with no answer until its timeout. It locates the '?'
+ * before calling on_uri and splits what follows it after: a NUL right after the '?'
+ * leaves an empty query, so a target we refuse anyway costs no pool memory. The
+ * buffer is libmicrohttpd's (not const memory: it handed us its read buffer), and
+ * the request is answered with our refusal on the first handler call.
+ */
+static void drop_query(const char *uri)
+{
+#if MHD_VERSION == 0x00097500
+	char *q = strchr(uri, '?');
+	if (q && q[1])
+		q[1] = '\0';
+#else
+	(void)uri;
+#endif
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the raw target, before decoding; the returned state is
+ * the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = conn_state_new(cls, conn);
+
+	if (!cs)
+		return NULL;
+	cs->target_status = http_target_judge(uri, IT_MAX_TARGET, IT_MAX_QUERY_PARAMS, &cs->target_why);
+	if (cs->target_status)
+		drop_query(uri);
+	return cs;
+}
+
+/*
+ * The header call, cheapest and most fundamental check first: the request target and
+ * the message's framing (400/414/501, connection closed), the route (404/405), the
+ * token (401/403), the announced body size (413). Nothing of the body is read yet.
+ */
+static enum MHD_Result first_call(struct conn_state *cs, const char *url, const char *method,
+				  const char *version)
+{
+	const char *cl, *path, *why = NULL;
+	char allow[64];
+	enum route_match m;
+	unsigned st;
+
+	cs->started = 1;
+	atomic_fetch_add(&cs->h->in_flight, 1);
+	cs->req.method = method;
+	cs->req.path = url;
+	if (cs->target_status)
+		return refuse(cs, cs->target_status, cs->target_why);
+	st = check_message(cs, version, &why);
+	if (st)
+		return refuse(cs, st, why);
+	/* Absolute form (RFC 9112 §3.2.2) routes like the path it names. */
+	path = http_target_path(url);
+	if (!path)
+		return refuse(cs, 400, "the request target must be a path or an http(s) URL");
+	if (strlen(path) > IT_MAX_PATH)
+		return refuse(cs, 414, "path too long");
+	memcpy(cs->path_copy, path, strlen(path) + 1);
+	cs->req.path = path;
+	m = router_match(method, cs->path_copy, &cs->req.route_index, cs->req.params, &cs->req.nparams, allow,
+			 sizeof(allow));
+	if (m == ROUTE_NO_PATH) {
+		cs->early = 1;
+		return queue_problem(cs, 404, "no such route", NULL, NULL);
+	}
+	if (m == ROUTE_NO_METHOD) {
+		cs->early = 1;
+		cs->label_route = router_path_index(path);
+		return queue_problem(cs, 405, "method not allowed on this route", "Allow", allow);
+	}
+	st = authenticate(cs, &routes[cs->req.route_index], &why);
+	/* The body may take its time to arrive, on a connection this thread serves
+	 * among many: holding a pooled connection until then would let slow senders
+	 * drain the pool and block the thread that would read their bodies. */
+	release_db(cs);
+	if (st) {
+		cs->early = 1;
+		return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"italic\"");
+	}
+	cl = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		uint64_t n;
+		if (parse_u64(cl, 0, UINT64_MAX, &n))
+			return refuse(cs, 400, "malformed Content-Length");
+		if (n > IT_MAX_BODY) {
+			cs->early = 1;
+			return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+		}
+	}
+	return MHD_YES;
+}
+
+/*
+ * A handler that failed (rc) or left no answer: whatever it half-built is dropped and
+ * the client gets a 500 problem, never a status without its body. Logged here, once,
+ * with the cause; queue() adds the request line as for every 5xx.
+ */
+static void answer_failure(struct conn_state *cs, struct response *resp, int rc)
+{
+	log_kv(&cs->h->srv->log, LOG_ERROR, cs->req.request_id, "The response could not be built.", "italic.route",
+	       route_label(cs), "error.message", rc == IT_OK ? "the handler produced no response" : status_text(rc),
+	       NULL);
+	response_finish(resp);
+	response_init(resp);
+	if (resp_problem(resp, 500, rc == IT_ETOOBIG ? "the response is too large to build" : "internal error",
+			 NULL) != IT_OK) {
+		static const char body[] = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500}\n";
+		resp->status = 500;
+		resp->content_type = "application/problem+json";
+		resp->static_body = body;
+		resp->static_len = sizeof(body) - 1;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -439,68 +835,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct response resp;
 	enum MHD_Result ret;
 	int rc = IT_OK;
-	(void)version;
 
 	if (!cs) {
-		const char *cl, *why = NULL;
-		char allow[64];
-		enum route_match m;
-		unsigned st;
-
-		cs = calloc(1, sizeof(*cs));
+		/* on_uri could not allocate: the same state, made here. */
+		cs = conn_state_new(h, conn);
 		if (!cs)
 			return MHD_NO;
 		*con_cls = cs;
-		atomic_fetch_add(&h->in_flight, 1);
-		cs->h = h;
-		cs->start_us = clock_mono_us();
-		cs->req.srv = h->srv;
-		cs->req.conn = conn;
-		cs->req.method = method;
-		cs->req.path = url;
-		cs->req.route_index = -1;
-		buf_init(&cs->req.body, IT_MAX_BODY);
-		new_request_id(cs->req.request_id);
-
-		if (strlen(url) > IT_MAX_PATH) {
-			cs->early = 1;
-			return queue_problem(cs, 404, "path too long", NULL, NULL);
-		}
-		memcpy(cs->path_copy, url, strlen(url) + 1);
-		m = router_match(method, cs->path_copy, &cs->req.route_index, cs->req.params,
-				 &cs->req.nparams, allow, sizeof(allow));
-		if (m == ROUTE_NO_PATH) {
-			cs->early = 1;
-			return queue_problem(cs, 404, "no such route", NULL, NULL);
-		}
-		if (m == ROUTE_NO_METHOD) {
-			cs->early = 1;
-			return queue_problem(cs, 405, "method not allowed on this route", "Allow", allow);
-		}
-		st = authenticate(cs, &routes[cs->req.route_index], &why);
-		/* The body may take its time to arrive, on a connection this thread serves
-		 * among many: holding a pooled connection until then would let slow senders
-		 * drain the pool and block the thread that would read their bodies. */
-		release_db(cs);
-		if (st) {
-			cs->early = 1;
-			return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL,
-					     "Bearer realm=\"italic\"");
-		}
-		cl = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl) {
-			uint64_t n;
-			if (parse_u64(cl, 0, UINT64_MAX, &n)) {
-				cs->early = 1;
-				return queue_problem(cs, 400, "malformed Content-Length", NULL, NULL);
-			}
-			if (n > IT_MAX_BODY) {
-				cs->early = 1;
-				return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
-			}
-		}
-		return MHD_YES;
 	}
+	if (!cs->started)
+		return first_call(cs, url, method, version);
 
 	if (cs->early) {
 		/* Response already queued: drop any body bytes still arriving. */
@@ -534,10 +878,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* Deferred: called again after request_resume, or the resume came first. */
 	if (cs->finish && rc == IT_OK && resp.status == 0)
 		rc = cs->finish(&cs->req, &resp);
-	if (rc != IT_OK && resp.status == 0)
-		(void)resp_problem(&resp, 500, "internal error", NULL);
-	if (resp.status == 0)
-		(void)resp_problem(&resp, 500, "handler produced no response", NULL);
+	if (rc != IT_OK || resp.status == 0)
+		answer_failure(cs, &resp, rc);
 	/* Give the connection back before the network write. */
 	release_db(cs);
 	ret = queue(cs, &resp);
@@ -560,9 +902,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		cs->req.route_ctx_free(cs->req.route_ctx);
 	buf_finish(&cs->req.body);
 	explicit_bzero(&cs->req.token, sizeof(cs->req.token));
+	if (cs->started)
+		atomic_fetch_sub(&h->in_flight, 1);
 	free(cs);
 	*con_cls = NULL;
-	atomic_fetch_sub(&h->in_flight, 1);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
@@ -573,48 +916,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_kv(&h->srv->log, LOG_DEBUG, NULL, "libmicrohttpd", "detail", msg, NULL);
-}
-
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[256];
-	const char *colon;
-	uint64_t port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
-			return IT_EINVAL;
-		memcpy(host, s + 1, (size_t)(end - s - 1));
-		host[end - s - 1] = '\0';
-		if (parse_u64(end + 2, 0, 65535, &port) || inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return IT_EINVAL;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-		return IT_OK;
-	}
-	colon = strrchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return IT_EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	{
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-		if (parse_u64(colon + 1, 0, 65535, &port))
-			return IT_EINVAL;
-		if (strcmp(host, "localhost") == 0)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return IT_EINVAL;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-	}
-	return IT_OK;
+	log_kv(&h->srv->log, LOG_DEBUG, NULL, "The HTTP library (libmicrohttpd) reported a problem.", "error.message", msg, NULL);
 }
 
 static char *read_file(const char *path, size_t max)
@@ -641,16 +943,18 @@ static char *read_file(const char *path, size_t max)
 int http_start(struct server *srv, struct http **ret)
 {
 	struct sockaddr_storage ss;
-	socklen_t slen;
+	struct netaddr addr;
 	struct http *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	int tls = srv->cfg.tls_cert[0] || srv->cfg.tls_key[0];
 
-	if (parse_listen(srv->cfg.listen, &ss, &slen)) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "invalid listen address %s", srv->cfg.listen);
+	if (netaddr_parse(srv->cfg.listen, &addr) != IT_OK) {
+		log_kv(&srv->log, LOG_ERROR, NULL, "The listen address is not valid.", "italic.listen", srv->cfg.listen,
+		       NULL);
 		return IT_EINVAL;
 	}
+	ss = addr.ss;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h = calloc(1, sizeof(*h));
@@ -660,7 +964,7 @@ int http_start(struct server *srv, struct http **ret)
 	pthread_mutex_init(&h->defer_mu, NULL);
 	if (tls) {
 		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
-			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY");
+			log_msg(&srv->log, LOG_ERROR, NULL, "TLS needs both ITALIC_TLS_CERT and ITALIC_TLS_KEY.");
 			pthread_mutex_destroy(&h->defer_mu);
 			free(h);
 			return IT_EINVAL;
@@ -668,7 +972,7 @@ int http_start(struct server *srv, struct http **ret)
 		h->tls_cert = read_file(srv->cfg.tls_cert, 1024 * 1024);
 		h->tls_key = read_file(srv->cfg.tls_key, 1024 * 1024);
 		if (!h->tls_cert || !h->tls_key) {
-			log_msg(&srv->log, LOG_ERROR, NULL, "cannot read TLS certificate or key file");
+			log_msg(&srv->log, LOG_ERROR, NULL, "The TLS certificate or key file cannot be read.");
 			free(h->tls_cert);
 			free(h->tls_key);
 			pthread_mutex_destroy(&h->defer_mu);
@@ -692,19 +996,24 @@ int http_start(struct server *srv, struct http **ret)
 		if (tls) {
 			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert);
 			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key);
+			/* Without it GnuTLS's "NORMAL" would also offer TLS 1.0/1.1 and static RSA. */
+			OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, srv->cfg.tls_priorities);
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 			MHD_OPTION_ARRAY, opts,
 			MHD_OPTION_END);
 	}
-	(void)slen;
 	if (!h->daemon) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "cannot listen on %s (in use, or no permission?)",
-			srv->cfg.listen);
+		log_kv(&srv->log, LOG_ERROR, NULL,
+		       tls ? "Italic cannot serve HTTPS on this address: it is in use, the port needs a privilege, "
+			     "or GnuTLS refuses the certificate, the key or ITALIC_TLS_PRIORITIES."
+			   : "Italic cannot listen on this address: it is in use, or the port needs a privilege.",
+		       "italic.listen", srv->cfg.listen, NULL);
 		free(h->tls_cert);
 		free(h->tls_key);
 		pthread_mutex_destroy(&h->defer_mu);

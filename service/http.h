@@ -1,12 +1,17 @@
 /*
  * http.h: the HTTP front door over libmicrohttpd.
  *
- * Order of work for every request, cheapest check first:
- *   1. route lookup (404 / 405) from the request line alone;
+ * Order of work for every request, cheapest and most fundamental check first:
+ *   0. the raw request target (400 / 414) and the message's framing and field syntax
+ *      (400 / 501; lib/http_syntax.h), answered with Connection: close;
+ *   1. route lookup (404 / 405) from the request line alone (HEAD finds GET routes,
+ *      absolute-form targets route by their path);
  *   2. authentication from headers (401 / 403) — before any body byte is read;
  *   3. Content-Length over IT_MAX_BODY -> 413, still before reading the body;
  *   4. body accumulation with the same cap (chunked bodies included);
  *   5. the route's handler, which fills a struct response — or defers it (below).
+ *      A handler that fails, or whose body does not fit IT_MAX_RESPONSE, is answered
+ *      500 (logged once): a status is never sent without the body it announces.
  * Every response carries X-Request-Id; errors are RFC 9457 problem+json.
  */
 #ifndef ITALIC_HTTP_H

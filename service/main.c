@@ -24,6 +24,7 @@ static void usage(FILE *out)
 		"  migrate    create or upgrade the database schema\n"
 		"  token      create | list | revoke API tokens\n"
 		"  backup     write a consistent copy of the live database\n"
+		"  healthcheck  exit 0 when the service on this machine answers (container HEALTHCHECK)\n"
 		"  rules      export | import the allow-list\n"
 		"  evaluate   offline verdict for an image against a rules file\n"
 		"  version    print the version\n"
@@ -99,6 +100,8 @@ int main(int argc, char **argv)
 		return cmd_token(argc - 2, argv + 2);
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(argc - 2, argv + 2);
+	if (strcmp(cmd, "healthcheck") == 0)
+		return cmd_healthcheck(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc - 2, argv + 2);
 	if (strcmp(cmd, "evaluate") == 0) {

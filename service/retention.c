@@ -50,7 +50,8 @@ static void pass(struct retention *r)
 	for (;;) {
 		rc = store_retention_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
 		if (rc) {
-			log_msg(&srv->log, LOG_WARN, NULL, "retention purge failed: %s (retrying next pass)", status_str(rc));
+			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 			break;
 		}
 		total.evaluations += c.evaluations;
@@ -65,11 +66,10 @@ static void pass(struct retention *r)
 			break;
 	}
 	if (total.evaluations || total.inbox || total.deliveries) {
-		char e[24], i[24], d[24];
-		snprintf(e, sizeof(e), "%lld", (long long)total.evaluations);
-		snprintf(i, sizeof(i), "%lld", (long long)total.inbox);
-		snprintf(d, sizeof(d), "%lld", (long long)total.deliveries);
-		log_kv(&srv->log, LOG_INFO, NULL, "retention purge", "evaluations", e, "inbox", i, "deliveries", d, NULL);
+		log_f(&srv->log, LOG_INFO, NULL, "Rows past the retention period were deleted.",
+		      LOG_INT("italic.deleted.evaluations", total.evaluations),
+		      LOG_INT("italic.deleted.inbox", total.inbox),
+		      LOG_INT("italic.deleted.deliveries", total.deliveries));
 	}
 }
 
@@ -95,7 +95,8 @@ int retention_start(struct server *srv, struct retention **ret)
 	r->srv = srv;
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &r->db, err, sizeof(err));
 	if (rc) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "retention: cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The retention thread cannot open the database.", "error.message", err,
+		       NULL);
 		free(r);
 		return rc;
 	}

@@ -126,11 +126,16 @@ int route_sweeps_list(struct request *req, struct response *resp)
 	items = json_array();
 	for (size_t i = 0; items && i < n; i++) {
 		struct sweep_row *r = &rows[i];
-		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:o}", "account", r->account, "region", r->region,
+		/* stopped: every sweep failed for over a day (store_sweep.h); failing: the last
+		 * one failed; ok otherwise (also while the first sweep runs) */
+		const char *status = r->stopped_at ? "stopped" : r->failing_since ? "failing" : "ok";
+		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:o,s:s}", "account", r->account, "region", r->region,
 				      "instances_seen", (json_int_t)r->instances_seen, "changed", (json_int_t)r->changed,
-				      "error", str_or_null(r->error));
+				      "error", str_or_null(r->error), "status", status);
 		if (!j || apiutil_set_time(j, "last_started_at", r->last_started_at) ||
-		    apiutil_set_time(j, "last_finished_at", r->last_finished_at) || json_array_append_new(items, j)) {
+		    apiutil_set_time(j, "last_finished_at", r->last_finished_at) ||
+		    apiutil_set_time(j, "failing_since", r->failing_since) ||
+		    apiutil_set_time(j, "stopped_at", r->stopped_at) || json_array_append_new(items, j)) {
 			json_decref(j);
 			json_decref(items);
 			items = NULL;

@@ -24,6 +24,7 @@
 #include "event.h"
 #include "ingest.h"
 #include "json_io.h"
+#include "partition.h"
 #include "ratelimit.h"
 #include "routes.h"
 #include "status.h"
@@ -91,7 +92,8 @@ static int answer(struct request *req, struct response *resp)
 
 	if (rc) {
 		count(req, kind, rc == IT_EFULL ? "storage_full" : "storage_error");
-		log_kv(&srv->log, LOG_ERROR, req->request_id, "event not stored", "status", status_str(rc), NULL);
+		log_kv(&srv->log, LOG_ERROR, req->request_id, "An event could not be stored; the sender is told to retry.",
+		       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 		(void)resp_problem(resp, 503, rc == IT_EFULL ? "storage is full" : "storage unavailable", NULL);
 		return resp_header(resp, "Retry-After", "5");
 	}
@@ -138,6 +140,19 @@ int route_events(struct request *req, struct response *resp)
 		count(req, event_kind_str(ev->kind), "forbidden_account");
 		event_free(ev);
 		return resp_problem_field(resp, 403, "account", "this ingest token is not bound to the event's account");
+	}
+	/* A region AWS does not have would become an (account, region) pair that is kept and
+	 * swept: refused, naming where the region came from. A region AWS opened after this
+	 * release is admitted by ITALIC_EXTRA_REGIONS. */
+	if (!partition_region_known(ev->region, srv->cfg.extra_regions)) {
+		/* a rule invocation's region is the one in its configRuleArn */
+		const char *field = strcmp(ev->detail_type, "Config Rule Invocation") == 0 ? "configRuleArn" : "region";
+		char detail[160];
+		count(req, event_kind_str(ev->kind), "malformed");
+		snprintf(detail, sizeof(detail), "%s: region %s is not an AWS region Italic knows (ITALIC_EXTRA_REGIONS adds one)",
+			 field, ev->region);
+		event_free(ev);
+		return resp_problem(resp, 400, detail, json_pack("{s:s}", "field", field));
 	}
 	if (ev->kind == EVENT_IGNORED) {
 		count(req, "ignored", "ignored");

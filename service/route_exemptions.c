@@ -1,5 +1,5 @@
 /*
- * route_exemptions.c: /v1/exemptions — time-boxed, reasoned exceptions (SPEC §4).
+ * route_exemptions.c: /v1/exemptions — time-boxed, reasoned exceptions (docs/rules.md).
  *
  *   GET    /v1/exemptions        reader  ?include_expired=true|false (default false)
  *   POST   /v1/exemptions        admin   201 + Location; 409 when the id exists
@@ -117,8 +117,8 @@ int route_exemptions_create(struct request *req, struct response *resp)
 	} else if (rc) {
 		rc = apiutil_store_error(req, resp, rc, "creating an exemption failed");
 	} else {
-		log_kv(&req->srv->log, LOG_INFO, req->request_id, "exemption created", "exemption", e->id, "actor",
-		       actor, NULL);
+		log_kv(&req->srv->log, LOG_INFO, req->request_id, "An exemption was created.", "italic.exemption",
+		       e->id, "user.name", actor, NULL);
 		snprintf(loc, sizeof(loc), "/v1/exemptions/%s", e->id);
 		rc = resp_json(resp, 201, render(e, now));
 		if (rc == IT_OK)
@@ -160,8 +160,8 @@ int route_exemption_delete(struct request *req, struct response *resp)
 		return resp_problem(resp, 404, "no such exemption", NULL);
 	if (rc)
 		return apiutil_store_error(req, resp, rc, "deleting an exemption failed");
-	log_kv(&req->srv->log, LOG_INFO, req->request_id, "exemption deleted", "exemption", req->params[0], "actor",
-	       actor, NULL);
+	log_kv(&req->srv->log, LOG_INFO, req->request_id, "An exemption was deleted.", "italic.exemption",
+	       req->params[0], "user.name", actor, NULL);
 	resp->status = 204;
 	return IT_OK;
 }

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "deliverer.h"
 #include "embedded.h"
+#include "procstat.h"
 #include "routes.h"
 #include "status.h"
 #include "store_migrate.h"
@@ -42,6 +43,7 @@ int route_readyz(struct request *req, struct response *resp)
 int route_metrics(struct request *req, struct response *resp)
 {
 	struct server *srv = req->srv;
+	struct procstat ps;
 	int rc;
 
 	metrics_set(srv->metrics, "italic_uptime_seconds", NULL,
@@ -51,6 +53,10 @@ int route_metrics(struct request *req, struct response *resp)
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	(void)query_metrics_render(req, &resp->body);
 	rc = metrics_render(srv->metrics, &resp->body);
+	/* A /proc that cannot be read (an odd sandbox) leaves the process_* families out
+	 * rather than failing the scrape. */
+	if (rc == IT_OK && procstat_read(srv->started_ms, &ps) == IT_OK)
+		rc = procstat_render(&ps, &resp->body);
 	if (rc)
 		return resp_problem(resp, 500, "metrics too large", NULL);
 	return IT_OK;

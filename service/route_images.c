@@ -88,8 +88,8 @@ int route_image_put(struct request *req, struct response *resp)
 		image_facts_free(f);
 		return apiutil_store_error(req, resp, rc, "registering an image failed");
 	}
-	log_kv(&req->srv->log, LOG_INFO, req->request_id, "image registered", "region", region, "image_id", image_id,
-	       "actor", actor, NULL);
+	log_kv(&req->srv->log, LOG_INFO, req->request_id, "An image was registered.", "cloud.region", region,
+	       "italic.image_id", image_id, "user.name", actor, NULL);
 	rc = image_facts_to_json(f, &out);
 	image_facts_free(f);
 	if (rc)

@@ -15,19 +15,46 @@ struct list_out {
 	json_t *items;       /* JSON mode */
 	struct buf *csv;     /* CSV mode */
 	int evaluations;
+	size_t rows;
+	size_t bytes;        /* rendered size of the rows so far */
 };
 
+/*
+ * Adds one row unless it would take the page past IT_LIST_MAX_BYTES: then the page
+ * ends before it (QUERY_ROW_FULL) and next_cursor starts the next page there. The
+ * first row of a page is always added, so paging always moves on.
+ */
 static int add_row(void *ctx, const struct query_row *r)
 {
 	struct list_out *o = ctx;
+	size_t n;
 	json_t *j;
+	int rc;
 
-	if (o->csv)
-		return query_csv_row(o->csv, r, o->evaluations);
-	j = o->evaluations ? query_evaluation_json(r) : query_instance_json(r);
-	if (!j || json_array_append_new(o->items, j))
-		return IT_ENOMEM;
-	return IT_OK;
+	if (o->csv) {
+		size_t before = o->csv->len;
+		rc = query_csv_row(o->csv, r, o->evaluations);
+		n = o->csv->len - before;
+		if (rc == IT_OK && o->rows > 0 && o->bytes + n > IT_LIST_MAX_BYTES) {
+			buf_truncate(o->csv, before);
+			return QUERY_ROW_FULL;
+		}
+	} else {
+		j = o->evaluations ? query_evaluation_json(r) : query_instance_json(r);
+		if (!j)
+			return IT_ENOMEM;
+		n = json_dumpb(j, NULL, 0, JSON_COMPACT) + 1;   /* and its comma */
+		if (o->rows > 0 && o->bytes + n > IT_LIST_MAX_BYTES) {
+			json_decref(j);
+			return QUERY_ROW_FULL;
+		}
+		rc = json_array_append_new(o->items, j) ? IT_ENOMEM : IT_OK;
+	}
+	if (rc == IT_OK) {
+		o->rows++;
+		o->bytes += n;
+	}
+	return rc;
 }
 
 static int store_failure(struct response *resp, int rc)
@@ -46,10 +73,10 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
 	struct query_key after;
 	struct query_page page;
-	struct list_out out = {NULL, NULL, evaluations};
+	struct list_out out = {NULL, NULL, evaluations, 0, 0};
 	struct qparams q;
 	json_t *next;
-	int has_after = 0, rc;
+	int has_after = 0, csv, rc;
 
 	if (qparams_parse(req, accepted, &q, resp))
 		return IT_OK;
@@ -62,7 +89,10 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	if (query_cursor_in(req, &q, kind, scope, key, &after, &has_after, resp))
 		return IT_OK;
 
-	if (query_wants_csv(req)) {
+	csv = query_wants_csv(req);
+	if (csv < 0)
+		return resp_problem_field(resp, 400, "Accept", "Accept is too long or lists too many media ranges");
+	if (csv) {
 		out.csv = &resp->body;
 		buf_reset(&resp->body);
 		rc = query_csv_header(out.csv, evaluations);
@@ -115,7 +145,7 @@ int route_instance_get(struct request *req, struct response *resp)
 {
 	const char *account = req->params[0], *region = req->params[1], *instance_id = req->params[2];
 	uint8_t key[CURSOR_KEY_LEN], scope[CURSOR_SCOPE_LEN];
-	struct list_out out = {NULL, NULL, 1};
+	struct list_out out = {NULL, NULL, 1, 0, 0};
 	struct query_key after;
 	struct query_page page;
 	struct qparams q;

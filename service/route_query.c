@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "http_syntax.h"
 #include "limits.h"
 #include "parse.h"
 #include "status.h"
@@ -347,8 +348,15 @@ json_t *query_evaluation_json(const struct query_row *r)
 
 int query_wants_csv(struct request *req)
 {
+	static const char *const offers[] = {"application/json", "text/csv"};
 	const char *a = request_header(req, "Accept");
-	return a && strstr(a, "text/csv") != NULL;
+	size_t pick;
+
+	if (http_accept_pick(a, a ? strlen(a) : 0, offers, 2, &pick) != IT_OK)
+		return -1;
+	/* Nothing acceptable (text/csv;q=0 alone): JSON, the default (RFC 9110 §12.5.1
+	 * lets a server disregard Accept rather than answer 406). */
+	return pick == 1;
 }
 
 /* RFC 4180 field: quoted when it holds a comma, quote, CR or LF (quotes doubled). A

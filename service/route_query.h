@@ -72,11 +72,13 @@ int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN]);
 /* Scope digest of a list query: its kind, sort and every filter value. */
 int query_scope(const char *kind, const struct qparams *q, uint8_t out[CURSOR_SCOPE_LEN]);
 
-/* JSON objects of SPEC §8 for a row. New references (NULL on allocation failure). */
+/* JSON objects of openapi.yaml for a row. New references (NULL on allocation failure). */
 json_t *query_instance_json(const struct query_row *r);
 json_t *query_evaluation_json(const struct query_row *r);
 
-/* 1 when the client asked for CSV (Accept: text/csv). */
+/* 1 when the client prefers CSV to JSON by its Accept q-values (http_accept_pick),
+ * 0 for JSON (also when it accepts neither), -1 when Accept is over its bounds
+ * (IT_MAX_ACCEPT bytes, IT_MAX_ACCEPT_RANGES ranges): answer 400 naming Accept. */
 int query_wants_csv(struct request *req);
 
 /* CSV (RFC 4180, CRLF, a header line): header and one row appenders. */

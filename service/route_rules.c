@@ -1,5 +1,5 @@
 /*
- * route_rules.c: /v1/rules — the allow-list (SPEC §4, §8).
+ * route_rules.c: /v1/rules — the allow-list (docs/rules.md; openapi.yaml).
  *
  *   GET    /v1/rules        reader  every rule, ordered by id (at most IT_MAX_RULES, one page)
  *   POST   /v1/rules        admin   create: 201 + ETag + Location; 409 when the id exists
@@ -149,7 +149,8 @@ int route_rules_create(struct request *req, struct response *resp)
 	} else if (rc) {
 		rc = apiutil_store_error(req, resp, rc, "creating a rule failed");
 	} else {
-		log_kv(&req->srv->log, LOG_INFO, req->request_id, "rule created", "rule", r->id, "actor", actor, NULL);
+		log_kv(&req->srv->log, LOG_INFO, req->request_id, "A rule was created.", "italic.rule", r->id, "user.name",
+		       actor, NULL);
 		rc = answer_rule(resp, 201, r, 1);
 	}
 	rule_free(r);
@@ -215,7 +216,8 @@ int route_rule_put(struct request *req, struct response *resp)
 	} else if (rc) {
 		rc = apiutil_store_error(req, resp, rc, "updating a rule failed");
 	} else {
-		log_kv(&req->srv->log, LOG_INFO, req->request_id, "rule updated", "rule", r->id, "actor", actor, NULL);
+		log_kv(&req->srv->log, LOG_INFO, req->request_id, "A rule was replaced.", "italic.rule", r->id, "user.name",
+		       actor, NULL);
 		rc = answer_rule(resp, 200, r, 0);
 	}
 	rule_free(r);
@@ -243,7 +245,8 @@ int route_rule_delete(struct request *req, struct response *resp)
 		return precondition_failed(req, resp, id);
 	if (rc)
 		return apiutil_store_error(req, resp, rc, "deleting a rule failed");
-	log_kv(&req->srv->log, LOG_INFO, req->request_id, "rule deleted", "rule", id, "actor", actor, NULL);
+	log_kv(&req->srv->log, LOG_INFO, req->request_id, "A rule was deleted.", "italic.rule", id, "user.name", actor,
+	       NULL);
 	resp->status = 204;
 	return IT_OK;
 }

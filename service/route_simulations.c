@@ -1,6 +1,6 @@
 /*
  * route_simulations.c: POST /v1/simulations — "what would change if the allow-list
- * were this?" (SPEC §4: a fleet-wide what-if before any rule change).
+ * were this?" (docs/rules.md: a fleet-wide what-if before any rule change).
  *
  * Body: {"rules": [...the whole proposed rule set...], "exemptions": [...]}. Each rule
  * is validated as POST /v1/rules would (422 naming e.g. "rules[3].criteria.owners[0]");
@@ -126,7 +126,7 @@ int route_simulations(struct request *req, struct response *resp)
 	struct json_err err = {{0}, {0}};
 	struct rule_set current, proposed;
 	int64_t now = clock_now_ms(NULL);
-	char actor[APIUTIL_ACTOR_LEN], n_ev[24];
+	char actor[APIUTIL_ACTOR_LEN];
 	json_t *obj = NULL, *result = NULL;
 	int rc;
 
@@ -165,8 +165,8 @@ int route_simulations(struct request *req, struct response *resp)
 		result = NULL;
 	}
 	apiutil_actor(req, actor);
-	snprintf(n_ev, sizeof(n_ev), "%lld", (long long)json_integer_value(json_object_get(result, "evaluated")));
-	log_kv(&req->srv->log, LOG_INFO, req->request_id, "simulation", "actor", actor, "evaluated", n_ev, NULL);
+	log_f(&req->srv->log, LOG_INFO, req->request_id, "A simulation was run.", LOG_STR("user.name", actor),
+	      LOG_INT("italic.evaluated", json_integer_value(json_object_get(result, "evaluated"))));
 	rc = resp_json(resp, 200, result);
 out:
 	rule_set_finish(&current);

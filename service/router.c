@@ -79,6 +79,21 @@ static int match(const char *pattern, char *path, const char *params[IT_MAX_PATH
 	return 1;
 }
 
+/* Appends ", method" (or the first method) to allow when it fits. */
+static void allow_add(char *allow, size_t allow_len, size_t *used, const char *method)
+{
+	size_t n = strlen(method);
+
+	if (*used + n + 3 >= allow_len)
+		return;
+	if (*used) {
+		memcpy(allow + *used, ", ", 2);
+		*used += 2;
+	}
+	memcpy(allow + *used, method, n + 1);
+	*used += n;
+}
+
 enum route_match router_match(const char *method, char *path_copy, int *ret_index,
 			      const char *params[IT_MAX_PATH_PARAMS], size_t *nparams,
 			      char *allow, size_t allow_len)
@@ -87,6 +102,9 @@ enum route_match router_match(const char *method, char *path_copy, int *ret_inde
 	const char *tmp[IT_MAX_PATH_PARAMS];
 	size_t tn, used = 0;
 	int path_seen = 0;
+	/* HEAD is GET without the body (RFC 9110 §9.3.2): the GET route answers it, and
+	 * libmicrohttpd sends the status and headers (Content-Length included) only. */
+	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
 
 	if (strlen(path_copy) > IT_MAX_PATH)
 		return ROUTE_NO_PATH;
@@ -97,19 +115,32 @@ enum route_match router_match(const char *method, char *path_copy, int *ret_inde
 		if (!match(routes[i].pattern, scratch, tmp, &tn))
 			continue;
 		path_seen = 1;
-		if (strcmp(routes[i].method, method) == 0) {
+		if (strcmp(routes[i].method, want) == 0) {
 			match(routes[i].pattern, path_copy, params, nparams);
 			*ret_index = (int)i;
 			return ROUTE_FOUND;
 		}
-		if (allow && used + strlen(routes[i].method) + 3 < allow_len) {
-			if (used) {
-				memcpy(allow + used, ", ", 2);
-				used += 2;
-			}
-			memcpy(allow + used, routes[i].method, strlen(routes[i].method) + 1);
-			used += strlen(routes[i].method);
+		if (allow) {
+			allow_add(allow, allow_len, &used, routes[i].method);
+			if (strcmp(routes[i].method, "GET") == 0)
+				allow_add(allow, allow_len, &used, "HEAD");
 		}
 	}
 	return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}
+
+int router_path_index(const char *path)
+{
+	char scratch[IT_MAX_PATH + 1];
+	const char *tmp[IT_MAX_PATH_PARAMS];
+	size_t tn;
+
+	if (strlen(path) > IT_MAX_PATH)
+		return -1;
+	for (size_t i = 0; i < routes_count; i++) {
+		memcpy(scratch, path, strlen(path) + 1);
+		if (match(routes[i].pattern, scratch, tmp, &tn))
+			return (int)i;
+	}
+	return -1;
 }

@@ -11,6 +11,8 @@
 #include "aws_ec2.h"
 #include "clock.h"
 #include "image_facts.h"
+#include "partition.h"
+#include "reconcile.h"
 #include "status.h"
 #include "store_sweep.h"
 #include "store_verdict.h"
@@ -74,8 +76,8 @@ static void record(struct sweep *s, const char *account, const char *region, int
 	struct mark_job j = {account, region, clock_now_ms(NULL), seen, changed, error, end};
 
 	if (writer_run(s->srv->writer, mark, &j) != IT_OK)
-		log_kv(&s->srv->log, LOG_WARN, NULL, "could not record the sweep", "account", account, "region", region,
-		       NULL);
+		log_kv(&s->srv->log, LOG_WARN, NULL, "The sweep's outcome could not be recorded.", "cloud.account.id",
+		       account, "cloud.region", region, NULL);
 }
 
 /* ---- one pair ---- */
@@ -201,7 +203,7 @@ static void flush_obs(struct sweep *s, struct store *db, struct pending *p)
 }
 
 static void add_listed(struct sweep *s, struct store *db, struct pending *p, const char *account, const char *region,
-		       const struct aws_ec2_instance *it, int64_t at)
+		       const struct aws_ec2_instance *it, int64_t at, int repair)
 {
 	struct evaluator_obs *o;
 
@@ -231,6 +233,7 @@ static void add_listed(struct sweep *s, struct store *db, struct pending *p, con
 	o->n_tags = it->n_tags;
 	o->tags_known = 1;
 	o->observed_at = at;
+	o->repair = repair;
 	p->n++;
 }
 
@@ -250,19 +253,20 @@ static void add_gone(struct sweep *s, struct store *db, struct pending *p, const
 	o->instance_id = p->ids[p->n];
 	o->gone_reason = "DescribeInstances no longer lists the instance (reconciliation sweep)";
 	o->observed_at = at;
+	o->repair = reconcile_pinned(k->observed_at, at);
 	p->n++;
 }
 
-static int differs(const struct verdict_row *k, const struct aws_ec2_instance *it)
+/* What the listing means for one known instance (reconcile.h: differs, or pinned). */
+static enum reconcile_listed compare(const struct verdict_row *k, const struct aws_ec2_instance *it, int64_t at)
 {
-	const char *state = it->state_name ? it->state_name : "", *image = it->image_id ? it->image_id : "";
+	struct reconcile_record rec = {k->state, k->image_id, k->compliance, k->observed_at};
 
-	if (strcmp(state, "terminated") == 0)
-		return strcmp(k->compliance, "NOT_APPLICABLE") != 0;
-	return strcmp(k->state, state) != 0 || strcmp(k->image_id, image) != 0;
+	return reconcile_listed(&rec, it->state_name, it->image_id, at);
 }
 
-static void sweep_pair(struct sweep *s, struct store *db, const char *account, const char *region)
+static void sweep_pair(struct sweep *s, struct store *db, const char *account, const char *region,
+		       int64_t failing_since)
 {
 	struct server *srv = s->srv;
 	struct listing l;
@@ -270,6 +274,9 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 	struct verdict_row known[KNOWN_PAGE];
 	struct pending *p = calloc(1, sizeof(*p));
 	char after[32] = "", msg[256] = "";
+	/* The listing's time orders its verdicts: Italic's own clock when the listing starts,
+	 * so never ahead of the facts it stands for (the bound events get, reconcile.h, holds
+	 * by construction); a record ahead of it by more than the skew is pinned. */
 	int64_t at = clock_now_ms(NULL);
 	size_t n;
 	int rc;
@@ -279,6 +286,13 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 	if (!p)
 		return;
 	record(s, account, region, 0, 0, 0, NULL);
+	/* A pair from before regions were checked at ingest may name a region AWS does not
+	 * have: it fails without an AWS call, and after a day of that it stops. */
+	if (!partition_region_known(region, srv->cfg.extra_regions)) {
+		rc = IT_EINVAL;
+		snprintf(msg, sizeof(msg), "region %s is not an AWS region Italic knows (ITALIC_EXTRA_REGIONS)", region);
+		goto out;
+	}
 	rc = list_all(s, account, region, &l, &err);
 	if (rc) {
 		snprintf(msg, sizeof(msg), "DescribeInstances: %s%s%s", status_str(rc), err.code[0] ? ": " : "", err.code);
@@ -292,9 +306,10 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 		for (size_t i = 0; i < n; i++) {
 			long at_i = find(&l, known[i].instance_id);
 			if (at_i >= 0) {
+				enum reconcile_listed what = compare(&known[i], l.items[at_i], at);
 				l.seen[at_i] = 1;
-				if (differs(&known[i], l.items[at_i]))
-					add_listed(s, db, p, account, region, l.items[at_i], at);
+				if (what != RECONCILE_KEEP)
+					add_listed(s, db, p, account, region, l.items[at_i], at, what == RECONCILE_REPAIR);
 			} else if (strcmp(known[i].compliance, "NOT_APPLICABLE") != 0) {
 				add_gone(s, db, p, account, region, &known[i], at);
 			}
@@ -307,25 +322,26 @@ static void sweep_pair(struct sweep *s, struct store *db, const char *account, c
 	/* Instances no event announced (a terminated one is not worth a first verdict). */
 	for (size_t i = 0; rc == IT_OK && i < l.n && p->rc == IT_OK; i++)
 		if (!l.seen[i] && l.items[i]->state_name && strcmp(l.items[i]->state_name, "terminated") != 0)
-			add_listed(s, db, p, account, region, l.items[i], at);
+			add_listed(s, db, p, account, region, l.items[i], at, 0);
 	flush_obs(s, db, p);
 	if (rc == IT_OK)
 		rc = p->rc;
 	if (rc)
 		snprintf(msg, sizeof(msg), "evaluating the listing: %s", status_str(rc));
 out:
-	{
-		char seen[24], changed[24];
-		snprintf(seen, sizeof(seen), "%zu", l.n);
-		snprintf(changed, sizeof(changed), "%zu", p->changed);
-		if (rc)
-			log_kv(&srv->log, LOG_WARN, NULL, "sweep failed", "account", account, "region", region, "error",
-			       msg, "request_id", err.request_id, NULL);
-		else
-			log_kv(&srv->log, LOG_INFO, NULL, "swept", "account", account, "region", region, "instances", seen,
-			       "changed", changed, NULL);
-	}
+	if (rc)
+		log_kv(&srv->log, LOG_WARN, NULL, "A sweep failed; it is tried again at its next turn.",
+		       "cloud.account.id", account, "cloud.region", region, "error.message", msg,
+		       "italic.aws_request_id", err.request_id, NULL);
+	else
+		log_f(&srv->log, LOG_INFO, NULL, "An account and Region were swept.", LOG_STR("cloud.account.id", account),
+		      LOG_STR("cloud.region", region), LOG_INT("italic.instances", l.n),
+		      LOG_INT("italic.changed", p->changed));
 	record(s, account, region, 1, (int64_t)l.n, (int64_t)p->changed, rc ? msg : NULL);
+	/* the same rule store_sweep_end() applies: the run of failures began over a day ago */
+	if (rc && failing_since && clock_now_ms(NULL) - failing_since > IT_SWEEP_GIVE_UP_MS)
+		log_kv(&srv->log, LOG_WARN, NULL, "every sweep of the pair failed for over a day: not swept again until "
+		       "AWS answers for it", "account", account, "region", region, NULL);
 	listing_free(&l);
 	free(p);
 }
@@ -339,7 +355,7 @@ static void *run(void *arg)
 	char err[256];
 
 	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_msg(&srv->log, LOG_ERROR, NULL, "sweep cannot open the database: %s", err);
+		log_kv(&srv->log, LOG_ERROR, NULL, "The sweep thread cannot open the database.", "error.message", err, NULL);
 		return NULL;
 	}
 	while (!atomic_load(&s->stop)) {
@@ -352,7 +368,7 @@ static void *run(void *arg)
 		if (store_sweep_due(db, now, s->interval_ms, due, DUE_BATCH, &n, &next) != IT_OK)
 			n = 0;
 		for (size_t i = 0; i < n && !atomic_load(&s->stop); i++) {
-			sweep_pair(s, db, due[i].account, due[i].region);
+			sweep_pair(s, db, due[i].account, due[i].region, due[i].failing_since);
 			nap(s, pause);
 		}
 		if (n)
@@ -371,7 +387,7 @@ int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 
 	*ret = NULL;
 	if (!srv->aws || srv->cfg.sweep_interval_s == 0) {
-		log_msg(&srv->log, LOG_INFO, NULL, "reconciliation sweep off (%s)",
+		log_msg(&srv->log, LOG_INFO, NULL, "The reconciliation sweep is off (%s).",
 			srv->aws ? "ITALIC_SWEEP_INTERVAL=0" : "AWS is not in use");
 		return IT_OK;
 	}

@@ -1,5 +1,5 @@
 /*
- * sweep.h: the reconciliation sweep (SPEC §5). Events are best effort at the source,
+ * sweep.h: the reconciliation sweep (docs/events.md). Events are best effort at the source,
  * so every ITALIC_SWEEP_INTERVAL each known (account, region) is listed with
  * DescribeInstances (all pages, in the member account through the assumed role) and
  * compared with what Italic holds:

@@ -15,7 +15,7 @@ Signature checking
 ------------------
 Every request that carries an Authorization header is verified with botocore's own
 pure-Python signers, instantiated directly (botocore.auth.SigV4Auth for every service,
-S3SigV4Auth for s3; never the CRT classes, see AWS-NOTES §10): the request is rebuilt
+S3SigV4Auth for s3; never the CRT classes, see docs/aws-facts.md §10): the request is rebuilt
 as an AWSRequest from the received method, URL, body and exactly the headers named in
 SignedHeaders, the canonical request / string to sign / signature are recomputed at
 the X-Amz-Date of the request with the secret the fake knows for the access key id,
@@ -33,7 +33,8 @@ key belongs to, region = the credential scope's region)
   config       POST / X-Amz-Target StarlingDoveService.PutEvaluations (JSON 1.1)
   securityhub  POST /findings/import (rest-json)
   s3           PUT /<bucket>/<key> (path style) or Host <bucket>.s3... (virtual)
-  IMDSv2       PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role]
+  IMDSv2       PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role],
+               GET /latest/meta-data/placement/region
   container    GET /__creds/container (Authorization must equal the configured token)
 
 Control API (JSON in, JSON out)
@@ -60,7 +61,8 @@ Control API (JSON in, JSON out)
   POST /__control/sts       {"duration": seconds issued creds live (default 3600),
                              "external_id": required ExternalId or null,
                              "deny_accounts": ["..."], "web_tokens": ["..."]}
-  POST /__control/imds      {"role": "role-name", "disabled": false}
+  POST /__control/imds      {"role": "role-name", "disabled": false,
+                             "region": "eu-west-1" | null (placement/region: 404 when null)}
   POST /__control/container {"token": "Bearer x" | null}
   POST /__control/page_size {"size": N}     DescribeInstances listing page size
   GET  /__control/requests   -> [{"service","operation","method","path","host",
@@ -123,7 +125,7 @@ class State:
         self.requests = []
         self.sts = {"duration": 3600, "external_id": None, "deny_accounts": [],
                     "web_tokens": None}
-        self.imds = {"role": "italic-instance", "disabled": False}
+        self.imds = {"role": "italic-instance", "disabled": False, "region": None}
         self.imds_tokens = set()
         self.container = {"token": None}
         self.page_size = 1000
@@ -540,6 +542,10 @@ class Handler(BaseHTTPRequestHandler):
             self.record(service="imds", operation="get", method=method, path=path, status=401)
             return self.send(401, "", "text/plain")
         base = "/latest/meta-data/iam/security-credentials/"
+        if path == "/latest/meta-data/placement/region":
+            status = 200 if cfg["region"] else 404
+            self.record(service="imds", operation="region", method=method, path=path, status=status)
+            return self.send(status, cfg["region"] or "", "text/plain")
         self.record(service="imds", operation="get", method=method, path=path, status=200)
         if path == base:
             return self.send(200, cfg["role"], "text/plain")

@@ -162,7 +162,8 @@ class Server:
         finally:
             c.close()
         if validate:
-            openapi_check.validate(method, path, resp.status, resp.headers.get("content-type"), resp.body)
+            openapi_check.validate(method, path, resp.status, resp.headers.get("content-type"), resp.body,
+                                   headers=resp.headers)
         return resp
 
     def get(self, path, token=None, **kw):
@@ -205,6 +206,33 @@ def make_server(tmp_path):
             s.stop()
         except AssertionError:
             pass
+    for s in servers:
+        check_log_lines(s.logs())
+
+
+def check_log_lines(text):
+    """Every line a server wrote follows the log contract (lib/log.h, docs/operations.md):
+    one JSON object with the ECS base fields, and a message that is a sentence."""
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        for key in ("@timestamp", "log.level", "message", "ecs.version"):
+            assert key in obj, "log line without %s: %s" % (key, line)
+        msg = obj["message"]
+        assert msg and not msg[0].islower() and msg.rstrip()[-1] in ".!?", \
+            "log message is not a sentence (capital first, full stop last): %s" % line
+        for key in obj:
+            assert key in ECS_BASE or key in ECS_FIELDS or key.startswith("italic."), \
+                "log field outside the schema: %s in %s" % (key, line)
+
+
+# The ECS fields lib/log.c may write; anything else is under "italic.".
+ECS_BASE = {"@timestamp", "log.level", "message", "ecs.version", "http.request.id"}
+ECS_FIELDS = {"cloud.account.id", "cloud.region", "error.code", "error.message", "event.dataset",
+              "event.duration", "event.reason", "file.path", "http.request.method",
+              "http.response.body.bytes", "http.response.status_code", "process.pid",
+              "server.address", "service.version", "user.id", "user.name"}
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Realistic events for integration tests: the committed fixtures (built from AWS's own
-samples in ../shared/samples/aws) with ids changed per test, so tests never collide."""
+samples in tests/data/aws) with ids changed per test, so tests never collide."""
 import copy
 import json
 import os

@@ -9,6 +9,12 @@ type the document does not describe, so the contract cannot silently drift.
 
 One allowance: a request with a method the path does not have must get 405 with a
 problem body — OpenAPI cannot list the methods a path does not have.
+
+HEAD: the document lists a `head` operation beside every `get`; its answer must carry
+no body, so only its status and media type are checked (against the head operation's
+responses, the 405 allowance included).
+Given the response headers, it also checks the X-Request-Id contract: the documented
+response declares the header, and the live response carries one of the documented form.
 """
 import json
 import os
@@ -78,14 +84,42 @@ def _validator(schema):
     return jsonschema.Draft202012Validator(schema, resolver=resolver, format_checker=_formats)
 
 
-def validate(method, path, status, content_type, body):
+def _check_request_id(resp, headers, what):
+    """resp: the resolved response object (None for the undocumented-method 405)."""
+    if headers is None:
+        return
+    if resp is not None and "X-Request-Id" not in (resp.get("headers") or {}):
+        raise AssertionError("%s: openapi.yaml does not declare X-Request-Id for this response" % what)
+    schema = _resolve(document()["components"]["headers"]["RequestId"])["schema"]
+    value = {k.lower(): v for k, v in headers.items()}.get("x-request-id")
+    if value is None or not re.match(schema["pattern"], value):
+        raise AssertionError("%s: X-Request-Id %r is missing or not of the documented form" % (what, value))
+
+
+def validate(method, path, status, content_type, body, headers=None):
     template, op, item = find_operation(method, path)
     if template is None:
         raise AssertionError("openapi.yaml has no path for %s %s" % (method, path))
     ctype = (content_type or "").split(";")[0].strip().lower()
+    if method.upper() == "HEAD":
+        if body:
+            raise AssertionError("HEAD %s %d: answered with a body %r" % (template, status, body[:200]))
+        if op is None:
+            if status == 405 and ctype == "application/problem+json":
+                return
+            raise AssertionError("openapi.yaml has no head operation on %s (got %d)" % (template, status))
+        responses = op.get("responses", {})
+        resp = responses.get(str(status)) or responses.get("default")
+        if resp is None:
+            raise AssertionError("openapi.yaml: HEAD %s does not document status %d" % (template, status))
+        content = _resolve(resp).get("content") or {}
+        if ctype and content and ctype not in content:
+            raise AssertionError("HEAD %s %d: media type %r not documented" % (template, status, ctype))
+        return
     if op is None:
         if status == 405 and ctype == "application/problem+json":
             _validator({"$ref": "#/components/schemas/Problem"}).validate(json.loads(body))
+            _check_request_id(None, headers, "%s %s 405" % (method.upper(), template))
             return
         raise AssertionError("openapi.yaml has no %s operation on %s (got %d)" % (method, template, status))
     responses = op.get("responses", {})
@@ -93,6 +127,7 @@ def validate(method, path, status, content_type, body):
     if resp is None:
         raise AssertionError("openapi.yaml: %s %s does not document status %d" % (method.upper(), template, status))
     resp = _resolve(resp)
+    _check_request_id(resp, headers, "%s %s %d" % (method.upper(), template, status))
     content = resp.get("content")
     if not content:
         if body:

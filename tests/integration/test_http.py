@@ -168,7 +168,7 @@ def test_logs_are_json_and_never_contain_tokens(server):
     assert lines
     for line in lines:
         obj = json.loads(line)
-        assert "ts" in obj and "level" in obj and "msg" in obj
+        assert "@timestamp" in obj and "log.level" in obj and "message" in obj, line
 
 
 def test_sigterm_drains_in_flight_request(server):
@@ -192,7 +192,7 @@ def test_sigterm_drains_in_flight_request(server):
 
 def test_sigint_exits_zero(server):
     assert server.stop(signal.SIGINT) == 0
-    assert '"msg":"stopped"' in server.logs()
+    assert '"message":"Italic stopped."' in server.logs()
 
 
 def test_serve_refuses_newer_schema(make_server):
@@ -259,4 +259,4 @@ def test_tls_when_cert_and_key_are_set(make_server, tmp_path):
 def test_tls_needs_both_files(make_server, tmp_path):
     s = make_server(env={"ITALIC_TLS_CERT": str(tmp_path / "missing.pem")}, start=False)
     p = subprocess.run([BIN, "serve"], env=s.env, capture_output=True, text=True, timeout=20)
-    assert p.returncode == 1 and "TLS" in p.stderr
+    assert p.returncode == 2 and "TLS" in p.stderr

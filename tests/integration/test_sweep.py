@@ -46,7 +46,8 @@ def test_sweep_finds_unannounced_and_retires_vanished(make_server, fake_aws):
     items = wait_for(swept, 20, "a sweep with 3 changes")
     assert items == [{"account": ACCOUNT, "region": REGION, "instances_seen": 3, "changed": 3, "error": None,
                       "last_started_at": items[0]["last_started_at"],
-                      "last_finished_at": items[0]["last_finished_at"]}]
+                      "last_finished_at": items[0]["last_finished_at"],
+                      "status": "ok", "failing_since": None, "stopped_at": None}]
     assert items[0]["last_started_at"] <= items[0]["last_finished_at"]
     check_schema(items[0], "Sweep")
 
@@ -90,6 +91,7 @@ def test_sweep_records_errors_and_api_validation(make_server, fake_aws):
     items = wait_for(lambda: [i for i in srv.get("/v1/sweeps", token=rd).json()["items"] if i["error"]], 20,
                      "a failed sweep")
     assert "UnauthorizedOperation" in items[0]["error"]
+    assert items[0]["status"] == "failing" and items[0]["failing_since"] and items[0]["stopped_at"] is None
     check_schema(items[0], "Sweep")
     assert verdict(srv.db, KNOWN)["compliance"] == "COMPLIANT"   # a failed listing retires nothing
     for q in ("limit=0", "limit=1001", "cursor=nope", "cursor=123456789012/not_a_region", "cursor=1234/us-east-1"):
@@ -103,6 +105,6 @@ def test_sweep_records_errors_and_api_validation(make_server, fake_aws):
 def test_sweep_off_without_aws(make_server):
     srv = make_server(env={"ITALIC_SWEEP_INTERVAL": "1s", "ITALIC_SECURITYHUB": "on"})
     time.sleep(0.5)
-    assert "reconciliation sweep off" in srv.logs()
-    assert "deliveries are off" in srv.logs()
+    assert "The reconciliation sweep is off" in srv.logs()
+    assert "Deliveries are off" in srv.logs()
     assert srv.get("/v1/sweeps", token=srv.token("reader")).json() == {"items": [], "next_cursor": None}

@@ -1,12 +1,12 @@
 /*
- * test_aws_sigv4: every header-signing case of shared/testdata/sigv4, byte for byte.
+ * test_aws_sigv4: every header-signing case of tests/data/sigv4, byte for byte.
  *
- * argv[1] is the shared/ directory (meson passes <repo>/../shared). Each case directory
+ * argv[1] is the tests/data directory (meson passes it). Each case directory
  * is read at runtime: context.json (keys, region, service, time, normalize, sign_body),
  * request.txt (unsigned request), and the expected header-canonical-request.txt,
  * header-string-to-sign.txt, header-signature.txt and, where present, the
  * Authorization line of header-signed-request.txt. A missing directory is a failure,
- * not a skip. The botocore-generated requests in samples/aws are signed again as a
+ * not a skip. The botocore-generated requests in aws/ are signed again as a
  * second oracle for the real service shapes (EC2, STS, Config, Security Hub, S3).
  */
 #include <dirent.h>
@@ -138,7 +138,7 @@ static void run_case(const char *root, const char *name)
 	const char *token;
 
 	memset(&out, 0, sizeof(out));
-	snprintf(dir, sizeof(dir), "%s/testdata/sigv4/%s", root, name);
+	snprintf(dir, sizeof(dir), "%s/sigv4/%s", root, name);
 	ctx_text = slurp(dir, "context.json", NULL);
 	req_text = slurp(dir, "request.txt", &req_len);
 	creq = slurp(dir, "header-canonical-request.txt", NULL);
@@ -213,9 +213,9 @@ static void check_no_unlisted_cases(const char *root)
 	struct dirent *e;
 	int dirs = 0;
 
-	snprintf(dir, sizeof(dir), "%s/testdata/sigv4", root);
+	snprintf(dir, sizeof(dir), "%s/sigv4", root);
 	d = opendir(dir);
-	CHECK(d != NULL, "vector directory %s exists (pass shared/ as argv[1])", dir);
+	CHECK(d != NULL, "vector directory %s exists (pass tests/data as argv[1])", dir);
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL) {
@@ -249,7 +249,7 @@ static void run_botocore(const char *root)
 	size_t i;
 	int done = 0;
 
-	snprintf(path, sizeof(path), "%s/samples/aws/botocore-1.29.27-generated-signed-requests.json", root);
+	snprintf(path, sizeof(path), "%s/aws/botocore-1.29.27-generated-signed-requests.json", root);
 	doc = json_load_file(path, JSON_ALLOW_NUL, &jerr);
 	CHECK(doc != NULL, "botocore samples readable at %s", path);
 	if (!doc)
@@ -400,7 +400,7 @@ static void test_rejects(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: test_aws_sigv4 SHARED_DIR (the directory holding testdata/sigv4)\n");
+		fprintf(stderr, "usage: test_aws_sigv4 DATA_DIR (tests/data: holds sigv4/ and aws/)\n");
 		return 2;
 	}
 	test_rejects();

@@ -1,6 +1,6 @@
 /*
  * test_aws_xml: the expat walker and every Query-API parser (EC2, STS, errors), on the
- * real samples in shared/samples/aws (argv[1] = shared/) and on inline documents for
+ * real samples in tests/data/aws (argv[1] = tests/data) and on inline documents for
  * the shapes no public sample has. Rejections first.
  */
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include "status.h"
 #include "tap.h"
 
-static const char *shared;
+static const char *data_dir;
 
 static char *sample(const char *name, size_t *len)
 {
@@ -22,7 +22,7 @@ static char *sample(const char *name, size_t *len)
 	char *d = NULL;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/samples/aws/%s", shared, name);
+	snprintf(path, sizeof(path), "%s/aws/%s", data_dir, name);
 	f = fopen(path, "rb");
 	CHECK(f != NULL, "sample %s readable", path);
 	if (!f)
@@ -270,10 +270,10 @@ static void test_metadata(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: test_aws_xml SHARED_DIR\n");
+		fprintf(stderr, "usage: test_aws_xml DATA_DIR (tests/data)\n");
 		return 2;
 	}
-	shared = argv[1];
+	data_dir = argv[1];
 	test_rejects();
 	test_samples();
 	test_instances();

@@ -31,8 +31,15 @@ int main(void)
 	for (int i = 0; i < 10000; i++)
 		CHECK(buf_puts(&b, "abcdefghij") == IT_OK || i >= 104857, "grow %d", i);
 	CHECK(b.len == 100000, "len after growth %zu", b.len);
+	buf_truncate(&b, 200000);
+	CHECK(b.len == 100000, "truncate to a longer length is a no-op");
+	buf_truncate(&b, 3);
+	CHECK(b.len == 3 && strcmp(buf_str(&b), "abc") == 0, "truncate keeps the first bytes, NUL after");
 	buf_reset(&b);
 	CHECK(b.len == 0 && strcmp(buf_str(&b), "") == 0, "reset");
+	buf_truncate(&b, 0);
+	CHECK(b.len == 0, "truncate an empty buffer");
 	buf_finish(&b);
+	buf_truncate(&b, 0);
 	return tap_done();
 }

@@ -54,9 +54,31 @@ int main(void)
 	CHECK(config_set_flag(&c, "log-level", "loud", err, sizeof(err)) == IT_EINVAL, "bad level");
 	CHECK(config_set_flag(&c, "metrics-public", "true", err, sizeof(err)) == IT_EINVAL, "0/1 only");
 	CHECK(config_set_flag(&c, "listen", NULL, err, sizeof(err)) == IT_EINVAL, "missing value");
+	CHECK(config_set_flag(&c, "extra-regions", "us-east-9,", err, sizeof(err)) == IT_EINVAL &&
+		      strstr(err, "--extra-regions") != NULL, "extra regions: trailing comma");
+	CHECK(config_set_flag(&c, "extra-regions", "mars", err, sizeof(err)) == IT_EINVAL, "extra regions: no region");
+	CHECK(c.extra_regions[0] == '\0', "extra regions default empty, untouched by a bad value");
+	CHECK(config_set_flag(&c, "extra-regions", "ap-southeast-9,us-isob-west-2", err, sizeof(err)) == IT_OK &&
+		      strcmp(c.extra_regions, "ap-southeast-9,us-isob-west-2") == 0, "extra regions");
 	CHECK(config_set_flag(&c, "workers", "8", err, sizeof(err)) == IT_OK && c.workers == 8, "flag value");
 	CHECK(config_set_flag(&c, "aws", "off", err, sizeof(err)) == IT_OK && c.aws == CONFIG_AWS_OFF, "aws off");
 	CHECK(config_set_flag(&c, "sweep-interval", "0", err, sizeof(err)) == IT_OK && c.sweep_interval_s == 0,
 	      "sweep off");
+
+	/* The listen address is checked on parse: a bad one never reaches the server. */
+	CHECK(config_set_flag(&c, "listen", "nonsense", err, sizeof(err)) == IT_EINVAL, "listen without a port");
+	CHECK(strstr(err, "--listen") && strstr(err, "ADDR:PORT"), "message says what is expected: %s", err);
+	CHECK(config_set_flag(&c, "listen", "127.0.0.1:99999", err, sizeof(err)) == IT_EINVAL, "port over 65535");
+	CHECK_STR(c.listen, "0.0.0.0:9000", "listen unchanged by the refusals");
+	CHECK(config_set_flag(&c, "listen", "[::1]:8443", err, sizeof(err)) == IT_OK, "IPv6 listen");
+	CHECK_STR(c.listen, "[::1]:8443", "IPv6 kept as written");
+
+	/* Settings that only make sense together. */
+	CHECK(config_validate(&c, err, sizeof(err)) == IT_OK, "defaults are consistent");
+	CHECK(config_set_flag(&c, "tls-cert", "/etc/italic/cert.pem", err, sizeof(err)) == IT_OK, "cert alone");
+	CHECK(config_validate(&c, err, sizeof(err)) == IT_EINVAL && strstr(err, "ITALIC_TLS_KEY"),
+	      "a certificate without a key: %s", err);
+	CHECK(config_set_flag(&c, "tls-key", "/etc/italic/key.pem", err, sizeof(err)) == IT_OK, "key too");
+	CHECK(config_validate(&c, err, sizeof(err)) == IT_OK, "both TLS files");
 	return tap_done();
 }

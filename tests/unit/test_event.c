@@ -750,6 +750,123 @@ static void test_good_fixtures(void)
 	CHECK(n >= 19, "accepted fixtures found: %d", n);
 }
 
+/* A fixture with some of its times replaced (NULL-terminated from/to pairs). */
+static struct event *fixture_with(const char *name, ...)
+{
+	char path[4096 + 64], *body, *next;
+	const char *from, *to;
+	struct event *ev;
+	size_t len;
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", fixtures_dir, name);
+	body = read_file(path, &len);
+	CHECK(body != NULL, "fixture %s", name);
+	if (!body)
+		return NULL;
+	va_start(ap, name);
+	while ((from = va_arg(ap, const char *)) != NULL) {
+		to = va_arg(ap, const char *);
+		CHECK(strstr(body, from) != NULL, "%s holds %s", name, from);
+		next = replace_all(body, from, to);
+		free(body);
+		body = next;
+	}
+	va_end(ap);
+	ev = parse_ok(body, name);
+	free(body);
+	return ev;
+}
+
+#define RECEIVED 1764620000000LL   /* 2025-12-01T20:13:20Z, when Italic got the event */
+#define FUTURE "9999-12-31T23:59:59Z"
+#define FUTURE_MS 253402300799000LL
+
+/* issue 13 §1: every time an event carries is bounded by its receipt time. */
+static void test_time_bounds(void)
+{
+	struct event *ev;
+	char why[IT_VERDICT_REASON_LEN];
+
+	/* CloudTrail: eventTime orders the verdict; envelope time and launchTime too */
+	ev = fixture_with("cloudtrail-runinstances-direct.json", "\"2024-04-02T15:13:06Z\"", "\"" FUTURE "\"",
+			  "1712070786000", "253402300799000", NULL);
+	if (ev) {
+		CHECK(ev->obs[0].observed_at_ms == FUTURE_MS && ev->time_ms == FUTURE_MS, "parsed as claimed");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 0, "nothing clamped yet");
+		CHECK(event_bound_times(ev, RECEIVED) == 3, "eventTime, time and launchTime clamped");
+		CHECK(ev->obs[0].observed_at_ms == RECEIVED && ev->time_ms == RECEIVED &&
+			      ev->obs[0].launch_time_ms == RECEIVED, "all at the receipt time");
+		CHECK(ev->obs[0].claimed_observed_ms == FUTURE_MS && ev->claimed_time_ms == FUTURE_MS &&
+			      ev->obs[0].claimed_launch_ms == FUTURE_MS, "claims kept");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 1, "a reason");
+		CHECK_STR(why, "eventTime 9999-12-31T23:59:59Z is more than 5 minutes after Italic received the event "
+			  "(2025-12-01T20:13:20Z): clamped to the receipt time (so was time and launchTime)", "reason");
+		CHECK(event_bound_times(ev, RECEIVED) == 0 && ev->obs[0].claimed_observed_ms == FUTURE_MS,
+		      "idempotent");
+	}
+	event_free(ev);
+
+	/* State change: its observed_at is the envelope time, named once */
+	ev = fixture_with("ec2-state-terminated.json", "2017-12-22T18:43:48Z", FUTURE, NULL);
+	if (ev) {
+		CHECK(event_bound_times(ev, RECEIVED) == 2 && ev->obs[0].observed_at_ms == RECEIVED, "time clamped");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 1 &&
+			      strncmp(why, "time 9999-12-31T23:59:59Z is more than 5 minutes", 48) == 0 &&
+			      !strstr(why, "so was"), "reason: %s", why);
+	}
+	event_free(ev);
+
+	/* Config item change: configurationItemCaptureTime; the past envelope time stays */
+	ev = fixture_with("config-ci-change-ec2.json", "2018-05-02T16:20:55.108Z", FUTURE, NULL);
+	if (ev) {
+		int64_t envelope = ev->time_ms;
+		CHECK(event_bound_times(ev, RECEIVED) == 1 && ev->obs[0].observed_at_ms == RECEIVED &&
+			      ev->time_ms == envelope && ev->claimed_time_ms == 0, "capture time clamped only");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 1 &&
+			      strncmp(why, "configurationItemCaptureTime 9999-12-31T23:59:59Z", 49) == 0, "reason: %s",
+		      why);
+	}
+	event_free(ev);
+
+	/* Rule invocation: capture time, notificationCreationTime and the OrderingTimestamp */
+	ev = fixture_with("config-rule-invocation-change.json", "2023-04-27T15:03:11.636Z", FUTURE,
+			  "2023-04-27T15:03:13.332Z", FUTURE, NULL);
+	if (ev) {
+		CHECK(ev->rule && ev->rule->ordering_ms == FUTURE_MS, "ordering as claimed");
+		CHECK(event_bound_times(ev, RECEIVED) == 2, "two clamped");
+		CHECK(ev->rule && ev->rule->ordering_ms == RECEIVED && ev->obs[0].observed_at_ms == RECEIVED,
+		      "PutEvaluations' OrderingTimestamp bounded too");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 1 &&
+			      strstr(why, "(so was notificationCreationTime)") != NULL, "reason: %s", why);
+	}
+	event_free(ev);
+
+	/* Scheduled: the notification time is all there is */
+	ev = fixture_with("config-rule-invocation-scheduled.json", "2023-04-27T13:26:17.741Z", FUTURE, NULL);
+	if (ev) {
+		CHECK(event_bound_times(ev, RECEIVED) == 1 && ev->rule->ordering_ms == RECEIVED, "scheduled clamped");
+		CHECK(event_time_reason(ev, NULL, RECEIVED, why, sizeof(why)) == 1 &&
+			      strncmp(why, "notificationCreationTime 9999", 29) == 0, "reason: %s", why);
+	}
+	event_free(ev);
+
+	/* Within the skew: kept as the sender said (honest clock drift reorders nothing) */
+	ev = fixture_with("ec2-state-terminated.json", "2017-12-22T18:43:48Z", "2025-12-01T20:18:20Z", NULL);
+	if (ev) {
+		CHECK(event_bound_times(ev, RECEIVED) == 0 && ev->obs[0].observed_at_ms == RECEIVED + 300000,
+		      "exactly five minutes ahead is kept");
+		CHECK(event_time_reason(ev, &ev->obs[0], RECEIVED, why, sizeof(why)) == 0, "no reason");
+	}
+	event_free(ev);
+	ev = fixture_with("ec2-state-terminated.json", "2017-12-22T18:43:48Z", "2025-12-01T20:18:20.001Z", NULL);
+	if (ev)
+		CHECK(event_bound_times(ev, RECEIVED) == 2 && ev->obs[0].observed_at_ms == RECEIVED,
+		      "one millisecond more is clamped");
+	event_free(ev);
+	CHECK(event_bound_times(NULL, RECEIVED) == 0, "NULL");
+}
+
 static void test_names(void)
 {
 	enum event_state st = EVENT_STATE_UNKNOWN;
@@ -797,5 +914,6 @@ int main(int argc, char **argv)
 	test_config_samples();
 	test_invocation_samples();
 	test_good_fixtures();
+	test_time_bounds();
 	return tap_done();
 }

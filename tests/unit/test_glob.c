@@ -92,6 +92,100 @@ static void test_worst_case(void)
 	free(text);
 }
 
+/* The matcher before issue 13 (one-star backtracking over the whole pattern), kept here
+ * as the reference the new one must agree with on every input. */
+static int reference_match(const char *p, const char *t)
+{
+	const char *star_p = NULL, *star_t = NULL;
+
+	while (*t) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			if (!*p)
+				return 1;
+			star_p = p;
+			star_t = t;
+		} else if (*p && (*p == '?' || *p == *t)) {
+			p++;
+			t++;
+		} else if (star_p) {
+			p = star_p;
+			t = ++star_t;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* Random patterns over {a, b, c, *, ?} against random texts over {a, b}, short and long
+ * (the bitset path, its word boundaries at 63/64/127/128 bytes, and the long-text
+ * fallback past 255): the two matchers agree on every pair. */
+static void test_differential(void)
+{
+	static const size_t text_lens[] = {0, 1, 2, 5, 17, 62, 63, 64, 65, 127, 128, 129, 200, 254, 255, 256, 300};
+	char pat[40], text[320];
+	unsigned seed = 12345;
+	size_t disagree = 0, matched = 0, n = 0;
+
+	for (int round = 0; round < 60000; round++) {
+		size_t pl = (size_t)(rand_r(&seed) % 12), tl = text_lens[rand_r(&seed) % ARRAY_LEN(text_lens)];
+		for (size_t i = 0; i < pl; i++)
+			pat[i] = "ab*?c"[rand_r(&seed) % (round % 3 ? 4 : 5)];   /* c: a byte no text holds */
+		pat[pl] = '\0';
+		for (size_t i = 0; i < tl; i++)
+			text[i] = (rand_r(&seed) % 8) ? 'a' : 'b';   /* mostly 'a': long almost-matches */
+		text[tl] = '\0';
+		int want = reference_match(pat, text), ix;
+		struct glob_text gt;
+		glob_text_init(&gt, text);
+		ix = glob_match_text(pat, &gt);
+		if (glob_match(pat, text) != want || ix != want) {
+			if (disagree++ < 5)
+				CHECK(0, "glob_match(\"%s\", <%zu bytes>) = %d, indexed %d (indexed text: %d), reference %d",
+				      pat, tl, glob_match(pat, text), ix, gt.indexed, want);
+		}
+		matched += (size_t)reference_match(pat, text);
+		n++;
+	}
+	CHECK(disagree == 0, "%zu of %zu pairs disagree", disagree, n);
+	{
+		/* a text with more distinct bytes than an index holds is matched unindexed */
+		struct glob_text gt;
+		char many[GLOB_TEXT_BYTES + 3];
+		for (size_t i = 0; i < sizeof(many) - 1; i++)
+			many[i] = (char)(33 + i);
+		many[sizeof(many) - 1] = '\0';
+		glob_text_init(&gt, many);
+		CHECK(!gt.indexed && glob_match_text("!*", &gt) == 1 && glob_match_text("*~", &gt) == 0,
+		      "too many distinct bytes: still correct");
+		glob_text_init(&gt, NULL);
+		CHECK(glob_match_text("*", &gt) == 0, "NULL text never matches");
+	}
+	CHECK(matched > n / 10 && matched < n - n / 10, "both outcomes exercised (%zu of %zu match)", matched, n);
+}
+
+/* issue 13 §6: the pattern that made a rule cost milliseconds, and every length of it. */
+static void test_almost_matches(void)
+{
+	char pat[IT_MAX_GLOB + 1], text[IT_MAX_GLOB + 17];
+
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (size_t len = 1; len + 2 <= IT_MAX_GLOB; len++) {
+		pat[0] = '*';
+		memset(pat + 1, 'a', len);
+		pat[len + 1] = 'b';
+		pat[len + 2] = '\0';
+		CHECK(glob_match(pat, text) == 0, "*a{%zu}b does not match a{144}", len);
+		pat[len + 1] = '*';
+		CHECK(glob_match(pat, text) == 1, "*a{%zu}* matches a{144}", len);
+	}
+}
+
 struct valid_case {
 	const char *pattern;
 	enum glob_charset cs;
@@ -138,6 +232,8 @@ static void test_valid(void)
 
 int main(void)
 {
+	test_differential();
+	test_almost_matches();
 	test_match();
 	test_worst_case();
 	test_valid();

@@ -294,6 +294,15 @@ static void test_reason_cap(void)
 	CHECK_STR(json_string_value(json_array_get(json_object_get(j, "reasons"), IT_VERDICT_MAX_REASONS)),
 		  "(4 more reasons omitted)", "omitted text");
 	json_decref(j);
+	/* Notes about the event itself survive the cap: the last ordinary reasons make room. */
+	verdict_note(&v, "note one");
+	verdict_note(&v, "note two");
+	CHECK(v.n_reasons == IT_VERDICT_MAX_REASONS && v.n_omitted == 6 && v.n_notes == 2, "notes: %zu %zu %zu",
+	      v.n_reasons, v.n_omitted, v.n_notes);
+	CHECK_STR(v.reasons[IT_VERDICT_MAX_REASONS - 2], "note one", "first note kept");
+	CHECK_STR(v.reasons[IT_VERDICT_MAX_REASONS - 1], "note two", "second note last");
+	CHECK(strstr(v.reasons[IT_VERDICT_MAX_REASONS - 3], "rule r13") != NULL, "ordinary reasons before them: %s",
+	      v.reasons[IT_VERDICT_MAX_REASONS - 3]);
 	CHECK(policy_rule_allows(set.rules[0], &inst, f, NOW) == 0, "rule_allows no");
 	rule_set_finish(&set);
 	image_facts_free(f);
@@ -393,6 +402,21 @@ static void test_facts_json(void)
 	CHECK(image_facts_from_json(bad, &g, &err) == IT_EINVAL, "image_id required");
 	CHECK_STR(err.field, "image_id", "image_id field");
 	json_decref(bad);
+	{
+		/* at most IT_MAX_IMAGE_WATERMARKS watermarks per registered image (issue 13 §6) */
+		json_t *wms = json_array();
+		for (int n = 0; n <= IT_MAX_IMAGE_WATERMARKS; n++)
+			json_array_append_new(wms, json_pack("{s:s}", "key", "111122223333:golden"));
+		bad = json_pack("{s:s,s:o}", "image_id", "ami-0123456789abcdef0", "watermarks", wms);
+		CHECK(image_facts_from_json(bad, &g, &err) == IT_EINVAL, "6 watermarks refused");
+		CHECK_STR(err.field, "watermarks", "watermarks field");
+		json_array_remove(json_object_get(bad, "watermarks"), 0);
+		g = NULL;
+		CHECK(image_facts_from_json(bad, &g, &err) == IT_OK && g && g->n_watermarks == 5, "5 accepted");
+		image_facts_free(g);
+		g = NULL;
+		json_decref(bad);
+	}
 	CHECK_STR(image_platform_from_ec2("windows", NULL), "Windows", "platform windows");
 	CHECK_STR(image_platform_from_ec2(NULL, "Windows with SQL Server Standard"), "Windows", "details windows");
 	CHECK_STR(image_platform_from_ec2(NULL, "Red Hat Enterprise Linux"), "Linux/UNIX", "rhel");
@@ -402,8 +426,106 @@ static void test_facts_json(void)
 	image_facts_free(g);
 }
 
+/* The lookups behind tags, product codes and owners use sorted copies and merges
+ * (issue 13 §6): random rules and images, judged against the criterion's definition
+ * computed here directly. */
+static void test_lookups_random(void)
+{
+	unsigned seed = 777;
+	size_t wrong = 0, allowed = 0, n = 0;
+
+	for (int round = 0; round < 3000; round++) {
+		json_t *itags = json_object(), *rtags = json_object(), *icodes = json_array(), *rcodes = json_array();
+		json_t *facts, *doc, *jt;
+		struct image_facts *img = NULL;
+		struct rule *r = NULL;
+		struct json_err err;
+		struct policy_instance inst = {"111122223333", "us-east-1", "i-0123456789abcdef0", "running", NULL, 0, 0};
+		const char *ik;
+		int want = 1, tags_known = rand_r(&seed) % 8 != 0, got;
+		char k[8], v[8];
+		size_t nk = 2 + (size_t)(rand_r(&seed) % 5), nrk = 1 + (size_t)(rand_r(&seed) % 2);
+		size_t nic = (size_t)(rand_r(&seed) % 4), nrc = rand_r(&seed) % 2 ? 0 : 1 + (size_t)(rand_r(&seed) % 3);
+
+		for (size_t i = 0; i < nk; i++) {
+			snprintf(k, sizeof(k), "k%d", rand_r(&seed) % 5);
+			snprintf(v, sizeof(v), "v%d", rand_r(&seed) % 2);
+			json_object_set_new(itags, k, json_string(v));
+		}
+		for (size_t i = 0; i < nrk; i++) {
+			json_t *vals = json_array();
+			size_t nv = 1 + (size_t)(rand_r(&seed) % 3);
+			snprintf(k, sizeof(k), "k%d", rand_r(&seed) % 5);
+			for (size_t j = 0; j < nv; j++) {
+				int x = rand_r(&seed) % 5;
+				snprintf(v, sizeof(v), "v%d", x);
+				json_array_append_new(vals, json_string(x == 4 ? "*" : v));
+			}
+			json_object_set_new(rtags, k, vals);
+		}
+		for (size_t i = 0; i < nic; i++) {
+			snprintf(v, sizeof(v), "pc%d", rand_r(&seed) % 3);
+			json_array_append_new(icodes, json_string(v));
+		}
+		for (size_t i = 0; i < nrc; i++) {
+			snprintf(v, sizeof(v), "pc%d", rand_r(&seed) % 3);
+			json_array_append_new(rcodes, json_string(v));
+		}
+		/* the definition: every rule key present with one of its values ("*": any) */
+		json_object_foreach(rtags, ik, jt) {
+			const json_t *have = json_object_get(itags, ik);
+			int ok = 0;
+			size_t j;
+			json_t *x;
+			if (!tags_known || !have) {
+				want = 0;
+				continue;
+			}
+			json_array_foreach(jt, j, x)
+				if (strcmp(json_string_value(x), "*") == 0 ||
+				    strcmp(json_string_value(x), json_string_value(have)) == 0)
+					ok = 1;
+			want &= ok;
+		}
+		if (nrc) {
+			int any = 0;
+			for (size_t i = 0; i < json_array_size(icodes); i++)
+				for (size_t j = 0; j < json_array_size(rcodes); j++)
+					any |= strcmp(json_string_value(json_array_get(icodes, i)),
+						      json_string_value(json_array_get(rcodes, j))) == 0;
+			want &= any;
+		}
+		facts = json_pack("{s:s,s:s,s:o,s:o}", "image_id", "ami-0123456789abcdef0", "owner_id", "123456789012",
+				  "tags", tags_known ? itags : json_null(), "product_codes", icodes);
+		if (!tags_known)
+			json_decref(itags);
+		doc = nrc ? json_pack("{s:s,s:{s:o,s:o,s:[s]}}", "id", "r", "criteria", "tags", rtags, "product_codes",
+				      rcodes, "owners", "self")
+			  : json_pack("{s:s,s:{s:o,s:[s]}}", "id", "r", "criteria", "tags", rtags, "owners", "self");
+		if (!nrc)
+			json_decref(rcodes);
+		if (image_facts_from_json(facts, &img, &err) || rule_from_json(doc, &r, &err)) {
+			CHECK(0, "build: %s %s", err.field, err.message);
+		} else {
+			inst.account = "123456789012";   /* self: the instance's account owns the image */
+			got = policy_rule_allows(r, &inst, img, NOW);
+			if (got != want && wrong++ < 3)
+				CHECK(0, "round %d: allows %d, definition %d", round, got, want);
+			allowed += (size_t)want;
+			n++;
+		}
+		rule_free(r);
+		image_facts_free(img);
+		json_decref(facts);
+		json_decref(doc);
+	}
+	CHECK(wrong == 0, "%zu of %zu random rules judged against the definition wrongly", wrong, n);
+	CHECK(allowed > n / 20 && allowed < n - n / 20, "both outcomes exercised (%zu of %zu)", allowed, n);
+}
+
 int main(void)
 {
+	test_lookups_random();
 	test_cases();
 	test_reason_cap();
 	test_verdict_json();

@@ -122,6 +122,44 @@ static void test_oversize(void)
 	};
 	char want[160];
 
+	/* issue 13 §6: watermark entries are bounded at 10 (Allowed AMIs has 50): each is a
+	 * glob against every image watermark, for each of 1000 rules. */
+	CHECK(IT_MAX_WATERMARKS == 10 && IT_MAX_IMAGE_WATERMARKS == 5, "watermark limits");
+	for (size_t n = IT_MAX_WATERMARKS; n <= IT_MAX_WATERMARKS + 1; n++) {
+		json_t *wms = json_array(), *doc;
+		struct rule *r = NULL;
+		struct json_err err = {{0}, {0}};
+		for (size_t k = 0; k < n; k++)
+			json_array_append_new(wms, json_pack("{s:s}", "key", "111122223333:golden-*"));
+		doc = json_pack("{s:{s:o}}", "criteria", "watermarks", wms);
+		if (n == IT_MAX_WATERMARKS) {
+			CHECK(rule_from_json(doc, &r, &err) == IT_OK, "10 watermark entries: %s", err.message);
+		} else {
+			CHECK(rule_from_json(doc, &r, &err) == IT_EINVAL && r == NULL, "11 watermark entries refused");
+			CHECK_STR(err.field, "criteria.watermarks", "watermarks field");
+		}
+		rule_free(r);
+		json_decref(doc);
+	}
+
+	CHECK(IT_MAX_RULE_TAGS == 10, "tag key limit");
+	for (size_t n = IT_MAX_RULE_TAGS; n <= IT_MAX_RULE_TAGS + 1; n++) {
+		json_t *tags = json_object(), *doc;
+		struct rule *r = NULL;
+		struct json_err err = {{0}, {0}};
+		char key[16];
+		for (size_t k = 0; k < n; k++) {
+			snprintf(key, sizeof(key), "Key%zu", k);
+			json_object_set_new(tags, key, json_pack("[s]", "*"));
+		}
+		doc = json_pack("{s:{s:o}}", "criteria", "tags", tags);
+		CHECK((rule_from_json(doc, &r, &err) == IT_OK) == (n == IT_MAX_RULE_TAGS), "%zu tag keys", n);
+		if (n > IT_MAX_RULE_TAGS)
+			CHECK_STR(err.field, "criteria.tags", "tags field");
+		rule_free(r);
+		json_decref(doc);
+	}
+
 	for (size_t i = 0; i < ARRAY_LEN(over); i++) {
 		json_t *doc = json_pack("{s:{s:[s]}}", "criteria", "owners", "self");
 		json_t *parent = over[i].scope ? json_object() : json_object_get(doc, "criteria");
@@ -174,6 +212,7 @@ static void test_oversize(void)
 	}
 }
 
+/* The example of docs/rules.md: every criterion at once. */
 static const char *full_rule =
 	"{\"id\":\"golden-linux\",\"name\":\"Golden Linux images\",\"description\":\"Built by the image pipeline\","
 	"\"enabled\":true,\"scope\":{\"accounts\":[\"111122223333\"],\"regions\":[\"us-east-1\"]},"
@@ -190,7 +229,7 @@ static void test_good_rule(void)
 	struct json_err err = {{0}, {0}};
 	char *a, *b;
 
-	CHECK(rule_from_json(j, &r, &err) == IT_OK, "SPEC example parses: %s %s", err.field, err.message);
+	CHECK(rule_from_json(j, &r, &err) == IT_OK, "docs/rules.md example parses: %s %s", err.field, err.message);
 	if (!r) {
 		json_decref(j);
 		return;

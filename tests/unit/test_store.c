@@ -1,5 +1,6 @@
 /* test_store: pragmas, statement cache, transactions, status mapping, pool lending,
  * the WAL watch and the checkpoint pass. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,56 @@ static void test_checkpoint(const char *path)
 	store_close(w);
 }
 
+static int mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* issue 13 §7: the database, its WAL and SHM are 0600 whatever the umask. */
+static void test_private_files(void)
+{
+	static const mode_t masks[] = {0, 022, 0277};
+	char dir[] = "/tmp/italic-test-mode-XXXXXX", path[128], wal[140], shm[140], err[256];
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		struct store *s = NULL;
+		mode_t old = umask(masks[i]);
+		snprintf(path, sizeof(path), "%s/db%zu", dir, i);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		snprintf(shm, sizeof(shm), "%s-shm", path);
+		CHECK(store_open(path, 0, &s, err, sizeof(err)) == IT_OK, "open under umask %03o: %s", (unsigned)masks[i],
+		      err);
+		CHECK(s && store_exec(s, "CREATE TABLE t(x); INSERT INTO t VALUES (1)") == IT_OK, "write");
+		umask(old);
+		CHECK(mode_of(path) == 0600, "db 0600 under umask %03o: %o", (unsigned)masks[i], mode_of(path));
+		CHECK(mode_of(wal) == 0600, "wal 0600 under umask %03o: %o", (unsigned)masks[i], mode_of(wal));
+		CHECK(mode_of(shm) == 0600, "shm 0600 under umask %03o: %o", (unsigned)masks[i], mode_of(shm));
+		store_close(s);
+		unlink(path);
+		unlink(wal);
+		unlink(shm);
+	}
+	/* An existing file keeps its mode: tightening it is the operator's call. */
+	{
+		struct store *s = NULL;
+		int fd;
+		snprintf(path, sizeof(path), "%s/existing", dir);
+		fd = open(path, O_CREAT | O_WRONLY, 0640);
+		CHECK(fd >= 0 && fchmod(fd, 0640) == 0, "existing file");
+		close(fd);
+		CHECK(store_open(path, 0, &s, err, sizeof(err)) == IT_OK && mode_of(path) == 0640, "left as it was");
+		store_close(s);
+		unlink(path);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		snprintf(shm, sizeof(shm), "%s-shm", path);
+		unlink(wal);
+		unlink(shm);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/italic-test-store-XXXXXX", err[256];
@@ -194,5 +245,6 @@ int main(void)
 	store_close(NULL);
 	test_checkpoint(path);
 	unlink(path);
+	test_private_files();
 	return tap_done();
 }

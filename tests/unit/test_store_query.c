@@ -169,6 +169,54 @@ static int collect_row(void *ctx, const struct query_row *r)
 	return IT_OK;
 }
 
+/* Takes budget rows a page, then ends the page (QUERY_ROW_FULL), like a byte budget. */
+struct budget {
+	struct collect *c;
+	int budget, taken;
+};
+
+static int budget_row(void *ctx, const struct query_row *r)
+{
+	struct budget *b = ctx;
+	if (b->taken == b->budget)
+		return QUERY_ROW_FULL;
+	b->taken++;
+	return collect_row(b->c, r);
+}
+
+static void check_page_cut_short(struct store *s)
+{
+	struct query_filter f;
+	struct collect *c = calloc(1, sizeof(*c));
+	struct budget b = {c, 4, 0};
+	struct query_page page;
+	struct query_key key;
+	int pages = 1, dup = 0, rc;
+
+	query_filter_init(&f);
+	f.account = "222222222222";
+	rc = store_query_instances(s, &f, QUERY_SORT_EVALUATED, NULL, 1000, budget_row, &b, &page);
+	CHECK(rc == IT_OK && c->n == 4 && page.has_next, "a page ended by the callback has a next page: %d rows", c->n);
+	while (rc == IT_OK && page.has_next) {
+		key = page.next;
+		b.taken = 0;
+		rc = store_query_instances(s, &f, QUERY_SORT_EVALUATED, &key, 1000, budget_row, &b, &page);
+		pages++;
+	}
+	CHECK(rc == IT_OK && c->n == 100 && pages == 25, "all 100 rows in pages of 4: %d rows, %d pages", c->n, pages);
+	for (int i = 0; i < c->n; i++)
+		for (int j = i + 1; j < c->n; j++)
+			if (strcmp(c->keys[i], c->keys[j]) == 0)
+				dup++;
+	CHECK(dup == 0, "the refused row starts the next page, once (%d duplicates)", dup);
+	b.budget = 0;
+	b.taken = 0;
+	page.has_next = 42;
+	CHECK(store_query_instances(s, &f, QUERY_SORT_EVALUATED, NULL, 10, budget_row, &b, &page) == IT_ETOOBIG &&
+	      page.has_next == 42, "a first row refused is IT_ETOOBIG, page untouched");
+	free(c);
+}
+
 static int page_all(struct store *s, const struct query_filter *f, enum query_sort sort, int limit,
 		    struct collect *out, int insert_between)
 {
@@ -423,6 +471,7 @@ int main(void)
 	CHECK(exec(s, "COMMIT") == 0, "commit");
 	check_plans(s);
 	check_listing(s);
+	check_page_cut_short(s);
 	check_evaluations(s);
 	check_summary(s);
 	check_plans(s);     /* with the exemptions table present, its statement too */

@@ -80,6 +80,51 @@ int main(void)
 	CHECK(store_sweep_list(s, "111122223333", "eu-west-1", rows, 8, &n) == IT_OK && n == 1 &&
 	      strcmp(rows[0].region, "us-east-1") == 0, "keyset page");
 
+	/* issue 13 §7: a pair that fails every sweep for over a day stops being swept, and
+	 * comes back once AWS has answered for it. */
+	{
+		const char *A = "000000000000", *R = "us-east-1";
+		const int64_t DAY = 86400000, T0 = 1000000;
+		int resumed = -1;
+		instance(s, A, R, "i-00000009", 1);
+		CHECK(store_sweep_resume(s, A, R, &resumed) == IT_OK && resumed == 0, "resume of an unknown pair: no-op");
+		CHECK(store_sweep_begin(s, A, R, T0) == IT_OK && store_sweep_end(s, A, R, T0 + 5, 0, 0, "AssumeRole: denied") == IT_OK,
+		      "first failure");
+		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && n == 3 && strcmp(rows[0].account, A) == 0 &&
+			      rows[0].failing_since == T0 && rows[0].stopped_at == 0,
+		      "failing since the first failed sweep's start (%lld)", (long long)rows[0].failing_since);
+		/* exactly a day after the run began: still swept */
+		CHECK(store_sweep_begin(s, A, R, T0 + DAY - 10) == IT_OK &&
+			      store_sweep_end(s, A, R, T0 + DAY, 0, 0, "AssumeRole: denied") == IT_OK, "a day of failures");
+		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].failing_since == T0 &&
+			      rows[0].stopped_at == 0, "exactly a day: not stopped");
+		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 3, "still due");
+		/* one millisecond more: stopped */
+		CHECK(store_sweep_begin(s, A, R, T0 + DAY) == IT_OK &&
+			      store_sweep_end(s, A, R, T0 + DAY + 1, 0, 0, "AssumeRole: denied") == IT_OK, "over a day");
+		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].stopped_at == T0 + DAY + 1 &&
+			      rows[0].failing_since == T0, "stopped (%lld)", (long long)rows[0].stopped_at);
+		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 2, "not due any more");
+		for (size_t i = 0; i < n; i++)
+			CHECK(strcmp(rows[i].account, A) != 0, "the stopped pair is not returned");
+		/* AWS answered for the pair: swept again, the run of failures forgotten */
+		CHECK(store_sweep_resume(s, A, R, &resumed) == IT_OK && resumed == 1, "resumed");
+		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 3, "due again");
+		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].stopped_at == 0 &&
+			      rows[0].failing_since == 0, "record cleared");
+		CHECK(store_sweep_resume(s, A, R, &resumed) == IT_OK && resumed == 0, "resume again: no-op");
+		/* a success ends a run of failures */
+		CHECK(store_sweep_begin(s, A, R, T0 + 4 * DAY) == IT_OK &&
+			      store_sweep_end(s, A, R, T0 + 4 * DAY + 1, 0, 0, "x") == IT_OK &&
+			      store_sweep_begin(s, A, R, T0 + 5 * DAY) == IT_OK &&
+			      store_sweep_end(s, A, R, T0 + 5 * DAY + 1, 1, 0, NULL) == IT_OK &&
+			      store_sweep_begin(s, A, R, T0 + 7 * DAY) == IT_OK &&
+			      store_sweep_end(s, A, R, T0 + 7 * DAY + 1, 0, 0, "x") == IT_OK,
+		      "fail, succeed, fail");
+		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].failing_since == T0 + 7 * DAY &&
+			      rows[0].stopped_at == 0, "a new run starts after a success");
+	}
+
 	/* Outbox: oldest due, superseded, lease inside an open transaction. */
 	CHECK(store_outbox_oldest_due(s, "siem", 100, &oldest) == IT_OK && oldest == 0, "no siem rows");
 	CHECK(store_outbox_add(s, "siem", "", "111122223333", "us-east-1", "i-00000001", "{}", 50) == IT_OK, "add");

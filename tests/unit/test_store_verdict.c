@@ -109,6 +109,41 @@ int main(void)
 	CHECK(store_verdict_due(s, 8999, page, 4, &n) == IT_OK && n == 0, "not due");
 	CHECK(store_verdict_due(s, 9000, page, 4, &n) == IT_OK && n == 1, "due at the instant");
 	verdict_row_finish(&page[0]);
+	/* issue 13 §1: a record pinned in the future (a terminated event dated 9999) yields
+	 * only to the sweep's repair, and only while it is ahead by more than the skew. */
+	{
+		const int h0 = history(s);
+		const int64_t listed = 1764620000000LL, pinned = 253402300799000LL;
+		v = row("i-000000aa", "NOT_APPLICABLE", pinned, "event");
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_APPLIED, "pinned record");
+		verdict_row_finish(&v);
+		v = row("i-000000aa", "NON_COMPLIANT", listed, "sweep");
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_STALE,
+		      "an ordinary sweep verdict loses to the pinned one");
+		v.repair_future = 1;
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_APPLIED &&
+			      strcmp(prev, "NOT_APPLICABLE") == 0, "the repair replaces it");
+		verdict_row_finish(&v);
+		CHECK(store_verdict_get(s, "111122223333", "us-east-1", "i-000000aa", &got) == IT_OK &&
+			      strcmp(got.compliance, "NON_COMPLIANT") == 0 && got.observed_at == listed,
+		      "unpinned: observed at the listing time");
+		verdict_row_finish(&got);
+		v = row("i-000000aa", "COMPLIANT", listed - 1, "sweep");
+		v.repair_future = 1;
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_STALE,
+		      "repair does not beat an ordinary newer record");
+		verdict_row_finish(&v);
+		v = row("i-000000bb", "NOT_APPLICABLE", listed + IT_EVENT_CLOCK_SKEW_MS, "event");
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_APPLIED, "within the skew");
+		verdict_row_finish(&v);
+		v = row("i-000000bb", "NON_COMPLIANT", listed, "sweep");
+		v.repair_future = 1;
+		CHECK(store_verdict_apply(s, &v, &how, prev) == IT_OK && how == VERDICT_STALE,
+		      "a record exactly the skew ahead is not pinned");
+		verdict_row_finish(&v);
+		CHECK(history(s) == h0 + 3, "history: the pinned record, its repair, the one within the skew");
+	}
+
 	store_close(s);
 	unlink(path);
 	return tap_done();

@@ -4,6 +4,8 @@
 #include "tap.h"
 #include "token.h"
 
+#define LEN(s) ((s) ? strlen(s) : 0)
+
 struct hcase {
 	const char *name;
 	const char *authorization;
@@ -46,7 +48,8 @@ int main(void)
 		const struct hcase *c = &cases[i];
 		int rc;
 		snprintf(out, sizeof(out), "untouched");
-		rc = token_from_headers(c->authorization, c->api_key, out, sizeof(out));
+		rc = token_from_headers(c->authorization, LEN(c->authorization), c->api_key, LEN(c->api_key), out,
+					sizeof(out));
 		CHECK(rc == c->want, "%s: rc %d want %d", c->name, rc, c->want);
 		if (c->token)
 			CHECK_STR(out, c->token, c->name);
@@ -56,17 +59,26 @@ int main(void)
 	memcpy(long_tok, "Bearer ", 7);
 	memset(long_tok + 7, 'a', IT_MAX_TOKEN_LEN + 1);
 	long_tok[7 + IT_MAX_TOKEN_LEN + 1] = '\0';
-	CHECK(token_from_headers(long_tok, NULL, out, sizeof(out)) == IT_EINVAL, "over max token length");
+	CHECK(token_from_headers(long_tok, strlen(long_tok), NULL, 0, out, sizeof(out)) == IT_EINVAL, "over max token length");
 	long_tok[7 + IT_MAX_TOKEN_LEN] = '\0';
-	CHECK(token_from_headers(long_tok, NULL, out, sizeof(out)) == IT_OK, "exactly max token length");
-	CHECK(token_from_headers("Bearer abc", NULL, out, 3) == IT_EINVAL, "output too small");
+	CHECK(token_from_headers(long_tok, strlen(long_tok), NULL, 0, out, sizeof(out)) == IT_OK, "exactly max token length");
+	CHECK(token_from_headers("Bearer abc", 10, NULL, 0, out, 3) == IT_EINVAL, "output too small");
+	/* A NUL and more bytes after a token: malformed, never the token before the NUL. */
+	snprintf(out, sizeof(out), "untouched");
+	CHECK(token_from_headers("Bearer itk_abc\0junk", 19, NULL, 0, out, sizeof(out)) == IT_EINVAL,
+	      "NUL inside Authorization");
+	CHECK(token_from_headers(NULL, 0, "itk_abc\0junk", 12, out, sizeof(out)) == IT_EINVAL,
+	      "NUL inside x-api-key");
+	CHECK(token_from_headers("Bearer itk_abc\0", 15, NULL, 0, out, sizeof(out)) == IT_EINVAL,
+	      "trailing NUL inside the given length");
+	CHECK_STR(out, "untouched", "NUL cases leave out alone");
 
 	CHECK(token_generate(tok, id) == IT_OK, "generate");
 	CHECK(token_generate(tok2, id2) == IT_OK, "generate 2");
 	CHECK(strlen(tok) == TOKEN_TEXT_LEN && strncmp(tok, "itk_", 4) == 0, "token shape %s", tok);
 	CHECK(strlen(id) == TOKEN_ID_LEN && strncmp(id, "tok_", 4) == 0, "id shape %s", id);
 	CHECK(strcmp(tok, tok2) != 0 && strcmp(id, id2) != 0, "two tokens differ");
-	CHECK(token_from_headers(NULL, tok, out, sizeof(out)) == IT_OK && strcmp(out, tok) == 0,
+	CHECK(token_from_headers(NULL, 0, tok, strlen(tok), out, sizeof(out)) == IT_OK && strcmp(out, tok) == 0,
 	      "generated token survives header parsing");
 
 	CHECK(token_digest("abc", 3, d1) == IT_OK, "digest");
