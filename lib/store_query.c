@@ -97,17 +97,29 @@ static const char SQL_HISTORY[] = "SELECT " E_COLS " FROM evaluations"
 
 /* ---- summary ---------------------------------------------------------------------- */
 
-#define C_WHERE " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR region = ?2)"
-static const char SQL_TOTALS[] = "SELECT compliance, sum(n) FROM instance_counts" C_WHERE
+/*
+ * Unscoped or scoped by account: from instance_accounts (migrations/0011), one row per
+ * account, largest first by its index. Scoped by region: from instance_counts, one row
+ * per (account, region, compliance), read through its region index.
+ */
+#define A_WHERE " WHERE (?1 IS NULL OR account = ?1)"
+#define R_WHERE " WHERE region = ?2 AND (?1 IS NULL OR account = ?1)"
+static const char SQL_TOTALS[] = "SELECT sum(compliant), sum(non_compliant), sum(not_applicable),"
+	" sum(insufficient_data) FROM instance_accounts" A_WHERE;
+static const char SQL_TOTALS_REGION[] = "SELECT compliance, sum(n) FROM instance_counts" R_WHERE
 	" GROUP BY compliance";
-static const char SQL_ACCOUNTS[] = "SELECT account, sum(n) AS t,"
+static const char SQL_ACCOUNTS[] = "SELECT account, total, compliant, non_compliant, not_applicable,"
+	" insufficient_data FROM instance_accounts" A_WHERE " ORDER BY total DESC, account LIMIT ?3";
+static const char SQL_ACCOUNTS_REGION[] = "SELECT account, sum(n) AS t,"
 	" sum(CASE WHEN compliance = 'COMPLIANT' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'NON_COMPLIANT' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'NOT_APPLICABLE' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'INSUFFICIENT_DATA' THEN n ELSE 0 END)"
-	" FROM instance_counts" C_WHERE " GROUP BY account ORDER BY t DESC, account LIMIT ?3";
-static const char SQL_ACCOUNT_COUNT[] = "SELECT count(DISTINCT account) FROM instance_counts" C_WHERE;
-static const char SQL_ANY[] = "SELECT 1 FROM instance_counts" C_WHERE " LIMIT 1";
+	" FROM instance_counts" R_WHERE " GROUP BY account ORDER BY t DESC, account LIMIT ?3";
+static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM instance_accounts" A_WHERE;
+static const char SQL_ACCOUNT_COUNT_REGION[] = "SELECT count(DISTINCT account) FROM instance_counts" R_WHERE;
+static const char SQL_ANY[] = "SELECT 1 FROM instance_accounts" A_WHERE " LIMIT 1";
+static const char SQL_ANY_REGION[] = "SELECT 1 FROM instance_counts" R_WHERE " LIMIT 1";
 
 /* From the trigger-kept instance_nc_images (a few rows per account and region). */
 #define TOP(where) "SELECT image_id, sum(n) AS t FROM instance_nc_images" where \
@@ -156,9 +168,13 @@ static const struct query_statement statements[] = {
 	{"evaluations_rule", SQL_E_RULE, "evaluations"},
 	{"history", SQL_HISTORY, "evaluations"},
 	{"totals", SQL_TOTALS, NULL},
+	{"totals_region", SQL_TOTALS_REGION, "instance_counts"},
 	{"accounts", SQL_ACCOUNTS, NULL},
+	{"accounts_region", SQL_ACCOUNTS_REGION, "instance_counts"},
 	{"account_count", SQL_ACCOUNT_COUNT, NULL},
+	{"account_count_region", SQL_ACCOUNT_COUNT_REGION, "instance_counts"},
 	{"any", SQL_ANY, NULL},
+	{"any_region", SQL_ANY_REGION, "instance_counts"},
 	{"top_images_all", SQL_TOP_ALL, NULL},
 	{"top_images_acct", SQL_TOP_ACCT, NULL},
 	{"top_images_region", SQL_TOP_REGION, NULL},
@@ -459,12 +475,18 @@ int store_query_totals(struct store *s, const char *account, const char *region,
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = store_stmt(s, SQL_TOTALS, &st);
+	rc = store_stmt(s, region ? SQL_TOTALS_REGION : SQL_TOTALS, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)
 		return rc;
 	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		if (!region) {
+			/* One row of four sums, in query_compliance order (NULL: no rows, 0). */
+			for (int i = 0; i < QUERY_COMPLIANCE__MAX; i++)
+				counts[i] = sqlite3_column_int64(st, i);
+			continue;
+		}
 		int i = compliance_index(store_col_text(st, 0));
 		if (i >= 0)
 			counts[i] = sqlite3_column_int64(st, 1);
@@ -485,7 +507,7 @@ int store_query_accounts(struct store *s, const char *account, const char *regio
 
 	if (max < 0)
 		return IT_EINVAL;
-	rc = store_stmt(s, SQL_ACCOUNTS, &st);
+	rc = store_stmt(s, region ? SQL_ACCOUNTS_REGION : SQL_ACCOUNTS, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)
@@ -505,7 +527,7 @@ int store_query_accounts(struct store *s, const char *account, const char *regio
 	if (rc != SQLITE_DONE)
 		return store_status(rc);
 	if (ret_total_accounts) {
-		rc = store_stmt(s, SQL_ACCOUNT_COUNT, &st);
+		rc = store_stmt(s, region ? SQL_ACCOUNT_COUNT_REGION : SQL_ACCOUNT_COUNT, &st);
 		if (rc == IT_OK)
 			rc = bind_scope(st, account, region);
 		if (rc)
@@ -558,7 +580,7 @@ int store_query_newest(struct store *s, const char *account, const char *region,
 
 	/* A scope with no instances answers from the small count table, so the walk of
 	 * SQL_NEWEST_REGION never runs to the end of the index. */
-	rc = store_stmt(s, SQL_ANY, &st);
+	rc = store_stmt(s, region ? SQL_ANY_REGION : SQL_ANY, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)

@@ -405,6 +405,40 @@ static void check_summary(struct store *s)
 	CHECK(count_sql(s, "SELECT count(*) FROM (SELECT account, region, compliance, count(*) AS c FROM instances"
 			   " GROUP BY 1,2,3 EXCEPT SELECT account, region, compliance, n FROM instance_counts)") == 0 &&
 	      count_sql(s, "SELECT count(*) FROM instance_counts WHERE n <= 0") == 0, "count table exact, no zero rows");
+	/* The per-account table (0011) too, also when an instance moves to another account
+	 * and when an account's last instance goes. */
+	CHECK(exec(s, "UPDATE instances SET account = '333333333333', compliance = 'COMPLIANT'"
+		      " WHERE instance_id = 'i-00000000000000021'") == 0, "account change");
+	CHECK(exec(s, "INSERT INTO instances(account, region, instance_id, compliance, reasons, observed_at,"
+		      " evaluated_at, first_seen_at) VALUES ('444444444444', 'us-east-1', 'i-000000000000004ff',"
+		      " 'INSUFFICIENT_DATA', '[]', 1, 1, 1)") == 0 &&
+	      count_sql(s, "SELECT insufficient_data FROM instance_accounts WHERE account = '444444444444'") == 1,
+	      "a new account's row");
+	CHECK(exec(s, "DELETE FROM instances WHERE account = '444444444444'") == 0 &&
+	      count_sql(s, "SELECT count(*) FROM instance_accounts WHERE account = '444444444444'") == 0,
+	      "gone with its last instance");
+	{
+		static const char acct_rows[] = "SELECT account, count(*), sum(compliance = 'COMPLIANT'),"
+			" sum(compliance = 'NON_COMPLIANT'), sum(compliance = 'NOT_APPLICABLE'),"
+			" sum(compliance = 'INSUFFICIENT_DATA') FROM instances GROUP BY account";
+		static const char table_rows[] = "SELECT account, total, compliant, non_compliant, not_applicable,"
+			" insufficient_data FROM instance_accounts";
+		char sql[1024];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", acct_rows, table_rows);
+		CHECK(count_sql(s, sql) == 0, "account table has every account's counts");
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", table_rows, acct_rows);
+		CHECK(count_sql(s, sql) == 0 && count_sql(s, "SELECT count(*) FROM instance_accounts WHERE total <= 0") == 0,
+		      "and nothing else");
+	}
+	CHECK(store_query_totals(s, NULL, "eu-west-1", counts) == IT_OK &&
+	      counts[QUERY_COMPLIANT] == count_sql(s, "SELECT count(*) FROM instances WHERE region = 'eu-west-1'"
+						 " AND compliance = 'COMPLIANT'") &&
+	      counts[QUERY_NON_COMPLIANT] == count_sql(s, "SELECT count(*) FROM instances WHERE region = 'eu-west-1'"
+						     " AND compliance = 'NON_COMPLIANT'"), "region totals");
+	CHECK(store_query_totals(s, "111111111111", NULL, counts) == IT_OK &&
+	      counts[QUERY_COMPLIANT] == count_sql(s, "SELECT count(*) FROM instances WHERE account = '111111111111'"
+						 " AND compliance = 'COMPLIANT'"), "account totals");
+	CHECK(store_query_totals(s, NULL, NULL, counts) == IT_OK, "totals again");
 	CHECK(exec(s, "UPDATE instances SET image_id = 'ami-0000000000000000f' WHERE instance_id IN"
 		      " ('i-00000000000000014', 'i-00000000000000019')") == 0, "image change");
 	CHECK(count_sql(s, "SELECT count(*) FROM (SELECT account, region, image_id, count(*) AS c FROM instances"
@@ -427,6 +461,13 @@ static void check_summary(struct store *s)
 	      total_accounts == 3, "accounts bounded: %d of %lld", a.n, (long long)total_accounts);
 	CHECK(a.total0 == count_sql(s, "SELECT count(*) FROM instances GROUP BY account ORDER BY 1 DESC LIMIT 1"),
 	      "largest account first: %s %lld", a.first, (long long)a.total0);
+
+	a.n = 0;
+	total_accounts = 0;
+	CHECK(store_query_accounts(s, NULL, "eu-west-1", 10, on_account, &a, &total_accounts) == IT_OK &&
+	      total_accounts == count_sql(s, "SELECT count(DISTINCT account) FROM instances WHERE region = 'eu-west-1'") &&
+	      a.total0 == count_sql(s, "SELECT count(*) FROM instances WHERE region = 'eu-west-1' GROUP BY account"
+				       " ORDER BY 1 DESC LIMIT 1"), "accounts in a region: %lld", (long long)total_accounts);
 
 	CHECK(store_query_top_images(s, NULL, NULL, 10, on_image, &im) == IT_OK && im.n == 5, "top images: %d", im.n);
 	CHECK(im.first_n == count_sql(s, "SELECT count(*) FROM instances WHERE compliance='NON_COMPLIANT'"
