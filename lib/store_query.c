@@ -177,7 +177,7 @@ static const struct query_statement statements[] = {
 	{"any_region", SQL_ANY_REGION, "instance_counts"},
 	{"top_images_all", SQL_TOP_ALL, NULL},
 	{"top_images_acct", SQL_TOP_ACCT, NULL},
-	{"top_images_region", SQL_TOP_REGION, NULL},
+	{"top_images_region", SQL_TOP_REGION, "instance_nc_images"},
 	{"top_images_both", SQL_TOP_BOTH, NULL},
 	{"newest_all", SQL_NEWEST_ALL, "instances"},
 	{"newest_acct", SQL_NEWEST_ACCT, "instances"},
