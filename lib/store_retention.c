@@ -67,3 +67,18 @@ int store_retention_purge(struct store *s, int64_t now_ms, uint64_t retention_da
 	*ret = c;
 	return IT_OK;
 }
+
+int store_retention_next_batch(int batch, int64_t elapsed_ms, int max_batch)
+{
+	if (max_batch < RETENTION_BATCH_MIN)
+		max_batch = RETENTION_BATCH_MIN;
+	if (elapsed_ms > RETENTION_STEP_SLOW_MS)
+		batch /= 2;
+	else if (elapsed_ms < RETENTION_STEP_FAST_MS && batch <= max_batch / 2)
+		batch *= 2;
+	else if (elapsed_ms < RETENTION_STEP_FAST_MS)
+		batch = max_batch;
+	if (batch < RETENTION_BATCH_MIN)
+		batch = RETENTION_BATCH_MIN;
+	return batch > max_batch ? max_batch : batch;
+}

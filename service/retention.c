@@ -45,10 +45,14 @@ static void pass(struct retention *r)
 {
 	struct server *srv = r->srv;
 	struct retention_counts total = {0, 0, 0}, c;
-	int rc;
+	int batch = IT_RETENTION_BATCH_START, rc;
 
 	for (;;) {
-		rc = store_retention_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = store_retention_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, batch, &c);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc) {
 			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
 			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
@@ -60,8 +64,12 @@ static void pass(struct retention *r)
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"evaluations\"", (uint64_t)c.evaluations);
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"inbox\"", (uint64_t)c.inbox);
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"deliveries\"", (uint64_t)c.deliveries);
-		if (c.evaluations < IT_RETENTION_BATCH && c.inbox < IT_RETENTION_BATCH && c.deliveries < IT_RETENTION_BATCH)
+		if (c.evaluations < batch && c.inbox < batch && c.deliveries < batch)
 			break;
+		/* The next batch by the time this one held the write lock (the writer waited). */
+		batch = store_retention_next_batch(batch, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+								  (t1.tv_nsec - t0.tv_nsec) / 1000000,
+						   IT_RETENTION_BATCH);
 		if (wait_ms(r, IT_RETENTION_PAUSE_MS))
 			break;
 	}

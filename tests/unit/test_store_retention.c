@@ -168,6 +168,19 @@ static void check_purge(struct store *s)
 	      (long long)c.evaluations);
 }
 
+/* Batches sized by time: halved when slow, doubled when fast, within the bounds. */
+static void check_next_batch(void)
+{
+	CHECK(store_retention_next_batch(100, RETENTION_STEP_SLOW_MS + 1, 1000) == 50, "slow: halved");
+	CHECK(store_retention_next_batch(100, 230, 1000) == 50, "very slow: halved once per step");
+	CHECK(store_retention_next_batch(15, 100, 1000) == RETENTION_BATCH_MIN, "never below the minimum");
+	CHECK(store_retention_next_batch(100, 0, 1000) == 200, "fast: doubled");
+	CHECK(store_retention_next_batch(600, 1, 1000) == 1000, "never above the maximum");
+	CHECK(store_retention_next_batch(100, RETENTION_STEP_FAST_MS, 1000) == 100 &&
+	      store_retention_next_batch(100, RETENTION_STEP_SLOW_MS, 1000) == 100, "in between: kept");
+	CHECK(store_retention_next_batch(5000, 10, 1000) == 1000, "clamped to the maximum");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/italic-test-retention-XXXXXX", err[256];
@@ -184,6 +197,7 @@ int main(void)
 	CHECK(exec(s, "COMMIT") == 0, "commit");
 	check_plans(s);
 	check_purge(s);
+	check_next_batch();
 	store_close(s);
 	unlink(path);
 	return tap_done();
