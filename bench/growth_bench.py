@@ -164,7 +164,8 @@ class Paced:
     def __init__(self, port, token_env):
         env = dict(os.environ, RUN_NONCE=str(int(time.time() * 1000) % 65535 + 1), DELAY_MS=PACED["delay_ms"],
                    **token_env)
-        self.p = subprocess.Popen(["wrk", "-t2", "-c%d" % PACED["conns"], "-d3600s", "--timeout", "10s", "-s",
+        # -d caps a wrk whose stop() never comes (the bench died): it ends on its own.
+        self.p = subprocess.Popen(["wrk", "-t2", "-c%d" % PACED["conns"], "-d1800s", "--timeout", "10s", "-s",
                                    os.path.join(HERE, "wrk", "events.lua"), "http://127.0.0.1:%d/v1/events" % port],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.t0 = time.time()
@@ -182,6 +183,7 @@ class Paced:
                 continue
         else:
             self.p.kill()
+            self.p.wait()
             raise RuntimeError("wrk did not stop")
         for line in out.splitlines():
             if line.startswith("{"):
@@ -208,15 +210,16 @@ def backup_under_load(binary, s, token_env, work):
     watcher = threading.Thread(target=wal_watch, args=(s.db, stop, peak))
     watcher.start()
     load = Paced(s.port, token_env)
-    time.sleep(2)
-    t0 = time.time()
-    subprocess.run([binary, "backup", "--db", s.db, dest], check=True, capture_output=True, env=s.env)
-    seconds = time.time() - t0
-    time.sleep(1)
-    r = load.stop()
-    time.sleep(2)   # the WAL the backup pinned is copied back now
-    stop.set()
-    watcher.join()
+    try:
+        time.sleep(2)
+        t0 = time.time()
+        subprocess.run([binary, "backup", "--db", s.db, dest], check=True, capture_output=True, env=s.env)
+        seconds = time.time() - t0
+        time.sleep(1)
+    finally:
+        r = load.stop()
+        stop.set()
+        watcher.join()
     out = {"seconds": round(seconds, 1), "bytes": os.path.getsize(dest), "wal_before_bytes": before,
            "wal_peak_bytes": peak[0],
            "paced": {k: r[k] for k in ("rps", "p50_ms", "p99_ms", "max_ms", "other_status")}}
@@ -234,16 +237,20 @@ def purge_under_load(binary, db, token_env, work, n_eval):
                env={"ITALIC_RETENTION_DAYS": str(380 - PURGE_DAYS), "ITALIC_METRICS_PUBLIC": "1"})
     t0 = time.time()
     s.start()
-    load = Paced(s.port, token_env)
-    deleted = 0
-    while time.time() - t0 < 1800:
-        deleted = metric(s.port, None, 'italic_retention_deleted_total{table="evaluations"}')
-        if deleted >= expect:
-            break
-        time.sleep(0.1)
-    seconds = time.time() - t0
-    r = load.stop()
-    s.stop()
+    try:
+        load = Paced(s.port, token_env)
+        try:
+            deleted = 0
+            while time.time() - t0 < 1800:
+                deleted = metric(s.port, None, 'italic_retention_deleted_total{table="evaluations"}')
+                if deleted >= expect:
+                    break
+                time.sleep(0.1)
+            seconds = time.time() - t0
+        finally:
+            r = load.stop()
+    finally:
+        s.stop()
     per_day = max(1, n_eval / 380.0)
     return {"days": round(expect / per_day, 2) if n_eval else 0, "rows": int(deleted), "seconds": round(seconds, 2),
             "seconds_per_day": round(seconds / max(0.01, expect / per_day), 2) if expect else None,

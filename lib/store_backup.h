@@ -10,13 +10,17 @@
  * has the figures at 10 million evaluations.
  *
  * The copy is written to PATH.partial and linked to PATH only when complete, so PATH
- * never names half a database.
+ * never names half a database. It is synced to disk every STORE_BACKUP_SYNC_BYTES as it
+ * grows: left to the end, the flush of a multi-gigabyte copy held up the service's own
+ * commits (their fsync waits behind it) for up to half a second.
  */
 #ifndef ITALIC_STORE_BACKUP_H
 #define ITALIC_STORE_BACKUP_H
 
 #include "compiler.h"
 #include "store.h"
+
+#define STORE_BACKUP_SYNC_BYTES (32LL * 1024 * 1024)
 
 /*
  * Copies the database of src into a new file at path, step_pages pages per step,
