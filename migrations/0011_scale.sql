@@ -1,5 +1,8 @@
--- 0011_account_counts: instance counts per account, kept by triggers, so /v1/summary and
--- /metrics stay flat as the organization grows.
+-- 0011_scale (issue 19): what an organization of 5,000 accounts and 10,000 (account,
+-- Region) pairs needs from the schema.
+--
+-- 1. Instance counts per account, kept by triggers, so /v1/summary and /metrics stay
+--    flat as the organization grows.
 --
 -- Measured at 1 million instances in 5,000 accounts (bench/RESULTS.md, issue 19): the
 -- summary's totals, its 1,000 largest accounts and the account count were each a
@@ -9,7 +12,7 @@
 -- largest accounts by walking the index, and the totals by summing 5,000 rows.
 --
 -- Scoped by region, the summary still reads instance_counts and instance_nc_images
--- (top images); the two indexes at the end let it read one region's rows instead of
+-- (top images); the two indexes after its triggers let it read one region's rows instead of
 -- all of them (the images' table has 150,000 rows there: 186 ms to scan cold).
 --
 -- Like instance_counts (0005), kept exact by triggers in the writer's own transaction:
@@ -74,3 +77,25 @@ END;
 
 CREATE INDEX instance_counts_region ON instance_counts(region, account, compliance, n);
 CREATE INDEX instance_nc_images_region ON instance_nc_images(region, image_id, n);
+
+-- 2. The known (account, Region) pairs, for the reconciliation sweep's schedule
+--    (lib/store_sweep.h): one row per pair, the first time Italic saw an instance there.
+--    The sweep read them as a GROUP BY over instances, which at 1 million instances is a
+--    scan of the whole table each time it looked for due pairs. Kept by a trigger; no
+--    pair is ever removed (instances are not deleted in service).
+CREATE TABLE sweep_pairs (
+  account       TEXT NOT NULL,
+  region        TEXT NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  PRIMARY KEY (account, region)
+) WITHOUT ROWID;
+
+INSERT INTO sweep_pairs(account, region, first_seen_at)
+  SELECT account, region, min(first_seen_at) FROM instances GROUP BY account, region;
+
+CREATE TRIGGER sweep_pairs_ins AFTER INSERT ON instances
+BEGIN
+  INSERT INTO sweep_pairs(account, region, first_seen_at) VALUES (NEW.account, NEW.region, NEW.first_seen_at)
+    ON CONFLICT(account, region) DO UPDATE SET first_seen_at = min(first_seen_at, excluded.first_seen_at)
+    WHERE excluded.first_seen_at < first_seen_at;
+END;
