@@ -151,9 +151,11 @@ def scale_section(growth, big, sweep, w):
                                                        big.get("seed_s") or "(reused)", big["db_bytes"] / 2 ** 30,
                                                        big["db_bytes_per_evaluation"]))
         print("Backup of the live database: %.1f s for %.1f GiB, ack p99 %.1f ms meanwhile (paced, %.0f events/s); "
-              "the WAL file peaked at %.0f MiB while the backup held its snapshot." % (
+              "the WAL file peaked at %.0f MiB while the backup held its snapshot and was back under 64 MiB %s." % (
                   big["backup"]["seconds"], big["backup"]["bytes"] / 2 ** 30, big["backup"]["paced"]["p99_ms"],
-                  big["backup"]["paced"]["rps"], big["backup"]["wal_peak_bytes"] / 1048576.0))
+                  big["backup"]["paced"]["rps"], big["backup"]["wal_peak_bytes"] / 1048576.0,
+                  "%.1f s after it" % big["backup"]["wal_back_under_64mib_s"]
+                  if big["backup"].get("wal_back_under_64mib_s") is not None else "not within 2 minutes after it"))
         if big.get("purge"):
             pu = big["purge"]
             print("Retention purge: %d rows (%.1f days of history) in %.1f s, %.1f s per day of history; ack p99 "

@@ -88,6 +88,10 @@ int store_wal_frames(struct store *s);
  * IT_EDB from the PASSIVE step.
  */
 #define STORE_RESTART_WAIT_MS 10
+/* The WAL file is truncated to this after a restart (PRAGMA journal_size_limit): above
+ * the 16 MiB the checkpointer lets it reach, so in normal running it is never truncated
+ * and grown again; after a backup it does not stay gigabytes long. */
+#define STORE_WAL_KEEP_BYTES_STR "67108864"
 struct store_checkpoint {
 	int wal_frames;
 	int copied_frames;

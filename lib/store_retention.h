@@ -14,7 +14,8 @@
  * one entry in each of six indexes, mostly on pages no cache holds; at 10 million
  * evaluations 1,000 rows took 230 ms, and every acknowledgement waited for it
  * (bench/RESULTS.md). So the caller sizes batches by their time instead
- * (store_retention_next_batch).
+ * (store_retention_next_batch), starting small: a step's time includes its commit's
+ * fsync, which the writer waits for too, so the target is a few fsyncs' worth.
  */
 #ifndef ITALIC_STORE_RETENTION_H
 #define ITALIC_STORE_RETENTION_H
@@ -52,9 +53,9 @@ int store_retention_purge(struct store *s, int64_t now_ms, uint64_t retention_da
  * when it took less than RETENTION_STEP_FAST_MS, always within
  * [RETENTION_BATCH_MIN, max_batch]. Pure; the caller measures the time.
  */
-#define RETENTION_BATCH_MIN     10
-#define RETENTION_STEP_FAST_MS  5
-#define RETENTION_STEP_SLOW_MS  15
+#define RETENTION_BATCH_MIN     20
+#define RETENTION_STEP_FAST_MS  10
+#define RETENTION_STEP_SLOW_MS  25
 int store_retention_next_batch(int batch, int64_t elapsed_ms, int max_batch);
 
 /* The purge's statements, for the plan test (each must search an index). */

@@ -197,6 +197,11 @@ int main(void)
 		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA foreign_keys", -1, &st, NULL) == SQLITE_OK &&
 		      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1, "foreign keys on");
 		sqlite3_finalize(st);
+		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA journal_size_limit", -1, &st, NULL) == SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW &&
+		      sqlite3_column_int64(st, 0) == strtoll(STORE_WAL_KEEP_BYTES_STR, NULL, 10),
+		      "WAL truncated back after a restart");
+		sqlite3_finalize(st);
 	}
 	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK && store_stmt(s, SQL_INS, &b) == IT_OK && a == b,
 	      "statement prepared once per connection");

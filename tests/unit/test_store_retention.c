@@ -173,7 +173,8 @@ static void check_next_batch(void)
 {
 	CHECK(store_retention_next_batch(100, RETENTION_STEP_SLOW_MS + 1, 1000) == 50, "slow: halved");
 	CHECK(store_retention_next_batch(100, 230, 1000) == 50, "very slow: halved once per step");
-	CHECK(store_retention_next_batch(15, 100, 1000) == RETENTION_BATCH_MIN, "never below the minimum");
+	CHECK(store_retention_next_batch(RETENTION_BATCH_MIN + 5, 100, 1000) == RETENTION_BATCH_MIN,
+	      "never below the minimum");
 	CHECK(store_retention_next_batch(100, 0, 1000) == 200, "fast: doubled");
 	CHECK(store_retention_next_batch(600, 1, 1000) == 1000, "never above the maximum");
 	CHECK(store_retention_next_batch(100, RETENTION_STEP_FAST_MS, 1000) == 100 &&
