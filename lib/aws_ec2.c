@@ -547,7 +547,7 @@ static const struct by_ids instances_by_id = {
 	&describe_instances, "InstanceId", valid_instance_id, NULL, 0,
 };
 
-/* deprecated images are hidden from non-owners unless asked for (AWS-NOTES §6) */
+/* deprecated images are hidden from non-owners unless asked for (docs/aws-facts.md §5) */
 static const struct by_ids images_by_id = {
 	&describe_images, "ImageId", valid_image_id, "IncludeDeprecated=true", 0,
 };

@@ -59,7 +59,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 	struct curl_sink *s = ud;
 	size_t n = size * nmemb;
 	static const char rid1[] = "x-amzn-requestid:", rid2[] = "x-amz-request-id:",
-			  et[] = "x-amzn-errortype:";
+			  et[] = "x-amzn-errortype:", ra[] = "retry-after:";
 
 	if (n > sizeof(rid1) - 1 && !strncasecmp(line, rid1, sizeof(rid1) - 1))
 		header_value(line, n, sizeof(rid1) - 1, s->resp->request_id,
@@ -70,6 +70,9 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 	else if (n > sizeof(et) - 1 && !strncasecmp(line, et, sizeof(et) - 1))
 		header_value(line, n, sizeof(et) - 1, s->resp->error_type,
 			     sizeof(s->resp->error_type), 1);
+	else if (n > sizeof(ra) - 1 && !strncasecmp(line, ra, sizeof(ra) - 1))
+		header_value(line, n, sizeof(ra) - 1, s->resp->retry_after,
+			     sizeof(s->resp->retry_after), 0);
 	return n;
 }
 

@@ -3,8 +3,9 @@
  * network, and its libcurl implementation.
  *
  * A transport sends one fully formed request (URL, header lines, body: signing has
- * already happened) and fills in the response: status, body up to a cap, and the two
- * headers AWS callers need (the request id and x-amzn-ErrorType). It never retries,
+ * already happened) and fills in the response: status, body up to a cap, and the
+ * headers its callers need (the request id, x-amzn-ErrorType, and Retry-After, which
+ * the webhook sender of lib/webhook.h honours). It never retries,
  * never follows a redirect, and never looks at credentials beyond passing the header
  * lines through. Two implementations exist: libcurl (below) and the unit tests'
  * scripted double (tests/unit/aws_double.h).
@@ -40,6 +41,7 @@ struct aws_http_response {
 	struct buf body;                /* initialised by the caller with its cap */
 	char request_id[IT_AWS_MAX_REQUEST_ID + 1];  /* x-amzn-RequestId / x-amz-request-id */
 	char error_type[IT_AWS_MAX_CODE + 1];        /* x-amzn-ErrorType, up to ':' */
+	char retry_after[IT_HTTP_MAX_RETRY_AFTER + 1]; /* Retry-After as sent ("" when absent) */
 };
 
 /* send(): one request, filling resp. IT_OK when an HTTP response arrived (any

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include "netaddr.h"
+#include "alert.h"
 #include "parse.h"
 #include "partition.h"
 #include "status.h"
+#include "webhook.h"
 
-enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN, K_REGIONS };
+/* K_CHOICE: an int field holding the index of the value in the setting's choices. */
+enum kind { K_STR, K_ONOFF, K_U64, K_DURATION, K_AWS, K_LEVEL, K_BOOL01, K_LISTEN, K_REGIONS, K_CHOICE };
 
 struct setting {
 	const char *flag;
@@ -20,6 +23,8 @@ struct setting {
 	size_t off;
 	uint64_t min, max;    /* K_U64 / K_DURATION bounds */
 	const char *help;
+	const char *const *choices;   /* K_CHOICE: the values, in enum order */
+	size_t nchoices;
 };
 
 #define OFF(f) offsetof(struct config, f)
@@ -86,6 +91,24 @@ static const struct setting settings[] = {
 	 "on SIGTERM, how long requests in flight may take to finish"},
 	{"extra-regions", "ITALIC_EXTRA_REGIONS", "", K_REGIONS, OFF(extra_regions), 0, 0,
 	 "regions to accept besides the built-in table, comma-separated (one AWS opened since this release)"},
+	{"alert-eventbus", "ITALIC_ALERT_EVENTBUS", "", K_STR, OFF(alert_eventbus), 0, 0,
+	 "EventBridge bus (name or ARN, own account and home Region) for compliance-change alerts; empty: none"},
+	{"alert-webhook-url", "ITALIC_ALERT_WEBHOOK_URL", "", K_STR, OFF(alert_webhook_url), 0, 0,
+	 "https URL that receives signed alert POSTs (http only to a loopback address); empty: none"},
+	{"alert-webhook-secret", "ITALIC_ALERT_WEBHOOK_SECRET", "", K_STR, OFF(alert_webhook_secret), 0, 0,
+	 "HMAC key (16..1024 bytes) signing webhook alerts; required for the json format (prefer the _FILE variant)"},
+	{"alert-webhook-secret-file", "ITALIC_ALERT_WEBHOOK_SECRET_FILE", "", K_STR, OFF(alert_webhook_secret_file), 0,
+	 0, "file holding the webhook secret (one trailing newline is dropped)"},
+	{"alert-webhook-format", "ITALIC_ALERT_WEBHOOK_FORMAT", "json", K_CHOICE, OFF(alert_webhook_format), 0, 0,
+	 "json: the alert detail; slack: a Slack incoming-webhook {\"text\": ...}", webhook_format_names,
+	 WEBHOOK_FORMAT__MAX},
+	{"alert-on", "ITALIC_ALERT_ON", "noncompliant", K_CHOICE, OFF(alert_on), 0, 0,
+	 "noncompliant: changes into NON_COMPLIANT and out of it; all: every change of compliance", alert_on_names,
+	 ALERT_ON__MAX},
+	{"alert-max-per-minute", "ITALIC_ALERT_MAX_PER_MINUTE", "20", K_U64, OFF(alert_max_per_minute), 0,
+	 IT_ALERT_MAX_PER_MINUTE, "single alerts per destination a minute; the rest of the minute goes out as one digest"},
+	{"public-url", "ITALIC_PUBLIC_URL", "", K_STR, OFF(public_url), 0, 0,
+	 "base URL of this service (https://italic.example.com): alerts link to it; empty: links are paths"},
 };
 
 static int set_value(struct config *c, const struct setting *s, const char *v, const char *origin,
@@ -151,11 +174,30 @@ static int set_value(struct config *c, const struct setting *s, const char *v, c
 			goto bad;
 		snprintf(field, 16, "%s", v);
 		return IT_OK;
+	case K_CHOICE:
+		for (size_t i = 0; i < s->nchoices; i++) {
+			if (strcmp(v, s->choices[i]) == 0) {
+				*(int *)field = (int)i;
+				return IT_OK;
+			}
+		}
+		goto bad;
 	default:
 		goto bad;
 	}
 bad:
-	if (err) {
+	if (err && s->kind == K_CHOICE) {
+		char want[128] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < s->nchoices && used < sizeof(want); i++) {
+			int w = snprintf(want + used, sizeof(want) - used, "%s%s", i == 0 ? "" :
+					 i + 1 == s->nchoices ? " or " : ", ", s->choices[i]);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+		}
+		snprintf(err, errlen, "invalid value for %s (expected %s)", origin, want);
+	} else if (err) {
 		const char *want = "";
 		switch (s->kind) {
 		case K_ONOFF: want = " (expected on or off)"; break;

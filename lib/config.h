@@ -63,6 +63,15 @@ struct config {
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
 	char extra_regions[CONFIG_STR];  /* comma-separated, partition_extra_valid() */
+	/* alerts (docs/alerts.md; checked together by alert_settings_load) */
+	char alert_eventbus[CONFIG_STR];
+	char alert_webhook_url[CONFIG_STR];
+	char alert_webhook_secret[CONFIG_STR];       /* wiped once alert_settings_load copied it */
+	char alert_webhook_secret_file[CONFIG_STR];
+	int alert_webhook_format;                    /* enum webhook_format */
+	int alert_on;                                /* enum alert_on */
+	uint64_t alert_max_per_minute;
+	char public_url[CONFIG_STR];                 /* base of links in alerts; "" none */
 };
 
 /* Fills c with defaults (workers = number of CPUs). */

@@ -135,6 +135,12 @@
 #define IT_MAX_REASON          1024            /* exemption reason */
 #define IT_MAX_ACTOR           256             /* created_by / audit actor */
 #define IT_MAX_RULES_DOC       (4 * 1024 * 1024) /* an import file */
+/* One rule as Italic renders it (compact JSON), checked when a rule is written or
+ * imported: GET /v1/rules answers every rule in one page, so IT_MAX_RULES of them must
+ * fit IT_MAX_RESPONSE with room to spare (1000 x 48 KiB is 47 MiB of 64). 1000 image
+ * ids take about 23 KiB; ten tag keys of 50 maximal values would take 128 KiB, which
+ * no real allow-list needs. */
+#define IT_MAX_RULE_BYTES      (48 * 1024)
 #define IT_MAX_AMI_CSV         1024            /* approved-amis-by-id amiIds: 1024 chars */
 #define IT_MAX_AMI_CSV_IDS     21              /* ... and 21 IDs (docs/aws-facts.md §4) */
 #define IT_MAX_ALLOWED_CRITERIA 10             /* ImageCriteria per account and Region */
@@ -173,6 +179,29 @@
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 #define IT_SIM_FACTS_CACHE     4096            /* (region, image) facts slots a simulation keeps (lib/simulate.c) */
+
+/* Alerts (docs/alerts.md): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
+#define IT_HTTP_MAX_RETRY_AFTER 64             /* Retry-After value kept from an answer */
+#define IT_EVENTS_BATCH        10              /* PutEvents: entries per call (AWS maximum) */
+/* PutEvents: the entries of one call, sized by AWS's formula (eb-putevent-size: Time 14
+ * bytes, Source, DetailType, Detail and each Resources string in UTF-8 bytes), "must be
+ * less than 256KB". EventBridge took 1 MB payloads from 2026-01-29 (docs/aws-facts.md §1), but
+ * the API reference still says 256 KB, so that is the bound kept here. */
+#define IT_EVENTS_MAX_BYTES    (256 * 1024)
+#define IT_EVENTS_MAX_BUS      1600            /* EventBusName: a name or an ARN */
+#define IT_EVENTS_MAX_RESOURCES 21             /* Resources of one entry (a digest: its first 20 + none) */
+#define IT_ALERT_WINDOW_MS     (60 * 1000)     /* the storm window ("a minute") */
+#define IT_ALERT_MAX_PER_MINUTE 100000         /* ITALIC_ALERT_MAX_PER_MINUTE upper bound */
+#define IT_ALERT_DIGEST_FIRST  20              /* instances listed in full in a digest */
+#define IT_ALERT_DIGEST_KEYS   50              /* accounts / images counted by name in a digest */
+#define IT_ALERT_MAX_BODY      IT_EVENTS_MAX_BYTES /* a webhook body: the same bound as an entry */
+#define IT_WEBHOOK_MAX_URL     511             /* a setting holds at most CONFIG_STR - 1 bytes */
+#define IT_WEBHOOK_SECRET_MIN  16              /* bytes: shorter secrets are refused at start */
+#define IT_WEBHOOK_SECRET_MAX  1024
+#define IT_WEBHOOK_ANSWER_KEPT 200             /* bytes of a refusing answer kept in last_error */
+#define IT_WEBHOOK_MAX_RESPONSE (1024 * 1024)  /* answer bytes read at most */
+#define IT_WEBHOOK_TIMEOUT_MS  10000           /* whole request; connect: 3 s */
+#define IT_WEBHOOK_RETRY_AFTER_MAX_MS (3600LL * 1000) /* a longer Retry-After is cut to this */
 
 /* Logging */
 #define IT_MAX_LOG_LINE        4096

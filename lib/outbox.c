@@ -9,7 +9,22 @@
 
 #include "parse.h"
 #include "status.h"
+#include "store_alert.h"
 #include "store_outbox.h"
+
+void outbox_settings_init(struct outbox_settings *ret, const struct config *c)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->config_report = c->config_report;
+	ret->securityhub = c->securityhub;
+	ret->siem = c->siem_bucket[0] != 0;
+	ret->alert_eventbridge = c->alert_eventbus[0] != 0;
+	ret->alert_webhook = c->alert_webhook_url[0] != 0;
+	ret->alert_on = c->alert_on >= 0 && c->alert_on < ALERT_ON__MAX ? (enum alert_on)c->alert_on
+									  : ALERT_ON_NONCOMPLIANT;
+	ret->alert_max_per_minute = c->alert_max_per_minute;
+	ret->public_url = c->public_url;
+}
 
 void outbox_instance_path(const char *account, const char *region, const char *instance_id, char *out, size_t n)
 {
@@ -60,6 +75,80 @@ static void token_group(const char *token, char out[65])
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+/* One alert for dest: single, or counted in the window's digest (lib/alert.h). */
+static int enqueue_alert(struct store *s, const struct outbox_settings *cfg, const char *dest,
+			 const struct verdict_row *row, const char *detail, int64_t now)
+{
+	struct alert_window w, nw;
+	enum alert_route route;
+	int rc = store_alert_window_get(s, dest, &w);
+
+	if (rc)
+		return rc;
+	alert_storm_route(&w, now, cfg->alert_max_per_minute, &nw, &route);
+	if (route == ALERT_ROUTE_SINGLE) {
+		rc = store_outbox_add(s, dest, "alert", row->account, row->region, row->instance_id, detail, now);
+	} else {
+		if (nw.digest_id == 0) {
+			char url[ALERT_URL_MAX + 64], *open;
+			json_t *o;
+
+			alert_digest_url(cfg->public_url, url, sizeof(url));
+			o = json_pack("{s:s,s:I,s:I,s:s}", "kind", ALERT_DIGEST_OPEN, "window_start",
+				      (json_int_t)nw.opened_at, "window_end", (json_int_t)alert_window_end(&nw), "url", url);
+			open = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+			json_decref(o);
+			if (!open)
+				return IT_ENOMEM;
+			rc = store_outbox_add_due(s, dest, "alert", NULL, NULL, NULL, open, now, alert_window_end(&nw),
+						  &nw.digest_id);
+			free(open);
+		}
+		if (rc == IT_OK)
+			rc = store_alert_digest_add(s, nw.digest_id, row->account, row->image_id, row->compliance, detail);
+	}
+	if (rc == IT_OK)
+		rc = store_alert_window_put(s, dest, &nw);
+	return rc;
+}
+
+static int enqueue_alerts(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
+			  const char *prev, int64_t now)
+{
+	struct alert_change c;
+	json_t *detail = NULL;
+	char *text;
+	int rc;
+
+	if (!(cfg->alert_eventbridge || cfg->alert_webhook) || !alert_triggered(cfg->alert_on, prev, row->compliance))
+		return IT_OK;
+	memset(&c, 0, sizeof(c));
+	c.account = row->account;
+	c.region = row->region;
+	c.instance_id = row->instance_id;
+	c.image_id = row->image_id;
+	c.from = prev;
+	c.to = row->compliance;
+	c.reasons_json = row->reasons_json;
+	c.matched_rule = row->matched_rule;
+	c.exemption = row->exemption;
+	c.observed_at = row->observed_at;
+	c.evaluated_at = row->evaluated_at;
+	rc = alert_change_detail(&c, cfg->public_url, &detail);
+	if (rc)
+		return rc;
+	text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(detail);
+	if (!text)
+		return IT_ENOMEM;
+	if (cfg->alert_eventbridge)
+		rc = enqueue_alert(s, cfg, "eventbridge", row, text, now);
+	if (rc == IT_OK && cfg->alert_webhook)
+		rc = enqueue_alert(s, cfg, "webhook", row, text, now);
+	free(text);
+	return rc;
 }
 
 int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
@@ -113,6 +202,8 @@ int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, c
 				   str_or_null(row->facts_source), "trigger", row->trigger, "trigger_event_id",
 				   str_or_null(row->trigger_event_id)),
 			 now);
+		if (rc)
+			return rc;
 	}
-	return rc;
+	return enqueue_alerts(s, cfg, row, prev, now);
 }

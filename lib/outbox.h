@@ -10,6 +10,10 @@
  *  - securityhub: one finding per instance, sent when the compliance changes (a first
  *    verdict counts as a change); NOT_APPLICABLE archives it. Grouped by account+region.
  *  - siem: every evaluation written (stale ones are not), one JSON line each.
+ *  - eventbridge, webhook (docs/alerts.md): an alert for each change of compliance that
+ *    alert_triggered() selects (ITALIC_ALERT_ON), routed by the storm rule of each
+ *    destination (lib/alert.h, state in store_alert.h): a single alert, due now, or a
+ *    count in the window's digest, due when the window closes. Grouped as "alert".
  *
  * Payloads are JSON objects; their members are listed at outbox_enqueue_verdict().
  */
@@ -18,7 +22,9 @@
 
 #include <stdint.h>
 
+#include "alert.h"
 #include "compiler.h"
+#include "config.h"
 #include "store.h"
 #include "store_verdict.h"
 
@@ -26,7 +32,15 @@ struct outbox_settings {
 	int config_report;   /* ITALIC_CONFIG_REPORT */
 	int securityhub;     /* ITALIC_SECURITYHUB */
 	int siem;            /* ITALIC_SIEM_BUCKET set */
+	int alert_eventbridge;            /* ITALIC_ALERT_EVENTBUS set */
+	int alert_webhook;                /* ITALIC_ALERT_WEBHOOK_URL set */
+	enum alert_on alert_on;           /* ITALIC_ALERT_ON */
+	uint64_t alert_max_per_minute;    /* ITALIC_ALERT_MAX_PER_MINUTE */
+	const char *public_url;           /* ITALIC_PUBLIC_URL, borrowed; NULL or "": paths */
 };
+
+/* The settings of c (borrowed for public_url: c must outlive *ret). */
+void outbox_settings_init(struct outbox_settings *ret, const struct config *c);
 
 /*
  * Enqueues the deliveries caused by row (already applied with outcome how; prev is the
@@ -43,6 +57,9 @@ struct outbox_settings {
  *  siem:        time, account, region, instance_id, image_id, state, compliance,
  *               previous_compliance, matched_rule, exemption, reasons, facts_source,
  *               trigger, trigger_event_id
+ *  eventbridge, webhook: a single alert is the change's detail (alert_change_detail);
+ *               a digest row holds store_alert.h's placeholder until it is sealed.
+ * now is the time the storm rule counts the alert at.
  */
 int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
 			   const char *prev, enum verdict_apply how, int64_t now) WARN_UNUSED;

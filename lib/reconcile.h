@@ -49,7 +49,7 @@ enum reconcile_claim {
  * terminated, or its Config item was deleted. can_verify: AWS is in use, ITALIC_VERIFY is
  * on and the facts are not already AWS's own (a sweep's listing). left_scope: a Config
  * rule invocation said the resource left the rule's scope, which is a statement about
- * the rule, not the instance, and Config expects NOT_APPLICABLE for it (AWS-NOTES CFG23):
+ * the rule, not the instance, and Config expects NOT_APPLICABLE for it (docs/aws-facts.md §3):
  * it is believed whatever can_verify says.
  */
 enum reconcile_claim reconcile_gone_claim(int claims_gone, int left_scope, int can_verify);

@@ -13,7 +13,11 @@
 
 #include "glob.h"
 #include "parse.h"
+#include "limits.h"
 #include "status.h"
+
+_Static_assert((unsigned long long)IT_MAX_RULES * IT_MAX_RULE_BYTES + 1024 * 1024 <= IT_MAX_RESPONSE,
+	       "every rule fits one GET /v1/rules answer");
 
 const char *const rule_mode_names[RULE_MODE__MAX] = {"enforce", "audit"};
 _Static_assert(sizeof(rule_mode_names) / sizeof(rule_mode_names[0]) == RULE_MODE__MAX,
@@ -1102,4 +1106,22 @@ const struct rule *rule_set_find(const struct rule_set *set, const char *id)
 		if (strcmp(set->rules[i]->id, id) == 0)
 			return set->rules[i];
 	return NULL;
+}
+
+int rule_check_size(const struct rule *r, struct json_err *err)
+{
+	json_t *j = NULL;
+	size_t n;
+	int rc = rule_to_json(r, &j);
+
+	if (rc)
+		return rc;
+	n = json_dumpb(j, NULL, 0, JSON_COMPACT);
+	json_decref(j);
+	if (n == 0)
+		return IT_ENOMEM;
+	if (n > IT_MAX_RULE_BYTES)
+		return json_err_set(err, IT_EINVAL, "", "the rule takes %zu bytes as JSON, over the %d a rule may take",
+				    n, IT_MAX_RULE_BYTES);
+	return IT_OK;
 }

@@ -111,6 +111,14 @@ struct rule {
  */
 int rule_from_json(const json_t *obj, struct rule **ret, struct json_err *err) WARN_UNUSED;
 
+/*
+ * The size bound of a rule that is written (POST/PUT /v1/rules, imports, simulations):
+ * its compact rendering is at most IT_MAX_RULE_BYTES. Not part of rule_from_json(), so
+ * rules stored by an older version, before the bound, still load. IT_EINVAL with err
+ * naming the rule (field "" for a body, prefixed by callers); IT_ENOMEM.
+ */
+int rule_check_size(const struct rule *r, struct json_err *err) WARN_UNUSED;
+
 /* Renders r; *ret is a new reference. Errors: IT_ENOMEM. Keys appear in a fixed order
  * and absent criteria are omitted, so equal rules render to equal text. */
 int rule_to_json(const struct rule *r, json_t **ret) WARN_UNUSED;

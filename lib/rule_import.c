@@ -88,6 +88,8 @@ static int add_rule_json(struct rule_set *set, const json_t *doc, const char *wh
 	struct rule *r = NULL;
 	int rc = rule_from_json(doc, &r, err);
 
+	if (rc == IT_OK && (rc = rule_check_size(r, err)) != IT_OK)
+		rule_free(r);
 	if (rc)
 		return rc == IT_EINVAL ? err_prefix(err, rc, where) : rc;
 	if (!r->id[0]) {

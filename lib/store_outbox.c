@@ -13,6 +13,11 @@
 static const char SQL_ADD[] =
 	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
 	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+static const char SQL_ADD_DUE[] =
+	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
+	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_GET[] = "SELECT " COLS " FROM deliveries WHERE id = ?1";
+static const char SQL_SET_PAYLOAD[] = "UPDATE deliveries SET payload = ?2 WHERE id = ?1";
 static const char SQL_OLDEST_DUE[] =
 	"SELECT group_key FROM deliveries WHERE state = 'pending' AND destination = ?1"
 	" AND next_attempt_at <= ?2 AND (leased_until IS NULL OR leased_until < ?2) ORDER BY next_attempt_at, id LIMIT 1";
@@ -70,6 +75,46 @@ int store_outbox_add(struct store *s, const char *destination, const char *group
 	return rc;
 }
 
+int store_outbox_add_due(struct store *s, const char *destination, const char *group_key, const char *account,
+			 const char *region, const char *instance_id, const char *payload, int64_t now,
+			 int64_t due_at, int64_t *ret_id)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_ADD_DUE, &st);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, destination);
+	store_bind_text(st, 2, group_key ? group_key : "");
+	store_bind_text(st, 3, account);
+	store_bind_text(st, 4, region);
+	store_bind_text(st, 5, instance_id);
+	store_bind_text(st, 6, payload);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, due_at);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	if (rc == IT_OK && ret_id)
+		*ret_id = sqlite3_last_insert_rowid(store_db(s));
+	return rc;
+}
+
+int store_outbox_set_payload(struct store *s, int64_t id, const char *payload)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(s, SQL_SET_PAYLOAD, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, payload);
+	rc = store_status(store_step(s, st));
+	sqlite3_reset(st);
+	if (rc == IT_OK && sqlite3_changes(store_db(s)) == 0)
+		rc = IT_ENOTFOUND;
+	return rc;
+}
+
 static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
 	const char *t = store_col_text(st, col);
@@ -121,6 +166,21 @@ static int fill(struct store *s, sqlite3_stmt *st, struct outbox_row *rows, size
 	}
 	*ret_n = n;
 	return IT_OK;
+}
+
+int store_outbox_get(struct store *s, int64_t id, struct outbox_row *ret)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc = store_stmt(s, SQL_GET, &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = fill(s, st, ret, 1, &n);
+	if (rc == IT_OK && n == 0)
+		rc = IT_ENOTFOUND;
+	return rc;
 }
 
 int store_outbox_lease(struct store *s, const char *destination, int64_t now, int64_t lease_ms,

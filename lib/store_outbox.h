@@ -41,6 +41,19 @@ void outbox_row_finish(struct outbox_row *r);
 int store_outbox_add(struct store *s, const char *destination, const char *group_key, const char *account,
 		     const char *region, const char *instance_id, const char *payload, int64_t now) WARN_UNUSED;
 
+/* The same, due at due_at instead of now (an alert digest: due when its window
+ * closes); *ret_id (may be NULL) gets the new row's id. */
+int store_outbox_add_due(struct store *s, const char *destination, const char *group_key, const char *account,
+			 const char *region, const char *instance_id, const char *payload, int64_t now,
+			 int64_t due_at, int64_t *ret_id) WARN_UNUSED;
+
+/* One row by id into *ret (caller finishes it); IT_ENOTFOUND when there is none. */
+int store_outbox_get(struct store *s, int64_t id, struct outbox_row *ret) WARN_UNUSED;
+
+/* Replaces a row's payload (an alert digest when it is sealed). Inside the caller's
+ * transaction. IT_ENOTFOUND when there is no such row. */
+int store_outbox_set_payload(struct store *s, int64_t id, const char *payload) WARN_UNUSED;
+
 /* Leases up to max due rows of one group of destination until now + lease_ms; *ret_n
  * may be 0. Rows are filled oldest first; the caller finishes them. Runs in its own
  * transaction, or in the caller's when one is open (a writer job). */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_settings.h"
 #include "aws_creds.h"
 #include "build_info.h"
 #include "aws_http.h"
@@ -22,6 +23,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "deliver_alerts.h"
 #include "deliverer.h"
 #include "evaluator.h"
 #include "facts_aws.h"
@@ -253,6 +255,8 @@ int cmd_serve(int argc, char **argv)
 	struct facts_aws *facts = NULL;
 	struct deliverers *deliverers = NULL;
 	struct sweep *sweep = NULL;
+	struct alert_settings alerts;
+	char aerr[320];
 	sigset_t set;
 	int exit_status = 0;
 	size_t npos = 0;
@@ -267,6 +271,13 @@ int cmd_serve(int argc, char **argv)
 	exit_status = check_settings(&srv.cfg);
 	if (exit_status)
 		return exit_status;
+	/* The alert settings only make sense together: checked now, exit 2 when they do not.
+	 * The secret lives on in `alerts` only (wiped from the settings struct). */
+	rc = alert_settings_load(&srv.cfg, &alerts, aerr, sizeof(aerr));
+	explicit_bzero(srv.cfg.alert_webhook_secret, sizeof(srv.cfg.alert_webhook_secret));
+	if (rc)
+		return cli_usage_error("serve", aerr);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", alerts.public_url);
 	if (log_level_parse(srv.cfg.log_level, &level))
 		level = LOG_INFO;
 	srv.log.level = level;
@@ -287,6 +298,14 @@ int cmd_serve(int argc, char **argv)
 	rc = start_aws(&srv, &aws_env, &facts, &exit_status);
 	if (rc) {
 		status = exit_status;
+		goto out;
+	}
+	if (alerts.eventbridge && srv.aws && alerts.bus_region[0] &&
+	    strcmp(alerts.bus_region, aws_ctx_home_region(srv.aws)) != 0) {
+		/* PutEvents goes to the home Region's endpoint: a bus elsewhere is never reached */
+		snprintf(aerr, sizeof(aerr), "ITALIC_ALERT_EVENTBUS names a bus in %s, not in the home Region %s",
+			 alerts.bus_region, aws_ctx_home_region(srv.aws));
+		status = cli_usage_error("serve", aerr);
 		goto out;
 	}
 	rc = open_and_migrate(&srv.cfg, &s);
@@ -321,6 +340,19 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 
+	rc = alerts_new(&srv, &alerts, &srv.alerts);
+	if (rc) {
+		log_kv(&srv.log, LOG_ERROR, NULL, "The alert destinations cannot start.", "error.code", status_str(rc),
+		       "error.message", status_text(rc), NULL);
+		goto out;
+	}
+	if (alerts.webhook)
+		log_kv(&srv.log, LOG_INFO, NULL, "Alerts go to a webhook.", "server.address", alerts.url.origin,
+		       "italic.alert.format", webhook_format_names[alerts.format], "italic.alert.signed",
+		       alerts.secret_len ? "yes" : "no", NULL);
+	if (alerts.eventbridge)
+		log_kv(&srv.log, LOG_INFO, NULL, "Alerts go to EventBridge.", "italic.alert.bus", alerts.bus, NULL);
+	alert_settings_wipe(&alerts);
 	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
 		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator cannot start.", "error.code", status_str(rc),
@@ -371,6 +403,8 @@ out:
 	http_stop(http);
 	sweep_stop(sweep);
 	deliverers_stop(deliverers);
+	alerts_free(srv.alerts);
+	alert_settings_wipe(&alerts);
 	retention_stop(retention);
 	evaluator_stop(srv.evaluator);
 	facts_aws_free(facts);

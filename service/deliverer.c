@@ -1,5 +1,6 @@
 /*
- * deliverer.c: sending the outbox to AWS Config, Security Hub and S3 (see deliverer.h).
+ * deliverer.c: sending the outbox to AWS Config, Security Hub and S3, and running the
+ * alert destinations whose senders live in deliver_alerts.c (see deliverer.h).
  *
  * Each thread loops: lease a batch through the writer, send it, record each row's
  * outcome through the writer, and sleep until the next row is due (at most 1 s, so a
@@ -22,6 +23,8 @@
 #include "aws_securityhub.h"
 #include "backoff.h"
 #include "clock.h"
+#include "deliver.h"
+#include "deliver_alerts.h"
 #include "finding.h"
 #include "siem_log.h"
 #include "status.h"
@@ -36,8 +39,11 @@
 #define POLL_MS 1000
 #define SIEM_LEASE_CHUNK 1000           /* rows leased at a time while filling an object */
 
-enum dest { DEST_CONFIG, DEST_SECURITYHUB, DEST_SIEM, DEST__MAX };
-static const char *const dest_names[DEST__MAX] = {"config", "securityhub", "siem"};
+enum dest { DEST_CONFIG, DEST_SECURITYHUB, DEST_SIEM, DEST_EVENTBRIDGE, DEST_WEBHOOK, DEST__MAX };
+static const char *const dest_names[DEST__MAX] = {"config", "securityhub", "siem", "eventbridge", "webhook"};
+_Static_assert(ARRAY_LEN(dest_names) == DEST__MAX, "dest_names");
+/* Rows leased at a time: AWS batch limits, and ten webhook POSTs in turn. */
+static const size_t dest_batch[DEST__MAX] = {IT_AWS_BATCH, IT_AWS_BATCH, 0, IT_EVENTS_BATCH, ALERTS_WEBHOOK_BATCH};
 static const char *const state_names[] = {"pending", "failed", "done"};
 
 struct deliverers;
@@ -57,16 +63,6 @@ struct deliverers {
 	pthread_cond_t wake;
 	char host[SIEM_HOST_MAX];
 	_Atomic(uint64_t) seq;           /* SIEM object sequence of this process */
-};
-
-/* What happened to one leased row. */
-struct outcome {
-	int64_t id;
-	int ok;                  /* delivered (or superseded): done */
-	int final;               /* failure AWS will never accept: failed now */
-	int attempts;
-	const char *label;       /* for italic_deliveries_sent_total */
-	char error[320];
 };
 
 /* ---- metrics ---- */
@@ -107,43 +103,7 @@ static void count_call(struct deliverers *d, const char *service, const char *op
 	metrics_add(d->srv->metrics, "italic_aws_calls_total", labels, 1);
 }
 
-/* ---- outcomes ---- */
-
-/* A status AWS meant as "never": the request itself is wrong, denied or refers to
- * something that does not exist. Throttling, 5xx, network and missing credentials are
- * worth another try. */
-static int is_final(int rc)
-{
-	return rc == IT_EDENIED || rc == IT_ENOTFOUND || rc == IT_EREMOTE || rc == IT_EINVAL || rc == IT_ETOOBIG;
-}
-
-static void set_ok(struct outcome *o, const char *label)
-{
-	o->ok = 1;
-	o->label = label;
-	o->error[0] = '\0';
-}
-
-static void set_fail(struct outcome *o, int final, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static void set_fail(struct outcome *o, int final, const char *fmt, ...)
-{
-	va_list ap;
-
-	o->ok = 0;
-	o->final = final;
-	o->label = final ? "failed" : "retry";
-	va_start(ap, fmt);
-	vsnprintf(o->error, sizeof(o->error), fmt, ap);
-	va_end(ap);
-}
-
-static void set_aws_fail(struct outcome *o, int rc, const struct aws_error *err)
-{
-	if (err->code[0])
-		set_fail(o, is_final(rc), "%s: %s (%s)", err->code, err->message, status_str(rc));
-	else
-		set_fail(o, is_final(rc), "%s%s%s", status_str(rc), err->message[0] ? ": " : "", err->message);
-}
+/* ---- outcomes (struct outcome and its setters: deliver.h) ---- */
 
 static int64_t retry_at(int64_t now, int attempts)
 {
@@ -170,7 +130,9 @@ static int record_outcomes(struct store *db, void *ctx)
 		if (o->ok)
 			rc = store_outbox_done(db, o->id, j->now);
 		else
-			rc = store_outbox_fail(db, o->id, j->now, retry_at(j->now, o->attempts), o->error, o->final);
+			rc = store_outbox_fail(db, o->id, j->now,
+					       o->retry_at > j->now ? o->retry_at : retry_at(j->now, o->attempts), o->error,
+					       o->final);
 	}
 	return rc;
 }
@@ -567,13 +529,17 @@ static void batch_cycle(struct deliverers *d, struct store *db, enum dest dest, 
 	size_t n = 0;
 
 	*ret_sent = 0;
-	if (lease(d, dest, rows, IT_AWS_BATCH, &n) != IT_OK || n == 0)
+	if (lease(d, dest, rows, dest_batch[dest], &n) != IT_OK || n == 0)
 		return;
 	outcomes_init(o, rows, n);
 	if (dest == DEST_CONFIG)
 		send_config(d, rows, n, o);
-	else
+	else if (dest == DEST_SECURITYHUB)
 		send_securityhub(d, db, rows, n, o);
+	else if (dest == DEST_EVENTBRIDGE)
+		alerts_send_eventbridge(d->srv->alerts, rows, n, o);
+	else
+		alerts_send_webhook(d->srv->alerts, rows, n, o);
 	record(d, dest, o, n);
 	for (size_t i = 0; i < n; i++)
 		outbox_row_finish(&rows[i]);
@@ -626,7 +592,11 @@ static int release_all(struct store *db, void *ctx)
 int deliverers_start(struct server *srv, struct deliverers **ret)
 {
 	struct deliverers *d = calloc(1, sizeof(*d));
-	int enabled[DEST__MAX] = {srv->cfg.config_report, srv->cfg.securityhub, srv->cfg.siem_bucket[0] != 0};
+	int enabled[DEST__MAX] = {srv->cfg.config_report, srv->cfg.securityhub, srv->cfg.siem_bucket[0] != 0,
+				  alerts_eventbridge_on(srv->alerts), alerts_webhook_on(srv->alerts)};
+	/* The webhook needs no AWS; every other destination does. */
+	static const int needs_aws[DEST__MAX] = {1, 1, 1, 1, 0};
+	int any = 0, waiting = 0;
 	char host[256] = "";
 
 	if (!d)
@@ -637,11 +607,18 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		host[0] = '\0';
 	siem_host_sanitise(host, d->host);
-	if (!srv->aws) {
-		if (enabled[DEST_CONFIG] || enabled[DEST_SECURITYHUB] || enabled[DEST_SIEM])
-			log_msg(&srv->log, LOG_WARN, NULL,
-				"Deliveries are off because AWS is not in use (ITALIC_AWS=off or no credentials); "
-				"they stay pending until it is.");
+	for (int i = 0; i < DEST__MAX; i++) {
+		if (enabled[i] && needs_aws[i] && !srv->aws) {
+			enabled[i] = 0;
+			waiting = 1;
+		}
+		any |= enabled[i];
+	}
+	if (waiting)
+		log_msg(&srv->log, LOG_WARN, NULL,
+			"Deliveries are off because AWS is not in use (ITALIC_AWS=off or no credentials); "
+			"they stay pending until it is.");
+	if (!any) {
 		*ret = d;
 		return IT_OK;
 	}

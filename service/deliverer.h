@@ -9,6 +9,10 @@
  *   siem         ITALIC_SIEM_BUCKET set: gzip'd JSON Lines objects in the service's own
  *                account and home region, flushed at SIEM_MAX_BYTES / SIEM_MAX_LINES or
  *                ITALIC_SIEM_FLUSH_SECONDS after the oldest waiting line, and on stop.
+ *   eventbridge  ITALIC_ALERT_EVENTBUS set: PutEvents of alerts, ≤ 10 entries and
+ *                < 256 KB a call, in the service's own account and home region;
+ *   webhook      ITALIC_ALERT_WEBHOOK_URL set: one signed POST per alert (no AWS needed).
+ *                Both are sent by deliver_alerts.c; lib/alert.h says what an alert is.
  *
  * Every write (leases, outcomes) goes through the single writer; reads use the
  * thread's own connection. A row is marked done only after AWS accepted it, so a crash
@@ -18,8 +22,8 @@
  * row is 24 h old (then failed, kept visible); an answer AWS means as final (a 4xx
  * other than throttling, InvalidResultTokenException, ...) fails the row at once.
  *
- * Without AWS (ITALIC_AWS=off or no credentials) nothing starts: rows stay pending
- * and are sent once the service runs with AWS.
+ * Without AWS (ITALIC_AWS=off or no credentials) only the webhook starts: the other
+ * rows stay pending and are sent once the service runs with AWS.
  */
 #ifndef ITALIC_DELIVERER_H
 #define ITALIC_DELIVERER_H
@@ -30,8 +34,8 @@
 
 struct deliverers;
 
-/* Starts the enabled destinations' threads (none without srv->aws; *ret is then a
- * handle that owns nothing). */
+/* Starts the enabled destinations' threads (only the webhook's without srv->aws; *ret
+ * may be a handle that owns nothing). srv->alerts must be set (or NULL: no alerts). */
 int deliverers_start(struct server *srv, struct deliverers **ret) WARN_UNUSED;
 /* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op. */
 void deliverers_stop(struct deliverers *d);

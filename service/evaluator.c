@@ -494,8 +494,8 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	/* No time of the event may lie ahead of its receipt (beyond the clock skew): a
 	 * future-dated event would otherwise become an observed_at no real event can beat. */
 	if (event_bound_times(e, ir->received_at) > 0)
-		log_kv(&srv->log, LOG_WARN, NULL, "event times clamped to the receipt time", "event_id", ir->event_id,
-		       NULL);
+		log_kv(&srv->log, LOG_WARN, NULL, "An event time lay in the future and was clamped to the receipt time.",
+		       "italic.event_id", ir->event_id, NULL);
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
 		char note[IT_VERDICT_REASON_LEN];
 		rc = judge_scheduled(ev, db, rs, e, event_time_reason(e, NULL, ir->received_at, note, sizeof(note)) ? note : NULL,
@@ -992,9 +992,7 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 		return IT_ENOMEM;
 	ev->srv = srv;
 	ev->provider = provider;
-	ev->outbox.config_report = srv->cfg.config_report;
-	ev->outbox.securityhub = srv->cfg.securityhub;
-	ev->outbox.siem = srv->cfg.siem_bucket[0] != 0;
+	outbox_settings_init(&ev->outbox, &srv->cfg);
 	pthread_mutex_init(&ev->mu, NULL);
 	pthread_cond_init(&ev->wake, NULL);
 	rc = store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err));

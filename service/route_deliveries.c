@@ -1,10 +1,11 @@
 /*
  * route_deliveries.c: GET /v1/deliveries (the outbox: what was, is being, or could not
- * be sent to AWS Config, Security Hub and the SIEM bucket) and GET /v1/sweeps (when
+ * be sent to AWS Config, Security Hub, the SIEM bucket and the alert destinations
+ * EventBridge and webhook) and GET /v1/sweeps (when
  * each account and Region was last reconciled). Readers may see both: they carry
  * account ids, instance ids and AWS error texts, never payloads or tokens.
  *
- * /v1/deliveries: filters destination (config|securityhub|siem) and state
+ * /v1/deliveries: filters destination (config|securityhub|siem|eventbridge|webhook) and state
  * (pending|failed|done), limit 1..1000 (default 100), newest first; cursor is the
  * next_cursor of the previous page (keyset on id). /v1/sweeps: ordered by account and
  * Region; cursor "<account>/<region>" from next_cursor. Bad input: 400 naming the
@@ -41,7 +42,7 @@ static int set_time_or_null(json_t *j, const char *key, int64_t ms)
 
 int route_deliveries_list(struct request *req, struct response *resp)
 {
-	static const char *const dests[] = {"config", "securityhub", "siem"};
+	static const char *const dests[] = {"config", "securityhub", "siem", "eventbridge", "webhook"};
 	static const char *const states[] = {"pending", "failed", "done"};
 	const char *qd = request_query(req, "destination"), *qs = request_query(req, "state");
 	const char *ql = request_query(req, "limit"), *qc = request_query(req, "cursor");
@@ -54,7 +55,7 @@ int route_deliveries_list(struct request *req, struct response *resp)
 	int rc;
 
 	if (qd && !one_of(qd, dests, ARRAY_LEN(dests)))
-		return resp_problem_field(resp, 400, "destination", "destination must be config, securityhub or siem");
+		return resp_problem_field(resp, 400, "destination", "destination must be config, securityhub, siem, eventbridge or webhook");
 	if (qs && !one_of(qs, states, ARRAY_LEN(states)))
 		return resp_problem_field(resp, 400, "state", "state must be pending, failed or done");
 	if (ql && parse_u64(ql, 1, IT_LIST_MAX, &limit) != IT_OK)

@@ -113,6 +113,10 @@ int route_rules_create(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = rule_from_json(obj, &r, &err);
 	json_decref(obj);
+	if (rc == IT_OK && (rc = rule_check_size(r, &err)) != IT_OK) {
+		rule_free(r);
+		r = NULL;
+	}
 	if (rc == IT_EINVAL)
 		return apiutil_invalid(resp, &err);
 	if (rc)
@@ -193,6 +197,10 @@ int route_rule_put(struct request *req, struct response *resp)
 		return IT_OK;
 	rc = rule_from_json(obj, &r, &err);
 	json_decref(obj);
+	if (rc == IT_OK && (rc = rule_check_size(r, &err)) != IT_OK) {
+		rule_free(r);
+		r = NULL;
+	}
 	if (rc == IT_EINVAL)
 		return apiutil_invalid(resp, &err);
 	if (rc)

@@ -32,6 +32,8 @@ const struct route routes[] = {
 	/* deliveries and sweep */
 	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, 0},
 	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, 0},
+	/* alerts */
+	{"POST", "/v1/alerts/test", ROLE_ADMIN, route_alerts_test, 0},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 

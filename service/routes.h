@@ -52,4 +52,7 @@ int query_metrics_render(struct request *req, struct buf *out);
 int route_deliveries_list(struct request *req, struct response *resp);
 int route_sweeps_list(struct request *req, struct response *resp);
 
+/* alerts: route_alerts.c */
+int route_alerts_test(struct request *req, struct response *resp);
+
 #endif

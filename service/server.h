@@ -21,6 +21,7 @@ struct writer;
 struct ratelimit;
 struct evaluator;
 struct aws_ctx;
+struct alerts;
 
 struct server {
 	struct config cfg;
@@ -37,6 +38,8 @@ struct server {
 	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
 	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
 	struct aws_ctx *aws;           /* signed AWS clients; NULL when AWS is not in use */
+	struct alerts *alerts;         /* alert destinations (deliver_alerts.h); set before the
+					* deliverers and HTTP start */
 };
 
 #endif

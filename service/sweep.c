@@ -505,8 +505,9 @@ out:
 	record(s, job->account, job->region, 1, (int64_t)listed, (int64_t)p->changed, rc ? msg : NULL);
 	/* the same rule store_sweep_end() applies: the run of failures began over a day ago */
 	if (rc && job->failing_since && clock_now_ms(NULL) - job->failing_since > IT_SWEEP_GIVE_UP_MS)
-		log_kv(&srv->log, LOG_WARN, NULL, "every sweep of the pair failed for over a day: not swept again until "
-		       "AWS answers for it", "account", job->account, "region", job->region, NULL);
+		log_kv(&srv->log, LOG_WARN, NULL, "Every sweep of this account and Region failed for over a day, so it is not "
+		       "swept again until AWS answers for it.", "cloud.account.id", job->account, "cloud.region",
+		       job->region, NULL);
 	idset_finish(&seen);
 	free(p);
 	return at;

@@ -566,7 +566,7 @@ def test_member_role_is_the_same_in_both_member_templates():
 
 # ---------------------------------------------------------------------------
 # The alert bus example rule (deploy/hub.yaml): Italic's PutEvents entries, as
-# SPEC section 6a describes them, arrive as events with source "italic" and
+# docs/alerts.md describes them, arrive as events with source "italic" and
 # detail-type "Italic Compliance Change".
 
 
@@ -600,3 +600,45 @@ def test_alert_rule_input_paths_exist_in_the_alert_detail():
         assert path.startswith("$.detail."), path
         assert path[len("$.detail."):] in detail, path
         assert f"<{var}>" in alert_rule()["Targets"][0]["InputTransformer"]["InputTemplate"]
+
+
+# The storm digest (docs/alerts.md): its own DetailType, its own example rule.
+
+
+def alert_digest_event(**detail):
+    d = {"kind": "digest", "window_start": "2026-11-27T09:00:00.000Z", "window_end": "2026-11-27T09:01:00.000Z",
+         "count": 180, "by_to": {"NON_COMPLIANT": 180}, "by_account": {"222233334444": 180},
+         "by_image": {"ami-0123456789abcdef0": 180}, "by_account_others": 0, "by_image_others": 0,
+         "instances": [], "instances_not_listed": 180,
+         "url": "https://italic.example.com:8443/v1/instances?compliance=NON_COMPLIANT"}
+    d.update(detail)
+    return envelope("italic", "Italic Compliance Digest", d, "111122223333", "eu-west-1")
+
+
+def alert_digest_rule():
+    return load(REPO / "deploy" / "hub.yaml")["Resources"]["AlertDigestRule"]["Properties"]
+
+
+def test_alert_digest_rule_matches_digests_only():
+    pattern = alert_digest_rule()["EventPattern"]
+    assert matches(pattern, alert_digest_event())
+    assert not matches(pattern, alert_event())
+    assert not matches(alert_rule()["EventPattern"], alert_digest_event())
+    assert not matches(pattern, dict(alert_digest_event(), source="italic.test"))
+
+
+def test_alert_digest_rule_input_paths_exist_in_the_digest_detail():
+    t = alert_digest_rule()["Targets"][0]["InputTransformer"]
+    detail = alert_digest_event()["detail"]
+    for var, path in t["InputPathsMap"].items():
+        assert path.startswith("$.detail."), path
+        key = path[len("$.detail."):]
+        assert key in detail and not isinstance(detail[key], (dict, list)), path
+        assert f"<{var}>" in t["InputTemplate"]
+
+
+def test_alert_topic_accepts_both_example_rules_only():
+    stmt = load(REPO / "deploy" / "hub.yaml")["Resources"]["AlertTopicPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"][0]
+    assert stmt["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        {"Fn::GetAtt": ["AlertRule", "Arn"]}, {"Fn::GetAtt": ["AlertDigestRule", "Arn"]}]

@@ -32,6 +32,12 @@ key belongs to, region = the credential scope's region)
                DescribeInstanceImageMetadata (Query XML, NextToken paging)
   config       POST / X-Amz-Target StarlingDoveService.PutEvaluations (JSON 1.1)
   securityhub  POST /findings/import (rest-json)
+  events       POST / X-Amz-Target AWSEvents.PutEvents (JSON 1.1): 1..10 entries, each
+               with Source, DetailType, a Detail that is a JSON object and EventBusName;
+               the entries' size by AWS's formula (Time 14 bytes, Source, DetailType,
+               Detail, Resources in UTF-8 bytes) must be under 256 KiB (else 400
+               ValidationException). Accepted entries are kept (/__control/state
+               "events"); each answer lists one result per entry, in order.
   s3           PUT /<bucket>/<key> (path style) or Host <bucket>.s3... (virtual)
   IMDSv2       PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role],
                GET /latest/meta-data/placement/region
@@ -60,6 +66,11 @@ Control API (JSON in, JSON out)
                              "listing": true (optional: only DescribeInstances without ids)}]
                              appended; each matching request uses one count
   POST /__control/clear_faults {}          forget every fault not yet used
+  POST /__control/events_failures [{"match": "text in the Detail", "code": "InternalFailure",
+                             "message": "...", "count": N}]   appended; a PutEvents entry
+                             whose Detail contains match fails with code (its result
+                             carries ErrorCode/ErrorMessage, FailedEntryCount counts it)
+                             while count lasts; the other entries of the call succeed
   POST /__control/sts       {"duration": seconds issued creds live (default 3600),
                              "external_id": required ExternalId or null,
                              "deny_accounts": ["..."], "web_tokens": ["..."]}
@@ -88,7 +99,9 @@ Control API (JSON in, JSON out)
   GET  /__control/requests   -> [{"service","operation","method","path","host",
                              "akid","account","region","status","headers","body","t"}]
                              (t: when the request arrived, Unix seconds)
-  GET  /__control/state      -> {"evaluations":[...],"findings":[...],"objects":{...}}
+  GET  /__control/state      -> {"evaluations":[...],"findings":[...],"objects":{...},
+                             "events":[{"entry": <as sent>, "detail": <parsed>,
+                             "account", "region", "event_id"}]}
   GET  /__control/objects    -> {"bucket/key": base64 of the stored body}
 
 Partial failures: PutEvaluations lists an evaluation in FailedEvaluations when its
@@ -161,6 +174,8 @@ class State:
         self.evaluations = []
         self.findings = []
         self.objects = {}
+        self.events = []
+        self.events_failures = []
 
     def issue(self, account, prefix):
         akid = prefix + secrets.token_hex(8).upper()
@@ -562,6 +577,9 @@ class Handler(BaseHTTPRequestHandler):
             elif what == "clear_faults":
                 STATE.faults = []
                 out = {"ok": True}
+            elif what == "events_failures":
+                STATE.events_failures.extend(data)
+                out = {"ok": True}
             elif what == "objects":
                 import base64
                 out = {k: base64.b64encode(v["body"]).decode() for k, v in STATE.objects.items()}
@@ -594,6 +612,7 @@ class Handler(BaseHTTPRequestHandler):
                 out = list(STATE.requests)
             elif what == "state":
                 out = {"evaluations": STATE.evaluations, "findings": STATE.findings,
+                       "events": STATE.events,
                        "objects": {k: {"size": len(v["body"]), "sha256": v["sha256"],
                                        "content_type": v["content_type"],
                                        "content_encoding": v["content_encoding"]}
@@ -688,12 +707,12 @@ class Handler(BaseHTTPRequestHandler):
                         headers.get("X-Amz-Target", "") or method, method=method, path=path,
                         host=host, akid=akid, status=e.status, error=e.code)
             style = "sts" if svc == "sts" else ("s3" if svc == "s3" else "ec2")
-            if svc in ("config", "securityhub"):
+            if svc in ("config", "securityhub", "events"):
                 return self.send(e.status, json.dumps({"__type": e.code, "message": e.message}),
                                  "application/x-amz-json-1.1", {"x-amzn-ErrorType": e.code})
             return self.send(e.status, xml_error(e.code, e.message, style))
 
-        if service == "config":
+        if service in ("config", "events"):
             op = headers.get("X-Amz-Target", "").split(".")[-1]
         elif service == "securityhub":
             op = "BatchImportFindings" if path == "/findings/import" else path
@@ -704,7 +723,7 @@ class Handler(BaseHTTPRequestHandler):
         rec = dict(service=service, operation=op, method=method, path=path, host=host,
                    akid=akid, account=account, region=region,
                    body=body.decode("utf-8", "replace")[:4096])
-        json_style = service in ("config", "securityhub")
+        json_style = service in ("config", "securityhub", "events")
         listing = service == "ec2" and op == "DescribeInstances" and not numbered(params, "InstanceId")
         with STATE.lock:
             fault = STATE.take_fault(service, op, account, listing)
@@ -765,6 +784,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault["kind"] == "throttle":
                 code = {"ec2": "RequestLimitExceeded", "sts": "Throttling",
                         "s3": "SlowDown", "config": "ThrottlingException",
+                        "events": "ThrottlingException",
                         "securityhub": "TooManyRequestsException"}.get(service, "Throttling")
                 raise AwsError(fault.get("status", 503 if service in ("ec2", "s3") else 400),
                                code, "Rate exceeded")
@@ -783,6 +803,8 @@ class Handler(BaseHTTPRequestHandler):
                 out, ctype_out = self.put_evaluations(op, body, account, region)
             elif service == "securityhub":
                 out, ctype_out = self.import_findings(body, account, region)
+            elif service == "events":
+                out, ctype_out = self.put_events(op, body, account, region, rec)
             elif service == "s3":
                 out = self.put_object(path, host, headers, body)
             else:
@@ -824,6 +846,58 @@ class Handler(BaseHTTPRequestHandler):
                                           result_token=doc["ResultToken"])
                                      for e in evs if e not in failed)
         return json.dumps({"FailedEvaluations": failed}), "application/x-amz-json-1.1"
+
+    def put_events(self, op, body, account, region, rec):
+        if op != "PutEvents":
+            raise AwsError(400, "UnknownOperationException", op)
+        if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
+            raise AwsError(400, "SerializationException", "bad content type")
+        doc = json.loads(body)
+        entries = doc.get("Entries")
+        if not isinstance(entries, list) or not 1 <= len(entries) <= 10:
+            raise AwsError(400, "ValidationException", "1..10 entries")
+        size = 0
+        for e in entries:
+            detail = e.get("Detail")
+            if not e.get("Source") or not e.get("DetailType") or not e.get("EventBusName") \
+                    or not isinstance(detail, str):
+                raise AwsError(400, "ValidationException", "entry lacks Source, DetailType, Detail or bus")
+            try:
+                parsed = json.loads(detail)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise AwsError(400, "ValidationException", "Detail is not a JSON object")
+            if not isinstance(e.get("Resources", []), list) or \
+                    not all(isinstance(r, str) for r in e.get("Resources", [])):
+                raise AwsError(400, "ValidationException", "Resources")
+            if "Time" in e and not isinstance(e["Time"], (int, float)):
+                raise AwsError(400, "ValidationException", "Time")
+            # eb-putevent-size: Time 14 bytes, the strings in UTF-8 bytes
+            size += (14 if "Time" in e else 0) + len(e["Source"].encode()) + \
+                len(e["DetailType"].encode()) + len(detail.encode()) + \
+                sum(len(r.encode()) for r in e.get("Resources", []))
+        if size >= 256 * 1024:
+            raise AwsError(400, "ValidationException", "Total size of the entries in the request is over the limit")
+        results, failed = [], 0
+        with STATE.lock:
+            for e in entries:
+                rule = next((f for f in STATE.events_failures
+                             if f.get("count", 1) > 0 and f.get("match", "") in e["Detail"]), None)
+                if rule:
+                    rule["count"] = rule.get("count", 1) - 1
+                    results.append({"ErrorCode": rule.get("code", "InternalFailure"),
+                                    "ErrorMessage": rule.get("message", "injected entry failure")})
+                    failed += 1
+                    continue
+                eid = secrets.token_hex(16)
+                STATE.events.append({"entry": e, "detail": json.loads(e["Detail"]), "account": account,
+                                     "region": region, "event_id": eid})
+                results.append({"EventId": eid})
+        rec["entries"] = [json.loads(e["Detail"]).get("instance_id") or json.loads(e["Detail"]).get("kind")
+                          for e in entries]
+        rec["failed_entries"] = [i for i, r in enumerate(results) if "ErrorCode" in r]
+        return json.dumps({"FailedEntryCount": failed, "Entries": results}), "application/x-amz-json-1.1"
 
     def import_findings(self, body, account, region):
         doc = json.loads(body)

@@ -26,6 +26,7 @@ struct double_resp {
 	const char *body;
 	const char *error_type;
 	const char *request_id;
+	const char *retry_after;  /* Retry-After header; NULL: none */
 };
 
 struct double_req {
@@ -75,7 +76,7 @@ static inline int double_send(void *ctx, const struct aws_http_request *req,
 			      struct aws_http_response *resp)
 {
 	struct aws_double *d = ctx;
-	struct double_resp r = {IT_ENETWORK, 0, NULL, NULL, NULL};
+	struct double_resp r = {IT_ENETWORK, 0, NULL, NULL, NULL, NULL};
 	struct double_req *q = NULL;
 	int have = 0;
 
@@ -113,6 +114,7 @@ static inline int double_send(void *ctx, const struct aws_http_request *req,
 		return IT_ETOOBIG;
 	snprintf(resp->error_type, sizeof(resp->error_type), "%s", r.error_type ? r.error_type : "");
 	snprintf(resp->request_id, sizeof(resp->request_id), "%s", r.request_id ? r.request_id : "");
+	snprintf(resp->retry_after, sizeof(resp->retry_after), "%s", r.retry_after ? r.retry_after : "");
 	return IT_OK;
 }
 

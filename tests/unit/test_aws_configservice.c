@@ -4,7 +4,7 @@
  * The request: the body for the evaluation botocore sent (tests/data/aws, argv[1]) is
  * the same JSON document (Italic is compact and states TestMode; key order and spaces
  * do not matter to JSON 1.1), and the call carries botocore's target, content type and
- * signed-header list. The limits of AWS-NOTES §3, one row per rejection and the
+ * signed-header list. The limits of docs/aws-facts.md §3, one row per rejection and the
  * boundary that is still accepted. The answer: FailedEvaluations returned, not turned
  * into an error; the shapes it may take; and errors.
  */

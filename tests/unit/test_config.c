@@ -81,5 +81,28 @@ int main(void)
 	      "a certificate without a key: %s", err);
 	CHECK(config_set_flag(&c, "tls-key", "/etc/italic/key.pem", err, sizeof(err)) == IT_OK, "key too");
 	CHECK(config_validate(&c, err, sizeof(err)) == IT_OK, "both TLS files");
+	/* alerts: choices, a bounded count, defaults */
+	config_defaults(&c);
+	CHECK(c.alert_on == 0 && c.alert_webhook_format == 0 && c.alert_max_per_minute == 20 && !c.alert_eventbus[0],
+	      "alert defaults: noncompliant, json, 20, no bus");
+	CHECK(config_set_flag(&c, "alert-on", "all", err, sizeof(err)) == IT_OK && c.alert_on == 1, "alert-on all");
+	CHECK(config_set_flag(&c, "alert-webhook-format", "slack", err, sizeof(err)) == IT_OK &&
+	      c.alert_webhook_format == 1, "format slack");
+	CHECK(config_set_flag(&c, "alert-on", "ALL", err, sizeof(err)) == IT_EINVAL && c.alert_on == 1,
+	      "choices are exact, the old value kept");
+	CHECK(strstr(err, "--alert-on (expected noncompliant or all)") != NULL, "names the choices: %s", err);
+	CHECK(config_set_flag(&c, "alert-webhook-format", "xml", err, sizeof(err)) == IT_EINVAL &&
+	      strstr(err, "(expected json or slack)") != NULL, "format choices: %s", err);
+	CHECK(config_set_flag(&c, "alert-max-per-minute", "0", err, sizeof(err)) == IT_OK && c.alert_max_per_minute == 0,
+	      "0: digests only");
+	CHECK(config_set_flag(&c, "alert-max-per-minute", "100001", err, sizeof(err)) == IT_EINVAL, "over the bound");
+	CHECK(config_set_flag(&c, "alert-webhook-secret", "s3cr3t-value-not-echoed-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+			      err, sizeof(err)) == IT_EINVAL && !strstr(err, "s3cr3t"), "a too-long secret is not echoed: %s",
+	      err);
 	return tap_done();
 }

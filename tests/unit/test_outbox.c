@@ -45,6 +45,75 @@ static void enqueue(const struct outbox_settings *cfg, const char *compliance, c
 	verdict_row_finish(&v);
 }
 
+static void enqueue_at(const struct outbox_settings *cfg, const char *compliance, const char *prev,
+		       enum verdict_apply how, int64_t now)
+{
+	struct verdict_row v = row(compliance, "event", NULL);
+	CHECK(outbox_enqueue_verdict(s, cfg, &v, prev, how, now) == IT_OK, "enqueue %s -> %s at %lld", prev, compliance,
+	      (long long)now);
+	verdict_row_finish(&v);
+}
+
+/* Alerts: which verdicts cause one, and the storm rule through the outbox (2 a minute). */
+static void test_alerts(void)
+{
+	struct outbox_settings al;
+	struct outbox_row rows[8];
+	size_t n = 0;
+	json_t *p;
+
+	memset(&al, 0, sizeof(al));
+	al.alert_eventbridge = al.alert_webhook = 1;
+	al.alert_on = ALERT_ON_NONCOMPLIANT;
+	al.alert_max_per_minute = 2;
+	al.public_url = "https://i.example";
+	enqueue_at(&al, "COMPLIANT", "", VERDICT_APPLIED, 10000);
+	CHECK(count("eventbridge") == 0 && count("webhook") == 0, "a new COMPLIANT instance: no alert");
+	enqueue_at(&al, "NON_COMPLIANT", "COMPLIANT", VERDICT_APPLIED, 10000);
+	CHECK(count("eventbridge") == 1 && count("webhook") == 1, "into NON_COMPLIANT: one alert per destination");
+	enqueue_at(&al, "NON_COMPLIANT", "NON_COMPLIANT", VERDICT_UNCHANGED, 10001);
+	CHECK(count("eventbridge") == 1, "the same compliance again: none");
+	enqueue_at(&al, "COMPLIANT", "NON_COMPLIANT", VERDICT_STALE, 10001);
+	CHECK(count("eventbridge") == 1, "a stale verdict: none");
+	enqueue_at(&al, "NON_COMPLIANT", "", VERDICT_APPLIED, 10002);
+	CHECK(count("eventbridge") == 2, "second single");
+	enqueue_at(&al, "COMPLIANT", "NON_COMPLIANT", VERDICT_APPLIED, 10003);
+	CHECK(count("eventbridge") == 3 && count("webhook") == 3, "third: the digest row appears");
+	enqueue_at(&al, "NON_COMPLIANT", "COMPLIANT", VERDICT_APPLIED, 10004);
+	CHECK(count("eventbridge") == 3, "fourth joins the digest");
+
+	CHECK(store_outbox_lease(s, "eventbridge", 20000, 1000, rows, 8, &n) == IT_OK && n == 2, "two singles due: %zu", n);
+	p = n ? json_loads(rows[0].payload, 0, NULL) : NULL;
+	CHECK_STR(json_string_value(json_object_get(p, "kind")), "change", "a change");
+	CHECK_STR(json_string_value(json_object_get(p, "from")), "COMPLIANT", "from");
+	CHECK_STR(json_string_value(json_object_get(p, "url")),
+		  "https://i.example/v1/instances/111122223333/us-east-1/i-0123456789abcdef0", "url with the base");
+	CHECK(!strcmp(rows[0].group_key, "alert") && !strcmp(rows[0].instance_id, "i-0123456789abcdef0"), "row keys");
+	json_decref(p);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(store_outbox_done(s, rows[i].id, 20001) == IT_OK, "delivered");
+		outbox_row_finish(&rows[i]);
+	}
+	CHECK(store_outbox_lease(s, "eventbridge", 69999, 1000, rows, 8, &n) == IT_OK && n == 0,
+	      "the digest waits for the window to close");
+	CHECK(store_outbox_lease(s, "eventbridge", 70000, 1000, rows, 8, &n) == IT_OK && n == 1, "then it is due");
+	p = n ? json_loads(rows[0].payload, 0, NULL) : NULL;
+	CHECK_STR(json_string_value(json_object_get(p, "kind")), "digest_open", "open until sealed");
+	CHECK(n && rows[0].instance_id[0] == '\0', "a digest names no instance");
+	json_decref(p);
+	if (n)
+		outbox_row_finish(&rows[0]);
+	/* pending now: eventbridge the digest (leased), webhook 2 singles and its digest */
+	enqueue_at(&al, "COMPLIANT", "NON_COMPLIANT", VERDICT_APPLIED, 70001);
+	CHECK(count("eventbridge") == 2 && count("webhook") == 4, "a new window: single again");
+	al.alert_on = ALERT_ON_ALL;
+	enqueue_at(&al, "NOT_APPLICABLE", "COMPLIANT", VERDICT_APPLIED, 70002);
+	CHECK(count("eventbridge") == 3, "all: any change");
+	al.alert_eventbridge = 0;
+	enqueue_at(&al, "COMPLIANT", "NOT_APPLICABLE", VERDICT_APPLIED, 70003);
+	CHECK(count("eventbridge") == 3 && count("webhook") == 6, "per destination");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/italic-test-outboxq-XXXXXX", err[256];
@@ -85,6 +154,7 @@ int main(void)
 	CHECK(strlen(r.group_key) == 64, "group is the token's hash, not the token");
 	json_decref(p);
 	outbox_row_finish(&r);
+	test_alerts();
 	store_close(s);
 	unlink(path);
 	return tap_done();

@@ -411,10 +411,10 @@ static void test_facts_json(void)
 		CHECK(image_facts_from_json(bad, &g, &err) == IT_EINVAL, "6 watermarks refused");
 		CHECK_STR(err.field, "watermarks", "watermarks field");
 		json_array_remove(json_object_get(bad, "watermarks"), 0);
-		g = NULL;
-		CHECK(image_facts_from_json(bad, &g, &err) == IT_OK && g && g->n_watermarks == 5, "5 accepted");
-		image_facts_free(g);
-		g = NULL;
+		struct image_facts *five = NULL;
+		CHECK(image_facts_from_json(bad, &five, &err) == IT_OK && five && five->n_watermarks == 5,
+		      "5 accepted");
+		image_facts_free(five);
 		json_decref(bad);
 	}
 	CHECK_STR(image_platform_from_ec2("windows", NULL), "Windows", "platform windows");

@@ -394,6 +394,68 @@ static void test_set(void)
 	json_decref(j);
 }
 
+/* Compact rendering size of r, 0 on failure. */
+static size_t rendered_size(const struct rule *r)
+{
+	json_t *j = NULL;
+	size_t n = 0;
+
+	if (rule_to_json(r, &j) == IT_OK)
+		n = json_dumpb(j, NULL, 0, JSON_COMPACT);
+	json_decref(j);
+	return n;
+}
+
+/* A rule's compact rendering may take IT_MAX_RULE_BYTES when written, not a byte more:
+ * tag values are added one by one to 1000 image ids until the rendering passes the
+ * bound; the last rule under it is accepted, the first over it refused. */
+static void test_size_bound(void)
+{
+	json_t *ids = json_array(), *tags = json_object();
+	struct rule *under = NULL, *over = NULL;
+	struct json_err err = {{0}, {0}};
+	char v[256];
+
+	for (int i = 0; i < IT_MAX_IMAGE_IDS; i++) {
+		snprintf(v, sizeof(v), "ami-%017x", i);
+		json_array_append_new(ids, json_string(v));
+	}
+	for (int i = 0; i < IT_MAX_RULE_TAGS * IT_MAX_TAG_VALUES && !over; i++) {
+		char key[8];
+		json_t *vals, *doc;
+		struct rule *r = NULL;
+
+		snprintf(key, sizeof(key), "t%d", i / IT_MAX_TAG_VALUES);
+		if (!(vals = json_object_get(tags, key)))
+			json_object_set_new(tags, key, vals = json_array());
+		snprintf(v, sizeof(v), "%04d-%0200d", i, 0);
+		json_array_append_new(vals, json_string(v));
+		doc = json_pack("{s:s,s:{s:O,s:O}}", "id", "sized", "criteria", "image_ids", ids, "tags", tags);
+		if (rule_from_json(doc, &r, &err) != IT_OK) {
+			json_decref(doc);
+			break;
+		}
+		json_decref(doc);
+		if (rendered_size(r) > IT_MAX_RULE_BYTES) {
+			over = r;
+		} else {
+			rule_free(under);
+			under = r;
+		}
+	}
+	json_decref(ids);
+	json_decref(tags);
+	CHECK(under && over, "the bound is reachable within the list limits");
+	if (under && over) {
+		CHECK(rule_check_size(under, &err) == IT_OK, "%zu bytes (bound %d) accepted", rendered_size(under),
+		      IT_MAX_RULE_BYTES);
+		CHECK(rule_check_size(over, &err) == IT_EINVAL && strstr(err.message, "bytes"),
+		      "%zu bytes refused: %s", rendered_size(over), err.message);
+	}
+	rule_free(under);
+	rule_free(over);
+}
+
 int main(void)
 {
 	test_bad_rules();
@@ -402,5 +464,6 @@ int main(void)
 	test_defaults();
 	test_exemptions();
 	test_set();
+	test_size_bound();
 	return tap_done();
 }
