@@ -130,7 +130,7 @@ def main():
             if swept >= n_pairs:
                 break
             time.sleep(2)
-        last = con.execute("SELECT max(last_finished_at), count(*) FROM sweeps WHERE last_finished_at >= ?",
+        last = con.execute("SELECT max(last_finished_at), max(last_started_at) FROM sweeps WHERE last_finished_at >= ?",
                            (start_ms,)).fetchone()
         errors = con.execute("SELECT count(*) FROM sweeps WHERE error IS NOT NULL").fetchone()[0]
         big = con.execute("SELECT instances_seen, last_started_at, last_finished_at FROM sweeps WHERE account ="
@@ -157,6 +157,7 @@ def main():
         "concurrency": args.concurrency or 8, "per_account": args.per_account or 2, "seed_s": round(seed_s, 1),
         "swept": swept, "errors": errors,
         "last_finished_s": round(((last[0] or start_ms) - start_ms) / 1000.0, 1),
+        "last_started_s": round(((last[1] or start_ms) - start_ms) / 1000.0, 1),
         "lateness_p50_s": (pct(late, 0.5) or 0) / 1000.0, "lateness_p99_s": (pct(late, 0.99) or 0) / 1000.0,
         "lateness_max_s": (max(late) if late else 0) / 1000.0,
         "pair_duration_p50_ms": pct(took, 0.5), "pair_duration_max_ms": max(took) if took else None,
