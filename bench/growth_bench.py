@@ -18,7 +18,9 @@ reused from --keep DIR. On it, with a release `italic serve` (ITALIC_AWS=off):
   on one copy of it (synced to disk before the server starts, see below):
   - POST /v1/events keep-alive (wrk, 64 connections, median of --runs) and paced at
     ~2,000 events/s (64 connections with 30 ms pauses, median of --runs): rate and
-    acknowledgement p50/p99; peak RSS under that load;
+    acknowledgement p50/p99; peak RSS under that load. Each run alternates with the same
+    run against a server on an empty database ("empty beside"), so the ratio to an empty
+    database compares runs seconds apart, not minutes (a neighbour's load comes and goes);
   - `italic backup` of the live database while the paced load runs: its time, the
     acknowledgement p99 meanwhile (the load goes on until the WAL is back under 64 MiB),
     the WAL's peak size and how long after the backup it was cut back;
@@ -75,7 +77,11 @@ def seeded_db(n, binary, work, keep):
     os.makedirs(d, exist_ok=True)
     db = os.path.join(d, "growth-%d.db" % n)
     if os.path.exists(db):
-        return db, None
+        try:
+            with open(db + ".seed_s") as f:
+                return db, float(f.read())   # seeded by an earlier run, this long
+        except (OSError, ValueError):
+            return db, None
     t0 = time.time()
     part = db + ".partial"
     for sfx in ("", "-wal", "-shm"):
@@ -86,7 +92,10 @@ def seeded_db(n, binary, work, keep):
     else:
         seed(part, binary, n_instances=max(1, n // 10), n_evaluations=n, n_accounts=accounts_for(n))
     os.rename(part, db)
-    return db, round(time.time() - t0, 1)
+    took = round(time.time() - t0, 1)
+    with open(db + ".seed_s", "w") as f:
+        f.write(str(took))
+    return db, took
 
 
 def synced_copy(src, d):
@@ -315,6 +324,8 @@ def point(binary, seeded, work, args):
             if path:
                 p50, p99 = measure_runs(s.port, reader, path, args.requests)
                 out[name] = {"p50_ms": round(p50, 3), "p99_ms": round(p99, 3)}
+        p50, p99 = measure_runs(s.port, reader, "/healthz", args.requests)
+        out["healthz_sequential"] = {"p50_ms": round(p50, 3), "p99_ms": round(p99, 3)}   # the noise floor
         out["metrics_scrape"] = scrape(s.port, reader)
         out["rss_serving_kib"] = s.rss_peak_kib()
         out["healthz_keepalive"] = wrk("http://127.0.0.1:%d/healthz" % s.port, "get.lua", args.seconds, 64)
@@ -328,18 +339,41 @@ def point(binary, seeded, work, args):
     s = Server(binary, d, db=db)
     ingest = s.token("ingest")
     token_env = {"EVENT_TEMPLATE": os.path.join(HERE, "wrk", "runinstances.json.tmpl"), "TOKEN": ingest}
+    # The reference: an empty database's server, measured in turns with this one, so a
+    # neighbour's load that comes and goes hits both alike ("vs empty, beside").
+    ref = Server(binary, tempfile.mkdtemp(dir=work)) if evaluations else None
+    ref_env = dict(token_env, TOKEN=ref.token("ingest")) if ref else None
     s.start()
+    if ref:
+        ref.start()
     try:
         url = "http://127.0.0.1:%d/v1/events" % s.port
-        out["events_keepalive"] = median_run(lambda: wrk(url, "events.lua", args.seconds, 64, env=token_env),
-                                             args.runs)
+        ref_url = "http://127.0.0.1:%d/v1/events" % ref.port if ref else None
+        paced = dict(DELAY_MS=PACED["delay_ms"])
+        runs, ref_runs, pruns, ref_pruns = [], [], [], []
+        for _ in range(args.runs):
+            runs.append(wrk(url, "events.lua", args.seconds, 64, env=token_env))
+            if ref:
+                ref_runs.append(wrk(ref_url, "events.lua", args.seconds, 64, env=ref_env))
+        out["events_keepalive"] = median_run(lambda: runs.pop(), args.runs)
+        if ref:
+            out["events_keepalive_empty_beside"] = median_run(lambda: ref_runs.pop(), args.runs)
         out["healthz_beside_ingest"] = wrk("http://127.0.0.1:%d/healthz" % s.port, "get.lua", args.seconds, 64)
-        out["events_paced_2000"] = median_run(
-            lambda: wrk(url, "events.lua", args.seconds, PACED["conns"], env=dict(token_env, DELAY_MS=PACED["delay_ms"])),
-            args.runs)
+        for _ in range(args.runs):
+            pruns.append(wrk(url, "events.lua", args.seconds, PACED["conns"], env=dict(token_env, **paced)))
+            if ref:
+                ref_pruns.append(wrk(ref_url, "events.lua", args.seconds, PACED["conns"], env=dict(ref_env, **paced)))
+        out["events_paced_2000"] = median_run(lambda: pruns.pop(), args.runs)
+        if ref:
+            out["events_paced_2000_empty_beside"] = median_run(lambda: ref_pruns.pop(), args.runs)
         out["rss_ingest_kib"] = s.rss_peak_kib()
+        if ref:
+            ref.stop()
+            ref = None
         out["backup"] = backup_under_load(binary, s, token_env, work)
     finally:
+        if ref:
+            ref.stop()
         s.stop()
     if evaluations:
         out["purge"] = purge_under_load(binary, db, token_env, work, evaluations)
