@@ -293,6 +293,9 @@ def main():
             r.get("verdicts_per_s", "-"), r.get("accepted_per_s", "-"), "yes" if r["kept_up"] else "**no**", calls,
             r.get("aws_calls_per_event", "-"), r["image_cache"]["hit"], r["image_cache"]["miss"], r["cpu_pct"]["fake_aws"],
             r["cpu_pct"]["italic"], ", ".join("%s %d" % kv for kv in sorted(r["verdicts"].items()))))
+    tls = load_text(os.path.join(w, "tls.md"))
+    if tls:
+        print("\n" + tls)
     print("\n## Not measured here\n\n- Event to verdict against real AWS: the fake answers on the same machine; real AWS adds its network round trip to each call (with ITALIC_VERIFY=on one call per warm event, two per cold event, as counted above).")
     print()
     if big or sweep:

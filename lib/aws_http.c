@@ -21,7 +21,7 @@ struct aws_ctx {
 	char *member_role;
 	char *external_id;
 	char *container_host;
-	char home_region[32];
+	char home_region[IT_REGION_SIZE];
 };
 
 /* ---- context ---- */

@@ -5,7 +5,7 @@
 
 #include "clock.h"
 
-int64_t backoff_ms(int retry, int64_t base_ms, int64_t cap_ms, uint64_t draw)
+int64_t backoff_window_ms(int retry, int64_t base_ms, int64_t cap_ms)
 {
 	int64_t ceiling;
 
@@ -21,7 +21,12 @@ int64_t backoff_ms(int retry, int64_t base_ms, int64_t cap_ms, uint64_t draw)
 		ceiling *= 2;
 	if (ceiling > cap_ms)
 		ceiling = cap_ms;
-	return (int64_t)(draw % ((uint64_t)ceiling + 1));
+	return ceiling;
+}
+
+int64_t backoff_ms(int retry, int64_t base_ms, int64_t cap_ms, uint64_t draw)
+{
+	return (int64_t)(draw % ((uint64_t)backoff_window_ms(retry, base_ms, cap_ms) + 1));
 }
 
 uint64_t backoff_random(void *ctx)

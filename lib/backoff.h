@@ -12,6 +12,11 @@
  * exceeds the cap. Spreading retries over the whole window (rather than around its
  * middle) is what keeps many workers that failed together from retrying together.
  *
+ * A caller that must wait at least a while (a worker retrying an event against a
+ * throttled AWS, a connection waiting out another's write lock) adds the window itself
+ * as a floor: backoff_window_ms() + backoff_ms() waits between one and two windows
+ * ("equal jitter"), still spread, never shorter than the window.
+ *
  * backoff_ms() is pure: the random draw is passed in, so a test fixes it and gets an
  * exact delay. Callers draw from a source of their choice; backoff_random() is the
  * default one (OpenSSL's RAND_bytes, thread-safe), shaped as a struct's callback
@@ -26,6 +31,10 @@
  * 0, the window being base itself). Negative base or cap count as 0. Never negative,
  * never above cap; doubling stops at the cap, so a large retry cannot overflow. */
 int64_t backoff_ms(int retry, int64_t base_ms, int64_t cap_ms, uint64_t draw);
+
+/* The window backoff_ms() draws from for retry: min(cap, base * 2^retry), with the
+ * same clamping of negative arguments. */
+int64_t backoff_window_ms(int retry, int64_t base_ms, int64_t cap_ms);
 
 /* A uniform 64-bit draw (RAND_bytes; the monotonic clock if that ever fails, which
  * only makes the jitter predictable, never the delay unbounded). ctx is ignored. */

@@ -3,14 +3,20 @@
 
 #include <time.h>
 
-int64_t clock_now_ms(const struct clock *clk)
+int64_t clock_system_ms(void *ctx)
 {
 	struct timespec ts;
 
-	if (clk && clk->now_ms)
-		return clk->now_ms(clk->ctx);
+	(void)ctx;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t clock_now_ms(const struct clock *clk)
+{
+	if (clk && clk->now_ms)
+		return clk->now_ms(clk->ctx);
+	return clock_system_ms(NULL);
 }
 
 int64_t clock_mono_ms(void)

@@ -1,6 +1,8 @@
 /* config.c: the settings table, env and flag parsing, --help (see config.h). */
 #include "config.h"
 
+#include "limits.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,8 @@ struct setting {
 };
 
 #define OFF(f) offsetof(struct config, f)
+#define QUOTE_(x) #x
+#define QUOTE(x) QUOTE_(x)
 
 static const struct setting settings[] = {
 	{"listen", "ITALIC_LISTEN", "127.0.0.1:8080", K_LISTEN, OFF(listen), 0, 0,
@@ -82,7 +86,14 @@ static const struct setting settings[] = {
 	{"inbox-max", "ITALIC_INBOX_MAX", "100000", K_U64, OFF(inbox_max), 1, 100000000,
 	 "unevaluated events accepted before ingest answers 429"},
 	{"ingest-rate", "ITALIC_INGEST_RATE", "0", K_U64, OFF(ingest_rate), 0, 1000000,
-	 "events/s one ingest token may send before 429 (0: unlimited)"},
+	 "events/s one ingest token may send before 429 (0: unlimited); a batch counts its items"},
+	{"batch-max", "ITALIC_BATCH_MAX", QUOTE(IT_BATCH_MAX), K_U64, OFF(batch_max), 1, IT_BATCH_MAX,
+	 "events one POST /v1/events array may hold (400 beyond)"},
+	{"batch-max-bytes", "ITALIC_BATCH_MAX_BYTES", QUOTE(IT_BATCH_MAX_BYTES_DEFAULT), K_U64, OFF(batch_max_bytes),
+	 IT_MAX_BODY, IT_BATCH_MAX_BYTES_CEILING,
+	 "bytes one POST /v1/events request may carry (413 beyond); at least MaxBatchSize x 256 KiB"},
+	{"body-memory", "ITALIC_BODY_MEMORY", QUOTE(IT_BODY_MEMORY_DEFAULT), K_U64, OFF(body_memory), IT_MAX_BODY,
+	 UINT64_C(1) << 40, "bytes of request bodies held at once, all connections (503 beyond)"},
 	{"retention-days", "ITALIC_RETENTION_DAYS", "400", K_U64, OFF(retention_days), 1, 36500,
 	 "days of evaluation history and finished deliveries kept (current verdicts are never purged)"},
 	{"image-cache-ttl", "ITALIC_IMAGE_CACHE_TTL", "15m", K_DURATION, OFF(image_cache_ttl_s), 0, 86400,
@@ -264,6 +275,10 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	if (!c->tls_cert[0] != !c->tls_key[0]) {
 		snprintf(err, errlen, "ITALIC_TLS_CERT and ITALIC_TLS_KEY go together: set both or neither");
+		return IT_EINVAL;
+	}
+	if (c->body_memory < c->batch_max_bytes) {
+		snprintf(err, errlen, "ITALIC_BODY_MEMORY must be at least ITALIC_BATCH_MAX_BYTES, or no full batch fits");
 		return IT_EINVAL;
 	}
 	return IT_OK;

@@ -24,10 +24,17 @@
  * ChaCha20-Poly1305), the server's order: what Mozilla's "intermediate" profile and
  * AWS's TLS 1.2+ endpoint policies accept, without the DHE suites (those would need
  * Diffie-Hellman parameters). No static-RSA key exchange, CBC, SHA-1 MACs, 3DES or RC4.
+ *
+ * Groups: X25519 first. SECURE128's own order puts SECP256R1 first, and with
+ * %SERVER_PRECEDENCE GnuTLS then answers a TLS 1.3 client whose key share is X25519
+ * (OpenSSL's, Go's, the AWS SDKs' first choice) with a HelloRetryRequest asking for a
+ * P-256 share: a second round trip and a second key generation on both sides for
+ * every connection, which halved the handshake rate (bench/RESULTS.md, "TLS").
  */
 #define CONFIG_TLS_PRIORITIES \
 	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
-	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:%SERVER_PRECEDENCE"
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:" \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:%SERVER_PRECEDENCE"
 
 enum config_aws { CONFIG_AWS_AUTO, CONFIG_AWS_OFF };
 
@@ -59,6 +66,9 @@ struct config {
 	uint64_t connection_memory;
 	uint64_t inbox_max;
 	uint64_t ingest_rate;
+	uint64_t batch_max;              /* items in one POST /v1/events array */
+	uint64_t batch_max_bytes;        /* bytes of one POST /v1/events request */
+	uint64_t body_memory;            /* request body bytes held at once */
 	uint64_t retention_days;
 	uint64_t image_cache_ttl_s;
 	uint64_t shutdown_grace_s;
@@ -91,7 +101,7 @@ int config_set_flag(struct config *c, const char *name, const char *value, char 
 		    size_t errlen) WARN_UNUSED;
 
 /* Checks what no single setting can: settings that only make sense together (both TLS
- * files or neither). IT_EINVAL with a one-line message in err. Each value was already
+ * files or neither; a body budget that holds at least one full batch). IT_EINVAL with a one-line message in err. Each value was already
  * checked on parse (the listen address included). */
 int config_validate(const struct config *c, char *err, size_t errlen) WARN_UNUSED;
 

@@ -10,7 +10,7 @@
 
 #define CURSOR_VERSION 1
 #define FIXED_LEN (1 + 1 + CURSOR_SCOPE_LEN + 8 + 8 + 8)
-#define RAW_MAX (FIXED_LEN + 3 + 15 + 31 + 23 + CURSOR_MAC_LEN)
+#define RAW_MAX (FIXED_LEN + 3 + (IT_ACCOUNT_ID_SIZE - 1) + (IT_REGION_SIZE - 1) + (IT_INSTANCE_ID_SIZE - 1) + CURSOR_MAC_LEN)
 #define CLOCK_SKEW_MS 60000
 
 _Static_assert(((RAW_MAX + 2) / 3) * 4 <= CURSOR_TEXT_MAX, "cursor text bound");

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 
 #define CURSOR_SCOPE_LEN 8
 #define CURSOR_MAC_LEN 16
@@ -43,9 +44,9 @@ struct cursor {
 	int64_t issued_ms;
 	int64_t sort;                         /* sort key of the last row (Unix ms) */
 	int64_t id;                           /* evaluations.id of the last row, else 0 */
-	char account[16];                     /* primary key of the last instance row, */
-	char region[32];                      /* "" for evaluation cursors */
-	char instance_id[24];
+	char account[IT_ACCOUNT_ID_SIZE];     /* primary key of the last instance row, */
+	char region[IT_REGION_SIZE];          /* "" for evaluation cursors */
+	char instance_id[IT_INSTANCE_ID_SIZE];
 };
 
 /*

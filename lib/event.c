@@ -3,18 +3,17 @@
  *
  * The body is loaded once with json_load_bounded (size and depth checked before
  * jansson builds anything), classified as an EventBridge envelope or a Config rule
- * invocation, and handed to event_config.c or event_ec2.c. The event is built in a
- * local and only given to the caller when every check passed.
+ * invocation, and handed to event_config.c or event_ec2.c through the module's private
+ * header, event_extern.h. The event is built in a local and only given to the caller
+ * when every check passed.
  */
 #include "event.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_config.h"
-#include "event_ec2.h"
+#include "event_extern.h"
 #include "limits.h"
 #include "parse.h"
 #include "reconcile.h"
@@ -95,261 +94,6 @@ const char *event_scope_str(enum event_scope scope)
 	return scope_names[scope];
 }
 
-/* ---- building blocks ---- */
-
-void event_path(char *out, size_t size, const char *prefix, const char *key)
-{
-	/* Truncation only shortens the path shown in an error; it cannot overflow. */
-	snprintf(out, size, "%s%s%s", prefix, *prefix ? "." : "", key);
-}
-
-void event_path_index(char *out, size_t size, const char *prefix, const char *key, size_t i)
-{
-	snprintf(out, size, "%s%s%s[%zu]", prefix, *prefix ? "." : "", key, i);
-}
-
-int event_dup(char **dst, const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		return IT_ENOMEM;
-	*dst = p;
-	return IT_OK;
-}
-
-int event_get_str(const json_t *obj, const char *prefix, const char *key, int flags,
-		  size_t max, const char **ret, struct json_err *err)
-{
-	char path[EVENT_PATH_MAX];
-	const json_t *v = json_object_get(obj, key);
-	const char *s;
-	size_t n;
-
-	event_path(path, sizeof(path), prefix, key);
-	if (!v || json_is_null(v)) {
-		if (flags & EVENT_REQUIRED)
-			return json_err_set(err, IT_EINVAL, path, "is required");
-		*ret = NULL;
-		return IT_OK;
-	}
-	if (!json_is_string(v))
-		return json_err_set(err, IT_EINVAL, path, "must be a string");
-	s = json_string_value(v);
-	n = json_string_length(v);
-	if (n == 0 && !(flags & EVENT_EMPTY_OK))
-		return json_err_set(err, IT_EINVAL, path, "must not be empty");
-	if (n > max)
-		return json_err_set(err, IT_EINVAL, path, "longer than %zu bytes", max);
-	/* strlen differs from the JSON length when the string holds "\u0000". */
-	if (strlen(s) != n || (!(flags & EVENT_JSON_TEXT) && !valid_text(s, max)))
-		return json_err_set(err, IT_EINVAL, path, "must be UTF-8 text without control characters");
-	*ret = s;
-	return IT_OK;
-}
-
-int event_get_obj(const json_t *obj, const char *prefix, const char *key, int required,
-		  const json_t **ret, struct json_err *err)
-{
-	char path[EVENT_PATH_MAX];
-	const json_t *v = json_object_get(obj, key);
-
-	event_path(path, sizeof(path), prefix, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return json_err_set(err, IT_EINVAL, path, "is required");
-		*ret = NULL;
-		return IT_OK;
-	}
-	if (!json_is_object(v))
-		return json_err_set(err, IT_EINVAL, path, "must be an object");
-	*ret = v;
-	return IT_OK;
-}
-
-int event_get_time(const json_t *obj, const char *prefix, const char *key, int required,
-		   int64_t *ret, struct json_err *err)
-{
-	char path[EVENT_PATH_MAX];
-	const char *s;
-	int64_t ms;
-	int rc;
-
-	rc = event_get_str(obj, prefix, key, required, 64, &s, err);
-	if (rc)
-		return rc;
-	if (!s) {
-		*ret = 0;
-		return IT_OK;
-	}
-	if (parse_time_ms(s, &ms) != IT_OK) {
-		event_path(path, sizeof(path), prefix, key);
-		return json_err_set(err, IT_EINVAL, path, "must be an RFC 3339 time such as 2026-01-02T03:04:05Z");
-	}
-	*ret = ms;
-	return IT_OK;
-}
-
-int event_get_account(const json_t *obj, const char *prefix, const char *key,
-		      const char **ret, struct json_err *err)
-{
-	char path[EVENT_PATH_MAX];
-	const char *s;
-	int rc;
-
-	rc = event_get_str(obj, prefix, key, EVENT_REQUIRED, 64, &s, err);
-	if (rc)
-		return rc;
-	if (!valid_account_id(s)) {
-		event_path(path, sizeof(path), prefix, key);
-		return json_err_set(err, IT_EINVAL, path, "must be a 12-digit AWS account id");
-	}
-	*ret = s;
-	return IT_OK;
-}
-
-static int is_ascii_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Reads an id, trims ASCII whitespace around it (AWS's own state-change sample has
- * " i-1234567890abcdef0") and validates what is left. */
-static int get_id(const json_t *obj, const char *prefix, const char *key, int required,
-		  int (*valid)(const char *), const char *what, char **ret, struct json_err *err)
-{
-	char path[EVENT_PATH_MAX];
-	char id[64];
-	const char *s;
-	size_t n;
-	int rc;
-
-	/* valid_text rejects \t \n etc., so only ' ' can actually surround an id here;
-	 * control characters are an error, not whitespace to forgive. */
-	rc = event_get_str(obj, prefix, key, required, 64, &s, err);
-	if (rc)
-		return rc;
-	if (!s) {
-		*ret = NULL;
-		return IT_OK;
-	}
-	while (is_ascii_space(*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && is_ascii_space(s[n - 1]))
-		n--;
-	event_path(path, sizeof(path), prefix, key);
-	if (n >= sizeof(id))
-		return json_err_set(err, IT_EINVAL, path, "is not a valid %s", what);
-	memcpy(id, s, n);
-	id[n] = '\0';
-	if (!valid(id))
-		return json_err_set(err, IT_EINVAL, path, "is not a valid %s", what);
-	return event_dup(ret, id);
-}
-
-int event_get_instance_id(const json_t *obj, const char *prefix, const char *key,
-			  int required, char **ret, struct json_err *err)
-{
-	return get_id(obj, prefix, key, required, valid_instance_id,
-		      "instance id (i- and 8 or 17 hex digits)", ret, err);
-}
-
-int event_get_image_id(const json_t *obj, const char *prefix, const char *key,
-		       int required, char **ret, struct json_err *err)
-{
-	return get_id(obj, prefix, key, required, valid_image_id,
-		      "image id (ami- and 8 or 17 hex digits)", ret, err);
-}
-
-static void observation_finish(struct event_observation *o)
-{
-	free(o->account);
-	free(o->region);
-	free(o->instance_id);
-	free(o->image_id);
-	for (size_t i = 0; i < o->n_tags; i++) {
-		free(o->tags[i].key);
-		free(o->tags[i].value);
-	}
-	free(o->tags);
-	memset(o, 0, sizeof(*o));
-}
-
-int event_add_observation(struct event *ev, const char *path, struct event_observation **ret,
-			  struct json_err *err)
-{
-	struct event_observation *arr, *o;
-
-	if (ev->n_obs >= IT_EVENT_MAX_INSTANCES)
-		return json_err_set(err, IT_EINVAL, path, "more than %d instances",
-				    IT_EVENT_MAX_INSTANCES);
-	arr = realloc(ev->obs, (ev->n_obs + 1) * sizeof(*arr));
-	if (!arr)
-		return json_err_set(err, IT_ENOMEM, path, "out of memory");
-	ev->obs = arr;
-	o = &arr[ev->n_obs];
-	memset(o, 0, sizeof(*o));
-	ev->n_obs++;
-	if (event_dup(&o->account, ev->account) || event_dup(&o->region, ev->region))
-		return json_err_set(err, IT_ENOMEM, path, "out of memory");
-	*ret = o;
-	return IT_OK;
-}
-
-int event_add_tag(struct event_observation *o, const char *key, const char *value,
-		  const char *path, struct json_err *err)
-{
-	struct event_tag *arr;
-	char *k = NULL, *v = NULL;
-
-	if (o->n_tags >= IT_EVENT_MAX_TAGS)
-		return json_err_set(err, IT_EINVAL, path, "more than %d tags", IT_EVENT_MAX_TAGS);
-	arr = realloc(o->tags, (o->n_tags + 1) * sizeof(*arr));
-	if (!arr)
-		return json_err_set(err, IT_ENOMEM, path, "out of memory");
-	o->tags = arr;
-	if (event_dup(&k, key) || event_dup(&v, value)) {
-		free(k);
-		return json_err_set(err, IT_ENOMEM, path, "out of memory");
-	}
-	arr[o->n_tags].key = k;
-	arr[o->n_tags].value = v;
-	o->n_tags++;
-	return IT_OK;
-}
-
-int event_ignore(struct event *ev, const char *fmt, ...)
-{
-	char reason[IT_EVENT_MAX_REASON + 1];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return IT_EINVAL;
-	if ((size_t)n >= sizeof(reason)) {
-		/* Cut at a UTF-8 boundary: the reason goes into a JSON response. */
-		size_t len = sizeof(reason) - 1;
-		while (len > 0 && ((unsigned char)reason[len] & 0xc0) == 0x80)
-			len--;
-		reason[len] = '\0';
-	}
-	for (size_t i = 0; i < ev->n_obs; i++)
-		observation_finish(&ev->obs[i]);
-	free(ev->obs);
-	ev->obs = NULL;
-	ev->n_obs = 0;
-	free(ev->ignored_reason);
-	ev->ignored_reason = NULL;
-	if (event_dup(&ev->ignored_reason, reason))
-		return IT_ENOMEM;
-	ev->kind = EVENT_IGNORED;
-	return IT_OK;
-}
-
 static void rule_free(struct event_rule_invocation *r)
 {
 	if (!r)
@@ -366,7 +110,7 @@ void event_free(struct event *ev)
 	if (!ev)
 		return;
 	for (size_t i = 0; i < ev->n_obs; i++)
-		observation_finish(&ev->obs[i]);
+		event_observation_finish(&ev->obs[i]);
 	free(ev->obs);
 	rule_free(ev->rule);
 	free(ev->id);
@@ -380,62 +124,51 @@ void event_free(struct event *ev)
 
 /* ---- envelope ---- */
 
-static int check_resources(const json_t *root, struct json_err *err)
+static int check_resources(const json_t *res, const char *path, struct json_err *err)
 {
-	char path[EVENT_PATH_MAX];
-	const json_t *res = json_object_get(root, "resources"), *r;
+	char item[EVENT_PATH_MAX];
+	const json_t *r;
 	size_t i;
 
-	if (!res || json_is_null(res))
-		return json_err_set(err, IT_EINVAL, "resources", "is required");
-	if (!json_is_array(res))
-		return json_err_set(err, IT_EINVAL, "resources", "must be an array");
-	if (json_array_size(res) > IT_EVENT_MAX_RESOURCES)
-		return json_err_set(err, IT_EINVAL, "resources", "more than %d items",
-				    IT_EVENT_MAX_RESOURCES);
 	json_array_foreach(res, i, r) {
-		event_path_index(path, sizeof(path), "", "resources", i);
+		event_path_index(item, sizeof(item), "", path, i);
 		if (!json_is_string(r))
-			return json_err_set(err, IT_EINVAL, path, "must be a string");
+			return json_err_set(err, IT_EINVAL, item, "must be a string");
 		if (json_string_length(r) > IT_EVENT_MAX_ARN)
-			return json_err_set(err, IT_EINVAL, path, "longer than %d bytes",
-					    IT_EVENT_MAX_ARN);
+			return json_err_set(err, IT_EINVAL, item, "longer than %d bytes", IT_EVENT_MAX_ARN);
 	}
 	return IT_OK;
 }
 
+/* The EventBridge envelope. version is "0" in every AWS event that has it; CWE's
+ * state-change sample lacks it. */
+static const struct json_field envelope_fields[] = {
+	{"version", JK_STRING, 0, 16, NULL, JF_TEXT},
+	{"id", JK_STRING, 1, IT_EVENT_MAX_ID, NULL, JF_TEXT},
+	{"detail-type", JK_STRING, 1, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+	{"source", JK_STRING, 1, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+	{"account", JK_STRING, 1, 64, event_check_account, JF_TEXT},
+	{"time", JK_STRING, 1, 64, event_check_time, JF_TEXT},
+	{"region", JK_STRING, 1, 64, event_check_region, JF_TEXT},
+	{"resources", JK_ARRAY, 1, IT_EVENT_MAX_RESOURCES, check_resources, 0},
+	{"detail", JK_OBJECT, 1, 0, NULL, 0},
+};
+
 static int parse_envelope(const json_t *root, struct event *ev, struct json_err *err)
 {
-	const char *version, *id, *detail_type, *source, *account, *region;
+	const char *detail_type, *source;
 	const json_t *detail;
 	int rc;
 
-	/* version: "0" in every AWS event that has it; CWE's state-change sample lacks it. */
-	rc = event_get_str(root, "", "version", EVENT_OPTIONAL, 16, &version, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "id", EVENT_REQUIRED, IT_EVENT_MAX_ID, &id, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "detail-type", EVENT_REQUIRED, IT_EVENT_MAX_FIELD,
-				   &detail_type, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "source", EVENT_REQUIRED, IT_EVENT_MAX_FIELD, &source,
-				   err);
-	if (rc == IT_OK)
-		rc = event_get_account(root, "", "account", &account, err);
-	if (rc == IT_OK)
-		rc = event_get_time(root, "", "time", EVENT_REQUIRED, &ev->time_ms, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "region", EVENT_REQUIRED, 64, &region, err);
-	if (rc == IT_OK && !valid_region(region))
-		rc = json_err_set(err, IT_EINVAL, "region", "is not a valid AWS region");
-	if (rc == IT_OK)
-		rc = check_resources(root, err);
-	if (rc == IT_OK)
-		rc = event_get_obj(root, "", "detail", EVENT_REQUIRED, &detail, err);
+	rc = event_check(root, envelope_fields, ARRAY_LEN(envelope_fields), "", err);
 	if (rc)
 		return rc;
-	if (event_dup(&ev->id, id) || event_dup(&ev->account, account) ||
-	    event_dup(&ev->region, region) || event_dup(&ev->source, source) ||
+	detail_type = event_str(root, "detail-type");
+	source = event_str(root, "source");
+	detail = event_obj(root, "detail");
+	ev->time_ms = event_time(root, "time");
+	if (event_dup(&ev->id, event_str(root, "id")) || event_dup(&ev->account, event_str(root, "account")) ||
+	    event_dup(&ev->region, event_str(root, "region")) || event_dup(&ev->source, source) ||
 	    event_dup(&ev->detail_type, detail_type))
 		return json_err_set(err, IT_ENOMEM, "", "out of memory");
 
@@ -476,12 +209,21 @@ static enum body_shape classify(const json_t *root)
 int event_parse(const char *body, size_t len, struct event **ret, struct json_err *err)
 {
 	json_t *root = NULL;
-	struct event *ev = NULL;
 	int rc;
 
 	rc = json_load_bounded(body, len, IT_EVENT_MAX_BODY, IT_EVENT_MAX_DEPTH, &root, err);
 	if (rc)
 		return rc;
+	rc = event_parse_json(root, ret, err);
+	json_decref(root);
+	return rc;
+}
+
+int event_parse_json(const json_t *root, struct event **ret, struct json_err *err)
+{
+	struct event *ev = NULL;
+	int rc;
+
 	if (!json_is_object(root)) {
 		rc = json_err_set(err, IT_EINVAL, "", "must be a JSON object");
 		goto fail;
@@ -514,12 +256,10 @@ int event_parse(const char *body, size_t len, struct event **ret, struct json_er
 		json_err_set(err, rc, "", "out of memory");
 	if (rc)
 		goto fail;
-	json_decref(root);
 	*ret = ev;
 	return IT_OK;
 fail:
 	event_free(ev);
-	json_decref(root);
 	return rc;
 }
 

@@ -34,7 +34,8 @@
  * ("replay-name", "evaluationMode"), and a 400 is never retried, so rejecting them
  * would silently drop real events. What Italic reads is checked strictly.
  *
- * Nothing here does I/O, SQLite or HTTP; it is a pure function of the bytes.
+ * Nothing here does I/O, SQLite or HTTP; it is a pure function of the bytes. The files
+ * that make up the parser share lib/event_extern.h, which no other module includes.
  */
 #ifndef ITALIC_EVENT_H
 #define ITALIC_EVENT_H
@@ -161,6 +162,13 @@ struct event {
 int event_parse(const char *body, size_t len, struct event **ret, struct json_err *err)
 	WARN_UNUSED;
 
+/*
+ * The same for a document already loaded (by the batch reader, lib/event_batch.h, which
+ * bounds its size and depth itself): root is borrowed. Errors as event_parse() but
+ * never IT_ETOOBIG, since nothing is loaded here.
+ */
+int event_parse_json(const json_t *root, struct event **ret, struct json_err *err) WARN_UNUSED;
+
 /* Frees ev and everything it owns. NULL is a no-op; copes with a half-built event. */
 void event_free(struct event *ev);
 
@@ -187,54 +195,5 @@ size_t event_bound_times(struct event *ev, int64_t received_ms);
  */
 int event_time_reason(const struct event *ev, const struct event_observation *o, int64_t received_ms,
 		      char *out, size_t size);
-
-/*
- * Building blocks for the per-source parsers (event_config.c, event_ec2.c); not for
- * other modules. A path is "<prefix>.<key>" ("<key>" when prefix is ""), truncated to
- * fit json_err.field. Getters treat an absent key and JSON null alike.
- */
-#define EVENT_PATH_MAX sizeof(((struct json_err *)0)->field)
-#define EVENT_OPTIONAL 0
-#define EVENT_REQUIRED 1   /* absent or null is an error */
-#define EVENT_EMPTY_OK 2   /* "" is accepted (tag values); combine with the above */
-#define EVENT_JSON_TEXT 4  /* the string holds JSON to parse again: newlines and tabs
-			      are fine there, jansson has already checked the UTF-8 */
-
-void event_path(char *out, size_t size, const char *prefix, const char *key);
-void event_path_index(char *out, size_t size, const char *prefix, const char *key, size_t i);
-
-/* Borrowed string value of obj.key in *ret (NULL when optional and absent/null). The
- * string must be valid UTF-8 without control characters or NUL, 1..max bytes (0..max
- * with EVENT_EMPTY_OK in flags). */
-int event_get_str(const json_t *obj, const char *prefix, const char *key, int flags,
-		  size_t max, const char **ret, struct json_err *err) WARN_UNUSED;
-/* Borrowed object obj.key in *ret (NULL when optional and absent/null). */
-int event_get_obj(const json_t *obj, const char *prefix, const char *key, int required,
-		  const json_t **ret, struct json_err *err) WARN_UNUSED;
-/* RFC 3339 time obj.key in Unix ms (*ret = 0 when optional and absent/null). */
-int event_get_time(const json_t *obj, const char *prefix, const char *key, int required,
-		   int64_t *ret, struct json_err *err) WARN_UNUSED;
-/* 12-digit account id obj.key (borrowed). */
-int event_get_account(const json_t *obj, const char *prefix, const char *key,
-		      const char **ret, struct json_err *err) WARN_UNUSED;
-/* Instance/image id obj.key, ASCII whitespace trimmed, validated, copied into *ret
- * (caller frees; NULL when optional and absent/null). */
-int event_get_instance_id(const json_t *obj, const char *prefix, const char *key,
-			  int required, char **ret, struct json_err *err) WARN_UNUSED;
-int event_get_image_id(const json_t *obj, const char *prefix, const char *key,
-		       int required, char **ret, struct json_err *err) WARN_UNUSED;
-
-/* Appends a zeroed observation to ev (account and region copied from ev) and returns
- * it borrowed in *ret. IT_ETOOBIG past IT_EVENT_MAX_INSTANCES (err names path). */
-int event_add_observation(struct event *ev, const char *path, struct event_observation **ret,
-			  struct json_err *err) WARN_UNUSED;
-/* Appends a tag (copies key and value) to o; IT_ENOMEM or IT_EINVAL past the count. */
-int event_add_tag(struct event_observation *o, const char *key, const char *value,
-		  const char *path, struct json_err *err) WARN_UNUSED;
-/* Turns ev into EVENT_IGNORED with a formatted reason (truncated to
- * IT_EVENT_MAX_REASON), dropping any observations already added. */
-int event_ignore(struct event *ev, const char *fmt, ...) PRINTF_LIKE(2, 3) WARN_UNUSED;
-/* strdup that sets *dst; IT_ENOMEM on failure. */
-int event_dup(char **dst, const char *s) WARN_UNUSED;
 
 #endif

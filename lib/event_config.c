@@ -1,11 +1,13 @@
-/* event_config.c: Config item changes and Config rule invocations (see event_config.h). */
-#include "event_config.h"
+/* event_config.c: Config item changes and Config rule invocations (see event.h; the
+ * module's shared parts are event_extern.h). */
 
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
+#include "event_extern.h"
 #include "limits.h"
 #include "parse.h"
 #include "partition.h"
@@ -27,20 +29,18 @@ static const char *const status_names[ST__MAX] = {
 _Static_assert(ARRAY_LEN(status_names) == ST__MAX, "status_names");
 
 /* configurationItem.tags: a map {"Name": "value"} (configuration.tags is a list of the
- * same tags; the map is present in every shape of the item, so it is the one read). */
-static int get_tag_map(const json_t *ci, const char *prefix, struct event_observation *o,
-		       struct json_err *err)
+ * same tags; the map is present in every shape of the item, so it is the one read).
+ * The keys are the map's own, so this is checked by hand rather than by a table. */
+static int get_tag_map(const json_t *map, const char *map_path, struct event_observation *o, struct json_err *err)
 {
-	char map_path[EVENT_PATH_MAX], path[EVENT_PATH_MAX];
-	const json_t *map, *v;
-	const char *key, *value;
+	char path[EVENT_PATH_MAX];
+	const char *key;
 	size_t key_len;
+	json_t *v;
 	int rc;
 
-	rc = event_get_obj(ci, prefix, "tags", EVENT_OPTIONAL, &map, err);
-	if (rc || !map)
-		return rc;
-	event_path(map_path, sizeof(map_path), prefix, "tags");
+	if (!map)
+		return IT_OK;
 	if (json_object_size(map) > IT_EVENT_MAX_TAGS)
 		return json_err_set(err, IT_EINVAL, map_path, "more than %d tags", IT_EVENT_MAX_TAGS);
 	json_object_keylen_foreach((json_t *)map, key, key_len, v) {
@@ -50,10 +50,10 @@ static int get_tag_map(const json_t *ci, const char *prefix, struct event_observ
 			return json_err_set(err, IT_EINVAL, map_path,
 					    "has a tag key that is empty, too long or not text");
 		event_path(path, sizeof(path), map_path, key);
-		rc = event_get_str(map, map_path, key, EVENT_REQUIRED | EVENT_EMPTY_OK,
-				   IT_EVENT_MAX_TAG_VALUE, &value, err);
+		rc = json_is_null(v) ? json_err_set(err, IT_EINVAL, path, "is required")
+				     : json_check_text(v, IT_EVENT_MAX_TAG_VALUE, JF_TEXT | JF_EMPTY_OK, path, err);
 		if (rc == IT_OK)
-			rc = event_add_tag(o, key, value, path, err);
+			rc = event_add_tag(o, key, json_string_value(v), path, err);
 		if (rc)
 			return rc;
 	}
@@ -61,47 +61,97 @@ static int get_tag_map(const json_t *ci, const char *prefix, struct event_observ
 	return IT_OK;
 }
 
+/* Each table is one step of the parse; where a decision (ignore the item, two fields
+ * that must agree) comes between two fields, they are in separate tables, so the first
+ * problem of the document is the one named. */
+
+static const struct json_field configuration_ids[] = {
+	{"imageId", JK_STRING, 0, 64, event_check_image_id, JF_TEXT},
+	{"instanceId", JK_STRING, 0, 64, event_check_instance_id, JF_TEXT},
+};
+
+/* state is an object {code, name}; captures show code 16.0 and state null. */
+static const struct json_field configuration_state[] = {
+	{"state", JK_OBJECT, 0, 0, NULL, 0},
+};
+
+static const struct json_field state_name[] = {
+	{"name", JK_STRING, 0, IT_EVENT_MAX_FIELD, event_check_state, JF_TEXT},
+};
+
+static const struct json_field configuration_launch[] = {
+	{"launchTime", JK_STRING, 0, 64, event_check_time, JF_TEXT},
+};
+
 /* configuration (the instance as DescribeInstances shows it); may be null. */
-static int parse_configuration(const json_t *ci, const char *prefix, struct event_observation *o,
+static int parse_configuration(const json_t *cfg, const char *cfg_path, struct event_observation *o,
 			       struct json_err *err)
 {
-	char cfg_path[EVENT_PATH_MAX], path[EVENT_PATH_MAX];
-	const json_t *cfg, *st;
-	const char *state_name;
+	char path[EVENT_PATH_MAX];
+	const json_t *st;
 	char *instance_id = NULL;
 	int rc;
 
-	rc = event_get_obj(ci, prefix, "configuration", EVENT_OPTIONAL, &cfg, err);
-	if (rc || !cfg)
-		return rc;
-	event_path(cfg_path, sizeof(cfg_path), prefix, "configuration");
-	rc = event_get_image_id(cfg, cfg_path, "imageId", EVENT_OPTIONAL, &o->image_id, err);
-	if (rc == IT_OK)
-		rc = event_get_instance_id(cfg, cfg_path, "instanceId", EVENT_OPTIONAL, &instance_id,
-					   err);
+	if (!cfg)
+		return IT_OK;
+	rc = event_check(cfg, configuration_ids, ARRAY_LEN(configuration_ids), cfg_path, err);
+	if (rc == IT_OK && (event_copy_id(cfg, "imageId", &o->image_id) || event_copy_id(cfg, "instanceId", &instance_id)))
+		rc = json_err_set(err, IT_ENOMEM, cfg_path, "out of memory");
 	if (rc == IT_OK && instance_id && strcmp(instance_id, o->instance_id) != 0) {
 		event_path(path, sizeof(path), cfg_path, "instanceId");
 		rc = json_err_set(err, IT_EINVAL, path, "differs from resourceId");
 	}
 	free(instance_id);
-	/* state is an object {code, name}; captures show code 16.0 and state null. */
 	if (rc == IT_OK)
-		rc = event_get_obj(cfg, cfg_path, "state", EVENT_OPTIONAL, &st, err);
-	if (rc == IT_OK && st) {
+		rc = event_check(cfg, configuration_state, ARRAY_LEN(configuration_state), cfg_path, err);
+	if (rc == IT_OK && (st = event_obj(cfg, "state"))) {
 		event_path(path, sizeof(path), cfg_path, "state");
-		rc = event_get_str(st, path, "name", EVENT_OPTIONAL, IT_EVENT_MAX_FIELD, &state_name,
-				   err);
-		if (rc == IT_OK && state_name && event_state_parse(state_name, &o->state) != IT_OK) {
-			char name_path[EVENT_PATH_MAX];
-			event_path(name_path, sizeof(name_path), path, "name");
-			rc = json_err_set(err, IT_EINVAL, name_path, "is not an EC2 instance state");
-		}
+		rc = event_check(st, state_name, ARRAY_LEN(state_name), path, err);
+		if (rc == IT_OK && event_str(st, "name") && event_state_parse(event_str(st, "name"), &o->state) != IT_OK)
+			rc = IT_EINVAL;   /* checked above: cannot happen */
 	}
 	if (rc == IT_OK)
-		rc = event_get_time(cfg, cfg_path, "launchTime", EVENT_OPTIONAL, &o->launch_time_ms,
-				    err);
+		rc = event_check(cfg, configuration_launch, ARRAY_LEN(configuration_launch), cfg_path, err);
+	if (rc == IT_OK)
+		o->launch_time_ms = event_time(cfg, "launchTime");
 	return rc;
 }
+
+static int check_item_status(const json_t *v, const char *path, struct json_err *err)
+{
+	for (int st = 0; st < ST__MAX; st++)
+		if (strcmp(json_string_value(v), status_names[st]) == 0)
+			return IT_OK;
+	return json_err_set(err, IT_EINVAL, path,
+			    "is not a Config item status (OK, ResourceDiscovered, "
+			    "ResourceNotRecorded, ResourceDeleted, ResourceDeletedNotRecorded)");
+}
+
+static const struct json_field item_type[] = {
+	{"resourceType", JK_STRING, 1, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+};
+
+static const struct json_field item_status_account[] = {
+	{"configurationItemStatus", JK_STRING, 1, IT_EVENT_MAX_FIELD, check_item_status, JF_TEXT},
+	{"awsAccountId", JK_STRING, 1, 64, event_check_account, JF_TEXT},
+};
+
+static const struct json_field item_region[] = {
+	{"awsRegion", JK_STRING, 1, 64, NULL, JF_TEXT},
+};
+
+static const struct json_field item_resource[] = {
+	{"resourceId", JK_STRING, 1, 64, event_check_instance_id, JF_TEXT},
+	{"configurationItemCaptureTime", JK_STRING, 1, 64, event_check_time, JF_TEXT},
+};
+
+static const struct json_field item_configuration[] = {
+	{"configuration", JK_OBJECT, 0, 0, NULL, 0},
+};
+
+static const struct json_field item_tags[] = {
+	{"tags", JK_OBJECT, 0, 0, NULL, 0},
+};
 
 /*
  * A configuration item (full, or the oversized summary) at prefix. Adds one observation,
@@ -112,40 +162,27 @@ static int parse_item(const json_t *ci, const char *prefix, int summary_only,
 		      const char *account_what, struct event *ev, int *ret_handled,
 		      struct json_err *err)
 {
-	char path[EVENT_PATH_MAX];
+	char path[EVENT_PATH_MAX], sub[EVENT_PATH_MAX];
 	struct event_observation *o = NULL;
-	const char *rtype, *status, *account, *region;
+	const char *rtype, *region;
 	int st, rc;
 
-	rc = event_get_str(ci, prefix, "resourceType", EVENT_REQUIRED, IT_EVENT_MAX_FIELD, &rtype,
-			   err);
+	rc = event_check(ci, item_type, ARRAY_LEN(item_type), prefix, err);
 	if (rc)
 		return rc;
+	rtype = event_str(ci, "resourceType");
 	if (strcmp(rtype, EC2_INSTANCE) != 0) {
 		*ret_handled = 0;
 		return event_ignore(ev, "Config resourceType '%s' is not handled", rtype);
 	}
-	rc = event_get_str(ci, prefix, "configurationItemStatus", EVENT_REQUIRED,
-			   IT_EVENT_MAX_FIELD, &status, err);
-	if (rc)
-		return rc;
-	for (st = 0; st < ST__MAX; st++)
-		if (strcmp(status, status_names[st]) == 0)
-			break;
-	if (st == ST__MAX) {
-		event_path(path, sizeof(path), prefix, "configurationItemStatus");
-		return json_err_set(err, IT_EINVAL, path,
-				    "is not a Config item status (OK, ResourceDiscovered, "
-				    "ResourceNotRecorded, ResourceDeleted, ResourceDeletedNotRecorded)");
-	}
-	rc = event_get_account(ci, prefix, "awsAccountId", &account, err);
-	if (rc == IT_OK && strcmp(account, ev->account) != 0) {
+	rc = event_check(ci, item_status_account, ARRAY_LEN(item_status_account), prefix, err);
+	if (rc == IT_OK && strcmp(event_str(ci, "awsAccountId"), ev->account) != 0) {
 		event_path(path, sizeof(path), prefix, "awsAccountId");
 		rc = json_err_set(err, IT_EINVAL, path, "differs from %s", account_what);
 	}
 	if (rc == IT_OK)
-		rc = event_get_str(ci, prefix, "awsRegion", EVENT_REQUIRED, 64, &region, err);
-	if (rc == IT_OK && strcmp(region, ev->region) != 0) {
+		rc = event_check(ci, item_region, ARRAY_LEN(item_region), prefix, err);
+	if (rc == IT_OK && strcmp((region = event_str(ci, "awsRegion")), ev->region) != 0) {
 		event_path(path, sizeof(path), prefix, "awsRegion");
 		rc = json_err_set(err, IT_EINVAL, path, valid_region(region) ?
 				  "differs from the event region" : "is not a valid AWS region");
@@ -153,18 +190,26 @@ static int parse_item(const json_t *ci, const char *prefix, int summary_only,
 	if (rc == IT_OK)
 		rc = event_add_observation(ev, prefix, &o, err);
 	if (rc == IT_OK)
-		rc = event_get_instance_id(ci, prefix, "resourceId", EVENT_REQUIRED, &o->instance_id,
-					   err);
-	if (rc == IT_OK)
-		rc = event_get_time(ci, prefix, "configurationItemCaptureTime", EVENT_REQUIRED,
-				    &o->observed_at_ms, err);
+		rc = event_check(ci, item_resource, ARRAY_LEN(item_resource), prefix, err);
+	if (rc == IT_OK && event_copy_id(ci, "resourceId", &o->instance_id) != IT_OK)
+		rc = json_err_set(err, IT_ENOMEM, prefix, "out of memory");
 	if (rc)
 		return rc;
+	o->observed_at_ms = event_time(ci, "configurationItemCaptureTime");
+	for (st = 0; st < ST__MAX; st++)
+		if (strcmp(event_str(ci, "configurationItemStatus"), status_names[st]) == 0)
+			break;
 	o->deleted = st == ST_DELETED || st == ST_DELETED_NOT_RECORDED;
 	if (!summary_only && !o->deleted) {
-		rc = parse_configuration(ci, prefix, o, err);
+		rc = event_check(ci, item_configuration, ARRAY_LEN(item_configuration), prefix, err);
+		event_path(sub, sizeof(sub), prefix, "configuration");
 		if (rc == IT_OK)
-			rc = get_tag_map(ci, prefix, o, err);
+			rc = parse_configuration(event_obj(ci, "configuration"), sub, o, err);
+		if (rc == IT_OK)
+			rc = event_check(ci, item_tags, ARRAY_LEN(item_tags), prefix, err);
+		event_path(sub, sizeof(sub), prefix, "tags");
+		if (rc == IT_OK)
+			rc = get_tag_map(event_obj(ci, "tags"), sub, o, err);
 		if (rc)
 			return rc;
 	}
@@ -173,31 +218,41 @@ static int parse_item(const json_t *ci, const char *prefix, int summary_only,
 	return IT_OK;
 }
 
+static const struct json_field change_type[] = {
+	{"messageType", JK_STRING, 1, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+};
+
+static const struct json_field change_item[] = {
+	{"configurationItem", JK_OBJECT, 1, 0, NULL, 0},
+};
+
+static const struct json_field change_summary[] = {
+	{"configurationItemSummary", JK_OBJECT, 1, 0, NULL, 0},
+};
+
 int event_config_parse_item_change(const json_t *detail, struct event *ev, struct json_err *err)
 {
-	const json_t *ci;
 	const char *mtype;
 	int handled = 0, rc;
 
-	rc = event_get_str(detail, "detail", "messageType", EVENT_REQUIRED, IT_EVENT_MAX_FIELD,
-			   &mtype, err);
+	rc = event_check(detail, change_type, ARRAY_LEN(change_type), "detail", err);
 	if (rc)
 		return rc;
+	mtype = event_str(detail, "messageType");
 	if (strcmp(mtype, "ConfigurationItemChangeNotification") == 0) {
-		rc = event_get_obj(detail, "detail", "configurationItem", EVENT_REQUIRED, &ci, err);
+		rc = event_check(detail, change_item, ARRAY_LEN(change_item), "detail", err);
 		if (rc == IT_OK)
-			rc = parse_item(ci, "detail.configurationItem", 0, "the envelope account", ev,
-					&handled, err);
+			rc = parse_item(event_obj(detail, "configurationItem"), "detail.configurationItem", 0,
+					"the envelope account", ev, &handled, err);
 		if (rc == IT_OK && handled)
 			ev->kind = EVENT_CONFIG_ITEM_CHANGE;
 		return rc;
 	}
 	if (strcmp(mtype, "OversizedConfigurationItemChangeNotification") == 0) {
-		rc = event_get_obj(detail, "detail", "configurationItemSummary", EVENT_REQUIRED, &ci,
-				   err);
+		rc = event_check(detail, change_summary, ARRAY_LEN(change_summary), "detail", err);
 		if (rc == IT_OK)
-			rc = parse_item(ci, "detail.configurationItemSummary", 1,
-					"the envelope account", ev, &handled, err);
+			rc = parse_item(event_obj(detail, "configurationItemSummary"), "detail.configurationItemSummary",
+					1, "the envelope account", ev, &handled, err);
 		if (rc == IT_OK && handled)
 			ev->kind = EVENT_CONFIG_ITEM_OVERSIZED;
 		return rc;
@@ -210,7 +265,8 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 /* arn:<partition>:config:<region>:<account>:config-rule/<id>. Copies partition, region and
  * account (each at most 32 bytes) out of it; whether the partition is one AWS has is the
  * caller's check, so it can say so. */
-static int parse_rule_arn(const char *arn, char partition[33], char region[33], char account[13])
+static int parse_rule_arn(const char *arn, char partition[IT_PARTITION_SIZE], char region[IT_REGION_SIZE],
+			  char account[IT_ACCOUNT_ID_SIZE])
 {
 	const char *p = arn, *parts[6];
 	size_t lens[6];
@@ -277,6 +333,15 @@ static int sha256_hex(const char *s, char **ret)
 	return event_dup(ret, hex);
 }
 
+static const struct json_field invoking_fields[] = {
+	{"messageType", JK_STRING, 1, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+	{"notificationCreationTime", JK_STRING, 1, 64, event_check_time, JF_TEXT},
+};
+
+static const struct json_field invoking_account[] = {
+	{"awsAccountId", JK_STRING, 1, 64, event_check_account, JF_TEXT},
+};
+
 /* The invokingEvent object: fills ev->time_ms, the observation and rule's trigger,
  * scope and ordering time. ev->account/region are already set. */
 static int parse_invoking_event(const json_t *ie, struct event *ev,
@@ -284,34 +349,32 @@ static int parse_invoking_event(const json_t *ie, struct event *ev,
 				struct json_err *err)
 {
 	const char *P = "invokingEvent";
-	const json_t *ci;
-	const char *mtype, *account;
+	const char *mtype;
 	int rc;
 
-	rc = event_get_str(ie, P, "messageType", EVENT_REQUIRED, IT_EVENT_MAX_FIELD, &mtype, err);
-	if (rc == IT_OK)
-		rc = event_get_time(ie, P, "notificationCreationTime", EVENT_REQUIRED, &ev->time_ms,
-				    err);
+	rc = event_check(ie, invoking_fields, ARRAY_LEN(invoking_fields), P, err);
 	if (rc)
 		return rc;
+	mtype = event_str(ie, "messageType");
+	ev->time_ms = event_time(ie, "notificationCreationTime");
 	if (strcmp(mtype, "ConfigurationItemChangeNotification") == 0) {
 		rule->trigger = EVENT_TRIGGER_CHANGE;
-		rc = event_get_obj(ie, P, "configurationItem", EVENT_REQUIRED, &ci, err);
+		rc = event_check(ie, change_item, ARRAY_LEN(change_item), P, err);
 		if (rc == IT_OK)
-			rc = parse_item(ci, "invokingEvent.configurationItem", 0, "accountId", ev,
-					ret_handled, err);
+			rc = parse_item(event_obj(ie, "configurationItem"), "invokingEvent.configurationItem", 0,
+					"accountId", ev, ret_handled, err);
 	} else if (strcmp(mtype, "OversizedConfigurationItemChangeNotification") == 0) {
 		rule->trigger = EVENT_TRIGGER_OVERSIZED;
-		rc = event_get_obj(ie, P, "configurationItemSummary", EVENT_REQUIRED, &ci, err);
+		rc = event_check(ie, change_summary, ARRAY_LEN(change_summary), P, err);
 		if (rc == IT_OK)
-			rc = parse_item(ci, "invokingEvent.configurationItemSummary", 1, "accountId",
-					ev, ret_handled, err);
+			rc = parse_item(event_obj(ie, "configurationItemSummary"), "invokingEvent.configurationItemSummary",
+					1, "accountId", ev, ret_handled, err);
 	} else if (strcmp(mtype, "ScheduledNotification") == 0) {
 		rule->trigger = EVENT_TRIGGER_SCHEDULED;
 		rule->scope = EVENT_SCOPE_SCHEDULED;
 		rule->ordering_ms = ev->time_ms;
-		rc = event_get_account(ie, P, "awsAccountId", &account, err);
-		if (rc == IT_OK && strcmp(account, ev->account) != 0)
+		rc = event_check(ie, invoking_account, ARRAY_LEN(invoking_account), P, err);
+		if (rc == IT_OK && strcmp(event_str(ie, "awsAccountId"), ev->account) != 0)
 			rc = json_err_set(err, IT_EINVAL, "invokingEvent.awsAccountId",
 					  "differs from accountId");
 		*ret_handled = rc == IT_OK;
@@ -327,25 +390,43 @@ static int parse_invoking_event(const json_t *ie, struct event *ev,
 	return IT_OK;
 }
 
+static const struct json_field invocation_rule[] = {
+	{"resultToken", JK_STRING, 1, IT_EVENT_MAX_RESULT_TOKEN, NULL, JF_TEXT},
+	{"accountId", JK_STRING, 1, 64, event_check_account, JF_TEXT},
+	{"configRuleArn", JK_STRING, 1, IT_EVENT_MAX_RULE_ARN, NULL, JF_TEXT},
+};
+
+static const struct json_field invocation_name[] = {
+	{"configRuleName", JK_STRING, 1, IT_EVENT_MAX_RULE_NAME, NULL, JF_TEXT},
+};
+
+static const struct json_field invocation_rest[] = {
+	{"version", JK_STRING, 0, 16, NULL, JF_TEXT},
+	{"evaluationMode", JK_STRING, 0, IT_EVENT_MAX_FIELD, NULL, JF_TEXT},
+	{"eventLeftScope", JK_BOOL, 0, 0, NULL, 0},
+	{"invokingEvent", JK_STRING, 1, IT_EVENT_MAX_BODY, NULL, JF_TEXT | JF_JSON},
+	{"ruleParameters", JK_STRING, 0, IT_EVENT_MAX_RULE_PARAMS, NULL, JF_TEXT | JF_JSON},
+};
+
 int event_config_parse_invocation(const json_t *root, struct event *ev, struct json_err *err)
 {
 	struct event_rule_invocation *rule = NULL;
 	json_t *ie = NULL, *params = NULL;
-	const char *token, *arn, *name, *account, *mode, *version, *ie_text, *params_text;
+	const char *token = NULL, *arn = NULL, *name = NULL, *account = NULL, *mode = NULL, *ie_text = NULL,
+		   *params_text = NULL;
 	const json_t *left = NULL;
-	char arn_partition[33], arn_region[33], arn_account[13];
+	char arn_partition[IT_PARTITION_SIZE], arn_region[IT_REGION_SIZE], arn_account[IT_ACCOUNT_ID_SIZE];
 	int handled = 0, rc;
 
-	rc = event_get_str(root, "", "resultToken", EVENT_REQUIRED, IT_EVENT_MAX_RESULT_TOKEN,
-			   &token, err);
-	if (rc == IT_OK)
-		rc = event_get_account(root, "", "accountId", &account, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "configRuleArn", EVENT_REQUIRED, IT_EVENT_MAX_RULE_ARN,
-				   &arn, err);
-	if (rc == IT_OK && parse_rule_arn(arn, arn_partition, arn_region, arn_account) != IT_OK)
-		rc = json_err_set(err, IT_EINVAL, "configRuleArn",
-				  "must be arn:<partition>:config:<region>:<account>:config-rule/<id>");
+	rc = event_check(root, invocation_rule, ARRAY_LEN(invocation_rule), "", err);
+	if (rc == IT_OK) {
+		token = event_str(root, "resultToken");
+		account = event_str(root, "accountId");
+		arn = event_str(root, "configRuleArn");
+		if (parse_rule_arn(arn, arn_partition, arn_region, arn_account) != IT_OK)
+			rc = json_err_set(err, IT_EINVAL, "configRuleArn",
+					  "must be arn:<partition>:config:<region>:<account>:config-rule/<id>");
+	}
 	/* The partition decides where PutEvaluations and the member role go: a made-up one
 	 * ("arn:awsevil:...") or one the region is not in is refused, not sent anywhere. */
 	if (rc == IT_OK && !partition_known(arn_partition))
@@ -356,27 +437,18 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 		rc = json_err_set(err, IT_EINVAL, "configRuleArn", "region %s is not in partition %s",
 				  arn_region, arn_partition);
 	if (rc == IT_OK)
-		rc = event_get_str(root, "", "configRuleName", EVENT_REQUIRED,
-				   IT_EVENT_MAX_RULE_NAME, &name, err);
+		rc = event_check(root, invocation_name, ARRAY_LEN(invocation_name), "", err);
 	if (rc == IT_OK && strcmp(account, arn_account) != 0)
 		rc = json_err_set(err, IT_EINVAL, "configRuleArn", "names another account than accountId");
 	if (rc == IT_OK)
-		rc = event_get_str(root, "", "version", EVENT_OPTIONAL, 16, &version, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "evaluationMode", EVENT_OPTIONAL, IT_EVENT_MAX_FIELD,
-				   &mode, err);
+		rc = event_check(root, invocation_rest, ARRAY_LEN(invocation_rest), "", err);
 	if (rc == IT_OK) {
+		name = event_str(root, "configRuleName");
+		mode = event_str(root, "evaluationMode");
 		left = json_object_get(root, "eventLeftScope");
-		if (left && !json_is_null(left) && !json_is_boolean(left))
-			rc = json_err_set(err, IT_EINVAL, "eventLeftScope", "must be a boolean");
+		ie_text = event_str(root, "invokingEvent");
+		params_text = event_str(root, "ruleParameters");
 	}
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "invokingEvent", EVENT_REQUIRED | EVENT_JSON_TEXT,
-				   IT_EVENT_MAX_BODY,
-				   &ie_text, err);
-	if (rc == IT_OK)
-		rc = event_get_str(root, "", "ruleParameters", EVENT_OPTIONAL | EVENT_JSON_TEXT,
-				   IT_EVENT_MAX_RULE_PARAMS, &params_text, err);
 	if (rc == IT_OK)
 		rc = load_inner(ie_text, "invokingEvent", IT_EVENT_MAX_BODY, &ie, err);
 	if (rc == IT_OK && params_text)

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_http.h"
 #include "buf.h"
 #include "parse.h"
+#include "partition.h"
 #include "status.h"
 
 void finding_id(const char *account, const char *region, const char *instance_id, char out[FINDING_ID_MAX])
@@ -108,7 +108,7 @@ int finding_build(const json_t *payload, int64_t created_at_ms, json_t **ret)
 	char *desc = NULL;
 	json_t *f = NULL, *res, *sev, *types;
 
-	if (!account || !valid_account_id(account) || !region || !(partition = aws_partition(region)) ||
+	if (!account || !valid_account_id(account) || !region || !(partition = partition_of(region)) ||
 	    !instance || !valid_instance_id(instance) || !compliance || !evaluated ||
 	    parse_time_ms(evaluated, &updated_ms) != IT_OK)
 		return IT_EINVAL;

@@ -342,3 +342,24 @@ int http_accept_pick(const char *accept, size_t len, const char *const offers[],
 	*ret_index = best;
 	return IT_OK;
 }
+
+int http_media_type_in(const char *s, size_t n, const char *const types[])
+{
+	size_t b = 0, e, slash;
+
+	while (b < n && (s[b] == ' ' || s[b] == '\t'))
+		b++;
+	e = b;
+	while (e < n && s[e] != ';')
+		e++;
+	while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	for (slash = b; slash < e && s[slash] != '/'; slash++)
+		;
+	if (slash == e || !http_token_valid(s + b, slash - b) || !http_token_valid(s + slash + 1, e - slash - 1))
+		return 0;
+	for (size_t i = 0; types && types[i]; i++)
+		if (strlen(types[i]) == e - b && strncasecmp(types[i], s + b, e - b) == 0)
+			return 1;
+	return 0;
+}

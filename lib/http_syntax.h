@@ -21,6 +21,8 @@
  *   - http_target_path: absolute-form targets ("http://host/v1/rules") route like
  *     origin-form (RFC 9112 §3.2.2).
  *   - http_accept_pick: Accept with q-values (RFC 9110 §12.5.1), bounded.
+ *   - http_media_type_in: Content-Type against the types a route reads (RFC 9110
+ *     §8.3.1), parameters ignored.
  *
  * Pure functions over bounded input: no allocation, no I/O, no libmicrohttpd.
  * Values are (pointer, length) pairs and need not be NUL-terminated unless said.
@@ -93,5 +95,14 @@ const char *http_target_path(const char *target);
  */
 int http_accept_pick(const char *accept, size_t len, const char *const offers[], size_t n_offers,
 		     size_t *ret_index) WARN_UNUSED;
+
+/*
+ * 1 when the Content-Type value s[0..n) is one of types ("type/subtype", lower case,
+ * NULL-terminated list): the media type is OWS, a token, "/", a token, then OWS and
+ * optionally ";" followed by parameters, which are not judged (charset is JSON's
+ * UTF-8 anyway, RFC 8259 §8.1). Type and subtype compare case-insensitively (RFC 9110
+ * §8.3.1). Anything else, a malformed value included, is 0.
+ */
+int http_media_type_in(const char *s, size_t n, const char *const types[]);
 
 #endif

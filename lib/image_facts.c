@@ -7,7 +7,6 @@
 
 #include "limits.h"
 #include "parse.h"
-#include "rule.h"
 #include "status.h"
 
 const char *const image_status_names[IMAGE_STATUS__MAX] = {"found", "not_found", "unknown"};
@@ -76,7 +75,7 @@ static int check_codes(const json_t *v, const char *path, struct json_err *err)
 
 	json_array_foreach(v, i, it) {
 		path_of(ip, path, "", NULL, i);
-		if (!rule_valid_product_code(json_string_value(it)))
+		if (!valid_product_code(json_string_value(it)))
 			return json_err_set(err, IT_EINVAL, ip, "is not a product code (1-25 letters and digits)");
 	}
 	return IT_OK;
@@ -84,7 +83,7 @@ static int check_codes(const json_t *v, const char *path, struct json_err *err)
 
 static int check_platform(const json_t *v, const char *path, struct json_err *err)
 {
-	if (!rule_valid_platform(json_string_value(v)))
+	if (!valid_platform(json_string_value(v)))
 		return json_err_set(err, IT_EINVAL, path, "must be \"Linux/UNIX\" or \"Windows\"");
 	return IT_OK;
 }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 #include "json_io.h"
 
 #define IMAGE_NO_TIME (-1)   /* an absent creation / deprecation / watermark time */
@@ -61,15 +62,15 @@ struct image_watermark {
 
 struct image_facts {
 	enum image_status status;
-	char image_id[24];
-	char owner_id[16];             /* "" when unknown */
-	char owner_alias[24];          /* "" when none */
+	char image_id[IT_IMAGE_ID_SIZE];
+	char owner_id[IT_ACCOUNT_ID_SIZE];      /* "" when unknown */
+	char owner_alias[IT_OWNER_ALIAS_SIZE];  /* "" when none */
 	char *name;                    /* NULL when unknown */
 	int64_t creation_ms;           /* IMAGE_NO_TIME when unknown */
 	int64_t deprecation_ms;        /* IMAGE_NO_TIME when no deprecation time is set */
 	char **product_codes;
 	size_t n_product_codes;
-	char platform[16];             /* "Linux/UNIX", "Windows" or "" when unknown */
+	char platform[IT_PLATFORM_SIZE];        /* "Linux/UNIX", "Windows" or "" when unknown */
 	struct image_tag *tags;
 	size_t n_tags;
 	int tags_known;                /* 0: tags could not be read */

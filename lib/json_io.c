@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parse.h"
 #include "status.h"
 
 int json_err_set(struct json_err *err, int status, const char *field, const char *fmt, ...)
@@ -101,7 +102,7 @@ int json_load_bounded(const char *data, size_t len, size_t max_len, int max_dept
 }
 
 static const char *const kind_names[JK__MAX] = {
-	"any", "string", "integer", "number", "boolean", "array", "object", "string or null",
+	"anything", "a string", "an integer", "a number", "a boolean", "an array", "an object", "a string or null",
 };
 
 static int kind_ok(const json_t *v, enum json_kind k)
@@ -119,8 +120,33 @@ static int kind_ok(const json_t *v, enum json_kind k)
 	}
 }
 
+/* JF_TEXT: the checks of a string read from outside, in the order that names the
+ * plainest problem first. */
+int json_check_text(const json_t *v, size_t max, unsigned flags, const char *path, struct json_err *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (!s)
+		return json_err_set(err, IT_EINVAL, path, "must be a string");
+	if (n == 0 && !(flags & JF_EMPTY_OK))
+		return json_err_set(err, IT_EINVAL, path, "must not be empty");
+	if (max && n > max)
+		return json_err_set(err, IT_EINVAL, path, "longer than %zu bytes", max);
+	/* strlen differs from the JSON length when the string holds "\u0000". */
+	if (strlen(s) != n || (!(flags & JF_JSON) && !valid_text(s, n)))
+		return json_err_set(err, IT_EINVAL, path, "must be UTF-8 text without control characters");
+	return IT_OK;
+}
+
 int json_check_fields(const json_t *obj, const struct json_field *table, size_t n,
 		      const char *prefix, struct json_err *err)
+{
+	return json_check_fields_flags(obj, table, n, prefix, 0, err);
+}
+
+int json_check_fields_flags(const json_t *obj, const struct json_field *table, size_t n, const char *prefix,
+			    unsigned flags, struct json_err *err)
 {
 	char path[160];
 	const char *key;
@@ -130,6 +156,8 @@ int json_check_fields(const json_t *obj, const struct json_field *table, size_t 
 	if (!json_is_object(obj))
 		return json_err_set(err, IT_EINVAL, prefix, "must be an object");
 	json_object_foreach((json_t *)obj, key, v) {
+		if (flags & JSON_FIELDS_UNKNOWN_OK)
+			break;
 		size_t i;
 		for (i = 0; i < n; i++)
 			if (strcmp(table[i].name, key) == 0)
@@ -149,7 +177,11 @@ int json_check_fields(const json_t *obj, const struct json_field *table, size_t 
 		}
 		if (!kind_ok(v, f->kind))
 			return json_err_set(err, IT_EINVAL, path, "must be %s", kind_names[f->kind]);
-		if (f->max && json_is_string(v) && json_string_length(v) > f->max)
+		if ((f->flags & JF_TEXT) && json_is_string(v)) {
+			rc = json_check_text(v, f->max, f->flags, path, err);
+			if (rc)
+				return rc;
+		} else if (f->max && json_is_string(v) && json_string_length(v) > f->max)
 			return json_err_set(err, IT_EINVAL, path, "longer than %zu bytes", f->max);
 		if (f->max && json_is_array(v) && json_array_size(v) > f->max)
 			return json_err_set(err, IT_EINVAL, path, "more than %zu items", f->max);

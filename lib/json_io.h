@@ -3,9 +3,12 @@
  *
  * json_load_bounded() refuses oversize input, duplicate keys and nesting deeper than
  * asked (jansson's own limit is 2048). json_check_fields() checks an object against a
- * table of {name, type, required, max_len, check}: unknown fields, missing required
- * fields, wrong types and oversize strings/arrays are errors that name the field path,
- * so service/ can answer 400/422 with the exact field.
+ * table of {name, type, required, max_len, check, flags}: unknown fields, missing
+ * required fields, wrong types and oversize strings/arrays are errors that name the
+ * field path, so service/ can answer 400/422 with the exact field. The one toolkit for
+ * every document Italic reads: rules, exemptions, image facts, simulations, and the
+ * events of POST /v1/events, which are checked with JSON_FIELDS_UNKNOWN_OK (AWS adds
+ * fields to its events over time, and a 400 would drop a real event for good).
  */
 #ifndef ITALIC_JSON_IO_H
 #define ITALIC_JSON_IO_H
@@ -48,6 +51,12 @@ enum json_kind {
 	JK__MAX
 };
 
+/* json_field.flags, for JK_STRING fields. */
+#define JF_TEXT     1u   /* UTF-8 text: not empty, no NUL, no control characters */
+#define JF_EMPTY_OK 2u   /* with JF_TEXT: "" is accepted */
+#define JF_JSON     4u   /* with JF_TEXT: holds JSON to parse again, so newlines and tabs are
+			    fine (jansson has already checked the UTF-8) */
+
 struct json_field {
 	const char *name;
 	enum json_kind kind;
@@ -55,7 +64,16 @@ struct json_field {
 	size_t max;         /* strings: max bytes; arrays: max items; 0 = no check here */
 	/* Optional extra check; path is the field's full path. Returns IT_OK or fills err. */
 	int (*check)(const json_t *value, const char *path, struct json_err *err);
+	unsigned flags;     /* JF_* */
 };
+
+/* The JF_TEXT checks of one string value (JF_EMPTY_OK, JF_JSON in flags; max 0: none),
+ * for a check callback whose field may hold a string among other types. */
+int json_check_text(const json_t *v, size_t max, unsigned flags, const char *path, struct json_err *err)
+	WARN_UNUSED;
+
+/* json_check_fields_flags() flags. */
+#define JSON_FIELDS_UNKNOWN_OK 1u   /* fields the table does not name are not an error */
 
 /*
  * Checks obj against the n fields of table; prefix is the path of obj ("" at the top).
@@ -63,6 +81,10 @@ struct json_field {
  */
 int json_check_fields(const json_t *obj, const struct json_field *table, size_t n,
 		      const char *prefix, struct json_err *err) WARN_UNUSED;
+/* The same with JSON_FIELDS_* flags (json_check_fields is flags 0). Fields are checked
+ * in table order, so the first offending one of the table is the one named. */
+int json_check_fields_flags(const json_t *obj, const struct json_field *table, size_t n, const char *prefix,
+			    unsigned flags, struct json_err *err) WARN_UNUSED;
 
 /* Borrowed string value of key, or NULL when absent or not a string. */
 const char *json_str(const json_t *obj, const char *key);

@@ -7,6 +7,19 @@
 #ifndef ITALIC_LIMITS_H
 #define ITALIC_LIMITS_H
 
+/* Identifiers (AWS's shapes; lib/parse.h validates them where they enter Italic). Sizes
+ * of the buffers that hold them, in bytes with the NUL: the longest valid value fits,
+ * with room for an AWS answer a little longer than documented (kept whole, not cut). */
+#define IT_ACCOUNT_ID_SIZE     16              /* 12 digits */
+#define IT_REGION_SIZE         33              /* valid_region: at most 32 bytes ("ap-southeast-5" is 14) */
+#define IT_INSTANCE_ID_SIZE    32              /* "i-" and 8 or 17 hex digits: 19 */
+#define IT_IMAGE_ID_SIZE       32              /* "ami-" and 8 or 17 hex digits: 21 */
+#define IT_STATE_SIZE          24              /* EC2 instance state names: "shutting-down" */
+#define IT_COMPLIANCE_SIZE     24              /* "INSUFFICIENT_DATA" */
+#define IT_OWNER_ALIAS_SIZE    24              /* "aws-backup-vault" */
+#define IT_PLATFORM_SIZE       16              /* "Linux/UNIX", "Windows" */
+#define IT_PARTITION_SIZE      33              /* an ARN's partition: at most 32 bytes ("aws-us-gov") */
+
 /* HTTP */
 #define IT_MAX_BODY            (1024 * 1024)   /* EventBridge events may be 1 MB (2026): 413 beyond */
 #define IT_MAX_AUTH_HEADER     1024            /* Authorization / x-api-key value */
@@ -70,7 +83,35 @@
 #define IT_MAX_AWS_RESPONSE    (8 * 1024 * 1024)
 
 /* events: POST /v1/events parsers (lib/event*.c) */
-#define IT_EVENT_MAX_BODY      IT_MAX_BODY     /* one event per request; EventBridge allows 1 MB */
+#define IT_EVENT_MAX_BODY      IT_MAX_BODY     /* one event (or batch item); EventBridge allows 1 MB */
+/* Batches (docs/events.md "Batches"): the Custom Event Bus delivers 1-500 events per
+ * request (eventbridgev2 BatchConfiguration.MaxBatchSize), so ITALIC_BATCH_MAX may be at
+ * most that. */
+#define IT_BATCH_MAX           500
+/*
+ * ITALIC_BATCH_MAX_BYTES, the request size of POST /v1/events (413 beyond, before the
+ * body is read). AWS documents no maximum request size for a batch to an API
+ * destination: a batch closes at MaxBatchSize, the batch window, or "the target's own
+ * payload size limit" (eb-custom-bus-batching), and none is stated for API
+ * destinations. So the bound comes from the events: the kinds Italic judges are
+ * CloudTrail-delivered (documented at most 256 KB each) and Config item changes (a
+ * larger item becomes the oversized notification, which is small), so 100 events, the
+ * deploy/hub-bus.yaml default MaxBatchSize, reach 100 x 256 KiB = 25 MiB plus the
+ * array's punctuation and WITH_METADATA wrappers (~300 bytes an event). 32 MiB holds
+ * that with room. At MaxBatchSize 500 the same reasoning gives 128 MiB (500 x 256 KiB);
+ * EventBridge payloads of up to 1 MB (other event kinds) would need 500 MiB, hence the
+ * ceiling. A valid batch over the setting is refused with 413, which the Custom Event
+ * Bus retries for a day and then dead-letters: size the setting from MaxBatchSize.
+ */
+#define IT_BATCH_MAX_BYTES_DEFAULT 33554432         /* 32 MiB (a plain number: config.c quotes it) */
+#define IT_BATCH_MAX_BYTES_CEILING 536870912        /* 512 MiB */
+/* Request bodies held in memory at once, all connections together (ITALIC_BODY_MEMORY):
+ * with 32 MiB batches, 1024 connections could otherwise ask for 32 GiB. */
+#define IT_BODY_MEMORY_DEFAULT 268435456            /* 256 MiB */
+/* Bytes of a rejected batch item kept in the quarantine (GET /v1/rejected-events):
+ * enough for a whole typical event (1-5 KB), bounded so that junk cannot grow the
+ * database faster than the ingest rate allows. */
+#define IT_REJECTED_MAX_BYTES  (16 * 1024)
 /* CloudTrail records nest: envelope > detail > responseElements > instancesSet > items[] >
  * item > networkInterfaceSet > items[] > item > privateIpAddressesSet > item[] > obj is
  * 12 levels in the RunInstances sample; other CloudTrail records (IAM policy documents,

@@ -82,14 +82,14 @@ static void emit(const struct logger *lg, json_t *o)
 	free(line);
 }
 
-static json_t *base(enum log_level level, const char *request_id, const char *msg)
+static json_t *base(const struct logger *lg, enum log_level level, const char *request_id, const char *msg)
 {
 	char ts[IT_TIME_BUF];
 	json_t *o = json_object();
 
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "@timestamp", json_string(format_time_ms(clock_now_ms(NULL), ts)));
+	json_object_set_new(o, "@timestamp", json_string(format_time_ms(clock_now_ms(lg->clock), ts)));
 	json_object_set_new(o, "log.level", json_string(log_level_names[level]));
 	json_object_set_new(o, "message", json_stringn(msg, strnlen(msg, IT_MAX_LOG_LINE)));
 	json_object_set_new(o, "ecs.version", json_string(LOG_ECS_VERSION));
@@ -117,7 +117,7 @@ void log_msg(const struct logger *lg, enum log_level level, const char *request_
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	o = base(level, request_id, msg);
+	o = base(lg, level, request_id, msg);
 	if (!o)
 		return;
 	emit(lg, o);
@@ -133,7 +133,7 @@ void log_kv(const struct logger *lg, enum log_level level, const char *request_i
 
 	if (!log_enabled(lg, level))
 		return;
-	o = base(level, request_id, msg);
+	o = base(lg, level, request_id, msg);
 	if (!o)
 		return;
 	va_start(ap, msg);
@@ -153,7 +153,7 @@ void log_fields(const struct logger *lg, enum log_level level, const char *reque
 
 	if (!log_enabled(lg, level))
 		return;
-	o = base(level, request_id, msg);
+	o = base(lg, level, request_id, msg);
 	if (!o)
 		return;
 	for (size_t i = 0; i < n; i++) {

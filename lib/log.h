@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "compiler.h"
 
 /* The ECS version the field names follow; written as ecs.version on every line. */
@@ -47,6 +48,7 @@ enum log_level {
 struct logger {
 	enum log_level level;
 	int fd;
+	const struct clock *clock;   /* @timestamp; borrowed (NULL: the system clock) */
 };
 
 extern const char *const log_level_names[LOG__MAX];

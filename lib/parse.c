@@ -325,3 +325,30 @@ int valid_text(const char *s, size_t max)
 	}
 	return 1;
 }
+
+int valid_product_code(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n < 1 || n > IT_MAX_PRODUCT_CODE)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+int valid_platform(const char *s)
+{
+	static const char *const platforms[] = {"Linux/UNIX", "Windows"};
+
+	for (size_t i = 0; s && i < sizeof(platforms) / sizeof(platforms[0]); i++)
+		if (strcmp(s, platforms[i]) == 0)
+			return 1;
+	return 0;
+}

@@ -39,6 +39,8 @@ int valid_region(const char *s);       /* e.g. us-east-1, us-gov-west-1, cn-nort
 int valid_image_id(const char *s);     /* ami- + 8 or 17 lower hex */
 int valid_instance_id(const char *s);  /* i- + 8 or 17 lower hex */
 int valid_object_id(const char *s);    /* rule/exemption ids: [A-Za-z0-9._-], 1..IT_MAX_ID, starts alnum */
+int valid_product_code(const char *s); /* Marketplace product code: 1..IT_MAX_PRODUCT_CODE letters and digits */
+int valid_platform(const char *s);     /* "Linux/UNIX" or "Windows" */
 /* A string of at most max bytes, valid UTF-8, no control characters. */
 int valid_text(const char *s, size_t max);
 

@@ -6,6 +6,7 @@
 
 #include "parse.h"
 #include "status.h"
+#include "limits.h"
 
 /* Prefix -> partition, most specific first ("us-isob-" before "us-iso-", "us-gov-"
  * before the commercial fallback). The DNS suffixes are the SDKs' partitions.json
@@ -133,7 +134,7 @@ int partition_region_known(const char *region, const char *extra)
 
 int partition_extra_valid(const char *extra)
 {
-	char name[33];
+	char name[IT_REGION_SIZE];
 
 	if (!extra)
 		return IT_OK;

@@ -59,6 +59,29 @@ static struct bucket *lookup(struct ratelimit *rl, const char *key, int64_t now)
 	return oldest;
 }
 
+static void refill(struct ratelimit *rl, struct bucket *b, int64_t now_ms)
+{
+	if (now_ms > b->last_ms) {
+		b->tokens += (double)(now_ms - b->last_ms) * rl->rate / 1000.0;
+		if (b->tokens > rl->rate)
+			b->tokens = rl->rate;
+		b->last_ms = now_ms;
+	}
+}
+
+void ratelimit_charge(struct ratelimit *rl, const char *key, uint64_t n, int64_t now_ms)
+{
+	struct bucket *b;
+
+	if (!rl || rl->rate <= 0 || n == 0)
+		return;
+	pthread_mutex_lock(&rl->mu);
+	b = lookup(rl, key ? key : "", now_ms);
+	refill(rl, b, now_ms);
+	b->tokens -= (double)n;
+	pthread_mutex_unlock(&rl->mu);
+}
+
 int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, int *ret_retry_after_s)
 {
 	struct bucket *b;
@@ -68,12 +91,7 @@ int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, int *r
 		return 1;
 	pthread_mutex_lock(&rl->mu);
 	b = lookup(rl, key ? key : "", now_ms);
-	if (now_ms > b->last_ms) {
-		b->tokens += (double)(now_ms - b->last_ms) * rl->rate / 1000.0;
-		if (b->tokens > rl->rate)
-			b->tokens = rl->rate;
-		b->last_ms = now_ms;
-	}
+	refill(rl, b, now_ms);
 	allowed = b->tokens >= 1.0;
 	if (allowed) {
 		b->tokens -= 1.0;

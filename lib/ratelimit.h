@@ -25,4 +25,13 @@ void ratelimit_free(struct ratelimit *rl);
  * *ret_retry_after_s (>= 1) saying when a unit will be available again. */
 int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, int *ret_retry_after_s);
 
+/*
+ * Charges n more units to key at now_ms without refusing: the bucket may go below zero,
+ * and the key is refused by ratelimit_take until it has refilled past one unit again.
+ * A batch of n events takes one unit to be let in (ratelimit_take) and is charged the
+ * rest once its items are counted, so a batch larger than the burst still passes when
+ * the bucket is full, and pays for its size with the wait that follows.
+ */
+void ratelimit_charge(struct ratelimit *rl, const char *key, uint64_t n, int64_t now_ms);
+
 #endif

@@ -26,7 +26,6 @@ _Static_assert(sizeof(rule_mode_names) / sizeof(rule_mode_names[0]) == RULE_MODE
 #define DAY_MS 86400000LL
 
 static const char *const owner_aliases[] = {"amazon", "aws-marketplace", "aws-backup-vault", "self"};
-static const char *const platforms[] = {"Linux/UNIX", "Windows"};
 
 int rule_valid_owner(const char *s)
 {
@@ -34,31 +33,6 @@ int rule_valid_owner(const char *s)
 		return 1;
 	for (size_t i = 0; s && i < ARRAY_LEN(owner_aliases); i++)
 		if (strcmp(s, owner_aliases[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int rule_valid_product_code(const char *s)
-{
-	size_t n;
-
-	if (!s)
-		return 0;
-	n = strlen(s);
-	if (n < 1 || n > IT_MAX_PRODUCT_CODE)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
-}
-
-int rule_valid_platform(const char *s)
-{
-	for (size_t i = 0; s && i < ARRAY_LEN(platforms); i++)
-		if (strcmp(s, platforms[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -228,12 +202,12 @@ static int check_name_patterns(const json_t *v, const char *path, struct json_er
 
 static int check_product_codes(const json_t *v, const char *path, struct json_err *err)
 {
-	return check_str_items(v, path, err, rule_valid_product_code, "1-25 letters and digits");
+	return check_str_items(v, path, err, valid_product_code, "1-25 letters and digits");
 }
 
 static int check_platforms(const json_t *v, const char *path, struct json_err *err)
 {
-	return check_str_items(v, path, err, rule_valid_platform, "\"Linux/UNIX\" or \"Windows\"");
+	return check_str_items(v, path, err, valid_platform, "\"Linux/UNIX\" or \"Windows\"");
 }
 
 static int check_tags(const json_t *v, const char *path, struct json_err *err)
@@ -1055,49 +1029,41 @@ void rule_set_finish(struct rule_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* Capacity to grow to before appending item number n (0-based), or 0 when the array,
- * sized 16, 32, 64, ... by earlier calls, still has room. */
-static size_t grow_cap(size_t n)
+/*
+ * Appends item to the pointer array *arr of *n entries, at most max: IT_ETOOBIG past
+ * it, IT_ENOMEM when growing fails (the array is then unchanged). The array grows to
+ * 16, 32, 64, ... entries, so a rule set of N items costs log N reallocations.
+ */
+static int push(void ***arr, size_t *n, size_t max, void *item)
 {
-	if (n == 0)
-		return 16;
-	if (n < 16 || (n & (n - 1)) != 0)
-		return 0;
-	return n * 2;
+	if (*n >= max)
+		return IT_ETOOBIG;
+	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0)) {
+		void **grown = realloc(*arr, (*n ? *n * 2 : 16) * sizeof(*grown));
+		if (!grown)
+			return IT_ENOMEM;
+		*arr = grown;
+	}
+	(*arr)[(*n)++] = item;
+	return IT_OK;
 }
 
 int rule_set_add_rule(struct rule_set *set, struct rule *r)
 {
-	size_t cap;
+	void **arr = (void **)set->rules;
+	int rc = push(&arr, &set->n_rules, IT_MAX_RULES, r);
 
-	if (set->n_rules >= IT_MAX_RULES)
-		return IT_ETOOBIG;
-	cap = grow_cap(set->n_rules);
-	if (cap) {
-		struct rule **nr = realloc(set->rules, cap * sizeof(*nr));
-		if (!nr)
-			return IT_ENOMEM;
-		set->rules = nr;
-	}
-	set->rules[set->n_rules++] = r;
-	return IT_OK;
+	set->rules = (struct rule **)arr;
+	return rc;
 }
 
 int rule_set_add_exemption(struct rule_set *set, struct exemption *e)
 {
-	size_t cap;
+	void **arr = (void **)set->exemptions;
+	int rc = push(&arr, &set->n_exemptions, IT_MAX_EXEMPTIONS, e);
 
-	if (set->n_exemptions >= IT_MAX_EXEMPTIONS)
-		return IT_ETOOBIG;
-	cap = grow_cap(set->n_exemptions);
-	if (cap) {
-		struct exemption **ne = realloc(set->exemptions, cap * sizeof(*ne));
-		if (!ne)
-			return IT_ENOMEM;
-		set->exemptions = ne;
-	}
-	set->exemptions[set->n_exemptions++] = e;
-	return IT_OK;
+	set->exemptions = (struct exemption **)arr;
+	return rc;
 }
 
 const struct rule *rule_set_find(const struct rule_set *set, const char *id)

@@ -18,6 +18,19 @@
  * Read-only fields: rule_to_json() renders "version", "created_at" and "updated_at"
  * when known, and rule_from_json() accepts them back (so GET-edit-PUT round-trips) into
  * the struct; the store, not the client, decides their stored values.
+ *
+ * Adding a criterion (say "architectures") touches these places, and no others:
+ *  1. here: a member of struct rule_criteria (an absent one is n == 0 or RULE_NONE);
+ *  2. lib/limits.h: its bound (IT_MAX_...);
+ *  3. lib/rule.c: its row in criteria_fields (type, bound, item check), its
+ *     conversion in criteria_from_json() and rendering in criteria_to_json(), its
+ *     default in rule_alloc(), and a term in rule_criteria_count();
+ *  4. lib/policy.c rule_check(): the test and its "why not" reason (and, for a time
+ *     limit, its next_change_at); an image fact it needs goes into lib/image_facts.h;
+ *  5. lib/rule_import.c, when AWS's Allowed AMIs has the same criterion (both ways);
+ *  6. tests/unit/test_rule.c (a rejection row per check) and test_policy.c (a row per
+ *     outcome), openapi.yaml (the Rule schema) and docs/rules.md.
+ * The store keeps a rule as its JSON text, so no migration is needed.
  */
 #ifndef ITALIC_RULE_H
 #define ITALIC_RULE_H
@@ -142,9 +155,9 @@ void rule_free(struct rule *r);
  */
 struct exemption {
 	char id[IT_MAX_ID + 1];          /* "" when the document had none */
-	char account[16];                /* "" when not given */
-	char instance_id[24];            /* "" when not given */
-	char image_id[24];               /* "" when not given */
+	char account[IT_ACCOUNT_ID_SIZE];       /* "" when not given */
+	char instance_id[IT_INSTANCE_ID_SIZE];  /* "" when not given */
+	char image_id[IT_IMAGE_ID_SIZE];        /* "" when not given */
 	char *tag_key;                   /* instance tag; NULL when not given */
 	char *tag_value;                 /* "*" = any value; set iff tag_key is */
 	char *reason;
@@ -194,7 +207,6 @@ const struct rule *rule_set_find(const struct rule_set *set, const char *id);
 
 /* Validators shared with importers: 1 when valid. */
 int rule_valid_owner(const char *s);          /* 12 digits or amazon / aws-marketplace / aws-backup-vault / self */
-int rule_valid_product_code(const char *s);   /* 1..25 letters and digits */
-int rule_valid_platform(const char *s);       /* "Linux/UNIX" or "Windows" */
+/* product codes and platforms: valid_product_code(), valid_platform() (parse.h) */
 
 #endif

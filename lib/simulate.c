@@ -9,6 +9,7 @@
 #include "store_rule.h"
 #include "store_verdict.h"
 #include "verdict.h"
+#include "limits.h"
 
 #define SIM_PAGE 200
 
@@ -22,8 +23,8 @@
  * many into memory). An image with no registered facts is cached as unknown.
  */
 struct facts_slot {
-	char region[32];
-	char image_id[32];
+	char region[IT_REGION_SIZE];
+	char image_id[IT_IMAGE_ID_SIZE];
 	struct image_facts *f;     /* NULL: empty slot */
 };
 
@@ -170,7 +171,7 @@ static json_t *counts_json(const size_t n[COMPLIANCE__MAX])
 int simulate_run(struct store *s, const struct rule_set *current, const struct rule_set *proposed, int64_t now_ms,
 		 size_t max_changes, json_t **ret)
 {
-	char after_a[13] = "", after_r[32] = "", after_i[32] = "";
+	char after_a[IT_ACCOUNT_ID_SIZE] = "", after_r[IT_REGION_SIZE] = "", after_i[IT_INSTANCE_ID_SIZE] = "";
 	size_t from_n[COMPLIANCE__MAX] = {0}, to_n[COMPLIANCE__MAX] = {0};
 	size_t n = 0, evaluated = 0, changed = 0, skipped = 0;
 	struct facts_cache cache = {calloc(IT_SIM_FACTS_CACHE, sizeof(struct facts_slot)), 0};

@@ -33,7 +33,8 @@
 
 #include "compiler.h"
 #include "rule.h"
-#include "store.h"
+
+struct store;   /* store.h: the caller's connection; this header needs no SQLite */
 
 /*
  * Runs the comparison and renders it into *ret (a new reference):

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "status.h"
 
 #define STMT_CACHE 128          /* distinct SQL texts per connection */
@@ -189,9 +190,14 @@ int store_status(int rc)
 	}
 }
 
+/* One to two windows of lib/backoff.h, from 1 ms doubling to 10 ms: never shorter than
+ * the other connection's transaction is likely to last, and spread so that connections
+ * that collided do not collide again. */
 static void backoff(int attempt)
 {
-	struct timespec ts = {0, (long)(attempt < 10 ? attempt + 1 : 10) * 1000000L};
+	int64_t ms = backoff_window_ms(attempt, 1, 10) + backoff_ms(attempt, 1, 10, backoff_random(NULL));
+	struct timespec ts = {0, (long)ms * 1000000L};
+
 	nanosleep(&ts, NULL);
 }
 
@@ -207,6 +213,114 @@ int store_step(struct store *s, sqlite3_stmt *st)
 		sqlite3_reset(st);
 		backoff(attempt);
 	}
+}
+
+int store_each(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ctx)
+{
+	int step, rc = IT_OK;
+
+	while ((step = store_step(s, st)) == SQLITE_ROW) {
+		rc = row(ctx, st);
+		if (rc)
+			break;
+	}
+	if (rc == IT_OK)
+		rc = store_status(step);
+	sqlite3_reset(st);
+	return rc == STORE_STOP ? IT_OK : rc;
+}
+
+int store_one(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ctx)
+{
+	int step = store_step(s, st), rc;
+
+	if (step == SQLITE_ROW)
+		rc = row ? row(ctx, st) : IT_OK;
+	else
+		rc = step == SQLITE_DONE ? IT_ENOTFOUND : store_status(step);
+	sqlite3_reset(st);
+	return rc == STORE_STOP ? IT_OK : rc;
+}
+
+int store_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc = store_status(store_step(s, st));
+
+	sqlite3_reset(st);
+	return rc;
+}
+
+struct fill {
+	char *rows;
+	size_t row_size, max, n;
+	int (*read)(sqlite3_stmt *st, void *row);
+};
+
+static int fill_row(void *ctx, sqlite3_stmt *st)
+{
+	struct fill *f = ctx;
+	int rc;
+
+	if (f->n >= f->max)
+		return STORE_STOP;
+	rc = f->read(st, f->rows + f->n * f->row_size);
+	if (rc)
+		return rc;
+	return ++f->n == f->max ? STORE_STOP : IT_OK;
+}
+
+int store_fill(struct store *s, sqlite3_stmt *st, void *rows, size_t row_size, size_t max,
+	       int (*read)(sqlite3_stmt *st, void *row), void (*finish)(void *row), size_t *ret_n)
+{
+	struct fill f = {rows, row_size, max, 0, read};
+	int rc = max ? store_each(s, st, fill_row, &f) : IT_OK;
+
+	if (max == 0)
+		sqlite3_reset(st);
+	if (rc) {
+		for (size_t i = 0; finish && i < f.n; i++)
+			finish(f.rows + i * row_size);
+		return rc;
+	}
+	*ret_n = f.n;
+	return IT_OK;
+}
+
+static int int64_row(void *ctx, sqlite3_stmt *st)
+{
+	*(int64_t *)ctx = sqlite3_column_int64(st, 0);
+	return IT_OK;
+}
+
+int store_int64(struct store *s, sqlite3_stmt *st, int64_t *ret)
+{
+	int64_t v = 0;
+	int rc = store_one(s, st, int64_row, &v);
+
+	if (rc == IT_OK)
+		*ret = v;
+	return rc;
+}
+
+static int int64_pair_row(void *ctx, sqlite3_stmt *st)
+{
+	int64_t *v = ctx;
+
+	v[0] = sqlite3_column_int64(st, 0);
+	v[1] = sqlite3_column_int64(st, 1);
+	return IT_OK;
+}
+
+int store_int64_pair(struct store *s, sqlite3_stmt *st, int64_t *ret_a, int64_t *ret_b)
+{
+	int64_t v[2] = {0, 0};
+	int rc = store_one(s, st, int64_pair_row, v);
+
+	if (rc == IT_OK) {
+		*ret_a = v[0];
+		*ret_b = v[1];
+	}
+	return rc;
 }
 
 int store_exec(struct store *s, const char *sql)
@@ -318,6 +432,13 @@ int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
 const char *store_col_text(sqlite3_stmt *st, int col)
 {
 	return (const char *)sqlite3_column_text(st, col);
+}
+
+void store_col_copy(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const char *t = store_col_text(st, col);
+
+	snprintf(dst, n, "%s", t ? t : "");
 }
 
 struct store_pool {

@@ -49,6 +49,41 @@ int store_step(struct store *s, sqlite3_stmt *st);
 /* Maps an sqlite result code to an IT_* status (SQLITE_FULL -> IT_EFULL, BUSY -> IT_EBUSY). */
 int store_status(int sqlite_rc);
 
+/*
+ * Running a statement the caller got from store_stmt() and bound. Each runs it with
+ * store_step() (BUSY retried), maps the outcome with store_status() and resets it
+ * whatever happens, so a store_* function is: prepare, bind, one of these.
+ *
+ * A row callback reads the current row of st: IT_OK for the next one, STORE_STOP to end
+ * early without an error (a page is full), or an IT_E* error that ends the run.
+ */
+#define STORE_STOP 1
+typedef int (*store_row_fn)(void *ctx, sqlite3_stmt *st);
+
+/* Every row, in order, through row. IT_OK (also after STORE_STOP), row's error, or
+ * the step's status. */
+int store_each(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ctx) WARN_UNUSED;
+/* The first row only, through row (NULL: only whether there is one). IT_OK, row's
+ * error, IT_ENOTFOUND when there is no row, or the step's status. */
+int store_one(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ctx) WARN_UNUSED;
+/* A statement that returns no rows (INSERT, UPDATE, DELETE): IT_OK or the step's
+ * status. */
+int store_done(struct store *s, sqlite3_stmt *st) WARN_UNUSED;
+/*
+ * Up to max rows of st into rows, an array of row_size-byte records: read(st, record)
+ * fills one (returns IT_OK or an error). *ret_n < max means the rows ran out. On an
+ * error every record read so far is released with finish(record) and the error is
+ * returned; *ret_n is written only on IT_OK.
+ */
+int store_fill(struct store *s, sqlite3_stmt *st, void *rows, size_t row_size, size_t max,
+	       int (*read)(sqlite3_stmt *st, void *row), void (*finish)(void *row), size_t *ret_n) WARN_UNUSED;
+
+/* The first column of the first row as an integer (NULL reads 0) into *ret: counts,
+ * min() and max(). IT_ENOTFOUND when there is no row; *ret is written only on IT_OK. */
+int store_int64(struct store *s, sqlite3_stmt *st, int64_t *ret) WARN_UNUSED;
+/* The same for the first two columns (a count and a min(), say). */
+int store_int64_pair(struct store *s, sqlite3_stmt *st, int64_t *ret_a, int64_t *ret_b) WARN_UNUSED;
+
 /* Executes a statement with no result rows (DDL, pragmas). Not for input-bearing SQL. */
 int store_exec(struct store *s, const char *sql) WARN_UNUSED;
 
@@ -106,6 +141,8 @@ const char *store_errmsg(struct store *s);
 int store_bind_text(sqlite3_stmt *st, int idx, const char *v);
 /* Column text as a borrowed C string; "" never replaces NULL (NULL stays NULL). */
 const char *store_col_text(sqlite3_stmt *st, int col);
+/* Column text copied into dst[n] ("" for NULL), cut to fit. */
+void store_col_copy(char *dst, size_t n, sqlite3_stmt *st, int col);
 
 /* A fixed set of connections lent to threads. */
 int store_pool_new(const char *path, int size, struct store_pool **ret) WARN_UNUSED;

@@ -35,8 +35,7 @@ int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbo
 	store_bind_text(st, 6, e->token_id);
 	sqlite3_bind_int64(st, 7, e->received_at);
 	sqlite3_bind_blob(st, 8, e->body, (int)e->body_len, SQLITE_STATIC);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc)
 		return rc;
 	*ret = sqlite3_changes(store_db(s)) == 1 ? INBOX_ACCEPTED : INBOX_DUPLICATE;
@@ -45,11 +44,41 @@ int store_inbox_insert_one(struct store *s, const struct inbox_new *e, enum inbo
 	return IT_OK;
 }
 
+struct due_page {
+	struct inbox_row *rows;
+	size_t max, n;
+};
+
+static int due_row(void *ctx, sqlite3_stmt *st)
+{
+	struct due_page *p = ctx;
+	struct inbox_row *r = &p->rows[p->n];
+	const void *body = sqlite3_column_blob(st, 3);
+	int len = sqlite3_column_bytes(st, 3);
+
+	if (p->n >= p->max)
+		return STORE_STOP;
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	snprintf(r->event_id, sizeof(r->event_id), "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
+	snprintf(r->kind, sizeof(r->kind), "%s", store_col_text(st, 2) ? store_col_text(st, 2) : "");
+	r->body = malloc((size_t)len + 1);
+	if (!r->body)
+		return IT_ENOMEM;
+	if (len)
+		memcpy(r->body, body, (size_t)len);
+	r->body[len] = '\0';
+	r->body_len = (size_t)len;
+	r->attempts = sqlite3_column_int(st, 4) + 1;
+	r->received_at = sqlite3_column_int64(st, 5);
+	return ++p->n == p->max ? STORE_STOP : IT_OK;
+}
+
 int store_inbox_due(struct store *s, int64_t now, int64_t after_seq, unsigned parts, unsigned part,
 		    struct inbox_row *rows, size_t max, size_t *ret_n)
 {
+	struct due_page p = {rows, max, 0};
 	sqlite3_stmt *st;
-	size_t n = 0;
 	int rc;
 
 	if (parts == 0 || part >= parts)
@@ -62,34 +91,13 @@ int store_inbox_due(struct store *s, int64_t now, int64_t after_seq, unsigned pa
 	sqlite3_bind_int64(st, 3, parts);
 	sqlite3_bind_int64(st, 4, part);
 	sqlite3_bind_int64(st, 5, (int64_t)max);
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		struct inbox_row *r = &rows[n];
-		const void *body = sqlite3_column_blob(st, 3);
-		int len = sqlite3_column_bytes(st, 3);
-		memset(r, 0, sizeof(*r));
-		r->seq = sqlite3_column_int64(st, 0);
-		snprintf(r->event_id, sizeof(r->event_id), "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
-		snprintf(r->kind, sizeof(r->kind), "%s", store_col_text(st, 2) ? store_col_text(st, 2) : "");
-		r->body = malloc((size_t)len + 1);
-		if (!r->body) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		if (len)
-			memcpy(r->body, body, (size_t)len);
-		r->body[len] = '\0';
-		r->body_len = (size_t)len;
-		r->attempts = sqlite3_column_int(st, 4) + 1;
-		r->received_at = sqlite3_column_int64(st, 5);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
+	rc = max ? store_each(s, st, due_row, &p) : IT_OK;
+	if (rc) {
+		for (size_t i = 0; i < p.n; i++)
 			inbox_row_finish(&rows[i]);
-		return store_status(rc);
+		return rc;
 	}
-	*ret_n = n;
+	*ret_n = p.n;
 	return IT_OK;
 }
 
@@ -133,8 +141,7 @@ static int exec_seq(struct store *s, const char *sql, int64_t seq, int64_t t, co
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, t);
 	store_bind_text(st, 3, text);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	return rc;
 }
 
@@ -155,18 +162,12 @@ int store_inbox_pending(struct store *s, int64_t *ret_count, int64_t *ret_oldest
 
 	if (rc)
 		return rc;
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_count = sqlite3_column_int64(st, 0);
-		*ret_oldest = sqlite3_column_int64(st, 1);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64_pair(s, st, ret_count, ret_oldest);
 }
 
 int store_inbox_state(struct store *s, const char *account, const char *event_id, int *ret_state)
 {
+	int64_t state;
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_STATE, &st);
 
@@ -174,12 +175,8 @@ int store_inbox_state(struct store *s, const char *account, const char *event_id
 		return rc;
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, event_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_state = sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
-		return IT_OK;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
+	rc = store_int64(s, st, &state);
+	if (rc == IT_OK)
+		*ret_state = (int)state;
+	return rc;
 }

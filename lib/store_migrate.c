@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
 #include "parse.h"
 #include "status.h"
 
@@ -14,8 +13,11 @@ static const char SQL_CREATE[] =
 	" name TEXT NOT NULL,"
 	" applied_at INTEGER NOT NULL)";
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+/* applied_at is the database's own now (Unix ms): a record of when, on which no decision
+ * rests, so migrating needs no clock from its callers. */
 static const char SQL_RECORD[] =
-	"INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)";
+	"INSERT INTO schema_migrations(version, name, applied_at)"
+	" VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER))";
 static const char SQL_APPLIED[] = "SELECT 1 FROM schema_migrations WHERE version = ?1";
 static const char SQL_UNKNOWN[] = "SELECT version FROM schema_migrations ORDER BY version";
 static const char SQL_HAS_TABLE[] =
@@ -51,30 +53,25 @@ int migrate_latest(const struct embedded_file *migrations)
 int store_schema_version(struct store *s, int *ret_version)
 {
 	sqlite3_stmt *st;
-	int rc, v;
+	int64_t v;
+	int rc;
 
+	/* store_one resets at once: a statement left on a row keeps a read transaction
+	 * open, which pins the WAL and stops every checkpoint. */
 	rc = store_stmt(s, SQL_HAS_TABLE, &st);
-	if (rc)
-		return rc;
-	rc = store_step(s, st);
-	/* Reset at once: a statement left on a row keeps a read transaction open, which
-	 * pins the WAL and stops every checkpoint. */
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
+	if (rc == IT_OK)
+		rc = store_one(s, st, NULL, NULL);
+	if (rc == IT_ENOTFOUND) {
 		*ret_version = 0;
 		return IT_OK;
 	}
-	if (rc != SQLITE_ROW)
-		return store_status(rc);
-	rc = store_stmt(s, SQL_VERSION, &st);
+	if (rc == IT_OK)
+		rc = store_stmt(s, SQL_VERSION, &st);
+	if (rc == IT_OK)
+		rc = store_int64(s, st, &v);
 	if (rc)
-		return rc;
-	rc = store_step(s, st);
-	if (rc != SQLITE_ROW)
-		return store_status(rc);
-	v = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	*ret_version = v;
+		return rc == IT_ENOTFOUND ? IT_EDB : rc;
+	*ret_version = (int)v;
 	return IT_OK;
 }
 
@@ -86,11 +83,10 @@ static int is_applied(struct store *s, int v, int *ret)
 	if (rc)
 		return rc;
 	sqlite3_bind_int(st, 1, v);
-	rc = store_step(s, st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_status(rc);
-	*ret = rc == SQLITE_ROW;
+	rc = store_one(s, st, NULL, NULL);
+	if (rc && rc != IT_ENOTFOUND)
+		return rc;
+	*ret = rc == IT_OK;
 	return IT_OK;
 }
 
@@ -104,23 +100,36 @@ static int known(const struct embedded_file *migrations, int v)
 
 /* A recorded version this binary does not carry means the database was written by a
  * newer (or different) binary: refuse rather than guess. */
+struct unknown {
+	const struct embedded_file *migrations;
+	int version;
+};
+
+static int unknown_row(void *ctx, sqlite3_stmt *st)
+{
+	struct unknown *u = ctx;
+	int v = sqlite3_column_int(st, 0);
+
+	if (known(u->migrations, v))
+		return IT_OK;
+	u->version = v;
+	return STORE_STOP;
+}
+
 static int first_unknown(struct store *s, const struct embedded_file *migrations, int *ret)
 {
+	struct unknown u;
 	sqlite3_stmt *st;
 	int rc = store_stmt(s, SQL_UNKNOWN, &st);
 
 	if (rc)
 		return rc;
-	*ret = 0;
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		int v = sqlite3_column_int(st, 0);
-		if (!known(migrations, v)) {
-			*ret = v;
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? IT_OK : store_status(rc);
+	u.migrations = migrations;
+	u.version = 0;
+	rc = store_each(s, st, unknown_row, &u);
+	if (rc == IT_OK)
+		*ret = u.version;
+	return rc;
 }
 
 int store_migrate(struct store *s, const struct embedded_file *migrations, int *ret_applied,
@@ -171,9 +180,7 @@ int store_migrate(struct store *s, const struct embedded_file *migrations, int *
 		if (rc == IT_OK) {
 			sqlite3_bind_int(st, 1, v);
 			store_bind_text(st, 2, m->name);
-			sqlite3_bind_int64(st, 3, clock_now_ms(NULL));
-			rc = store_status(store_step(s, st));
-			sqlite3_reset(st);
+			rc = store_done(s, st);
 		}
 		if (rc == IT_OK)
 			rc = store_commit(s);

@@ -10,9 +10,6 @@
 #define COLS "id, destination, group_key, account, region, instance_id, payload, state, attempts," \
 	     " created_at, next_attempt_at, last_error, done_at"
 
-static const char SQL_ADD[] =
-	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
-	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 static const char SQL_ADD_DUE[] =
 	"INSERT INTO deliveries(destination, group_key, account, region, instance_id, payload, created_at,"
 	" next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -58,21 +55,7 @@ void outbox_row_finish(struct outbox_row *r)
 int store_outbox_add(struct store *s, const char *destination, const char *group_key, const char *account,
 		     const char *region, const char *instance_id, const char *payload, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_ADD, &st);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, destination);
-	store_bind_text(st, 2, group_key ? group_key : "");
-	store_bind_text(st, 3, account);
-	store_bind_text(st, 4, region);
-	store_bind_text(st, 5, instance_id);
-	store_bind_text(st, 6, payload);
-	sqlite3_bind_int64(st, 7, now);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_outbox_add_due(s, destination, group_key, account, region, instance_id, payload, now, now, NULL);
 }
 
 int store_outbox_add_due(struct store *s, const char *destination, const char *group_key, const char *account,
@@ -92,8 +75,7 @@ int store_outbox_add_due(struct store *s, const char *destination, const char *g
 	store_bind_text(st, 6, payload);
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, due_at);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc == IT_OK && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(store_db(s));
 	return rc;
@@ -108,31 +90,26 @@ int store_outbox_set_payload(struct store *s, int64_t id, const char *payload)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, payload);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc == IT_OK && sqlite3_changes(store_db(s)) == 0)
 		rc = IT_ENOTFOUND;
 	return rc;
 }
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+/* One row of COLS into *out, a struct outbox_row (store_fill's read). */
+static int row_from(sqlite3_stmt *st, void *out)
 {
-	const char *t = store_col_text(st, col);
-	snprintf(dst, n, "%s", t ? t : "");
-}
-
-static int row_from(sqlite3_stmt *st, struct outbox_row *r)
-{
+	struct outbox_row *r = out;
 	const char *p = store_col_text(st, 6), *e = store_col_text(st, 11);
 
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
-	copy_col(r->destination, sizeof(r->destination), st, 1);
-	copy_col(r->group_key, sizeof(r->group_key), st, 2);
-	copy_col(r->account, sizeof(r->account), st, 3);
-	copy_col(r->region, sizeof(r->region), st, 4);
-	copy_col(r->instance_id, sizeof(r->instance_id), st, 5);
-	copy_col(r->state, sizeof(r->state), st, 7);
+	store_col_copy(r->destination, sizeof(r->destination), st, 1);
+	store_col_copy(r->group_key, sizeof(r->group_key), st, 2);
+	store_col_copy(r->account, sizeof(r->account), st, 3);
+	store_col_copy(r->region, sizeof(r->region), st, 4);
+	store_col_copy(r->instance_id, sizeof(r->instance_id), st, 5);
+	store_col_copy(r->state, sizeof(r->state), st, 7);
 	r->attempts = sqlite3_column_int(st, 8);
 	r->created_at = sqlite3_column_int64(st, 9);
 	r->next_attempt_at = sqlite3_column_int64(st, 10);
@@ -146,25 +123,21 @@ static int row_from(sqlite3_stmt *st, struct outbox_row *r)
 	return IT_OK;
 }
 
+static void finish_row(void *row)
+{
+	outbox_row_finish(row);
+}
+
 static int fill(struct store *s, sqlite3_stmt *st, struct outbox_row *rows, size_t max, size_t *ret_n)
 {
-	size_t n = 0;
-	int rc = SQLITE_DONE;
+	return store_fill(s, st, rows, sizeof(*rows), max, row_from, finish_row, ret_n);
+}
 
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		if (row_from(st, &rows[n])) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			outbox_row_finish(&rows[i]);
-		return store_status(rc);
-	}
-	*ret_n = n;
+#define GROUP_MAX 96
+
+static int group_row(void *ctx, sqlite3_stmt *st)
+{
+	store_col_copy(ctx, GROUP_MAX, st, 0);
 	return IT_OK;
 }
 
@@ -186,7 +159,7 @@ int store_outbox_get(struct store *s, int64_t id, struct outbox_row *ret)
 int store_outbox_lease(struct store *s, const char *destination, int64_t now, int64_t lease_ms,
 		       struct outbox_row *rows, size_t max, size_t *ret_n)
 {
-	char group[96];
+	char group[GROUP_MAX];
 	sqlite3_stmt *st;
 	size_t n = 0;
 	/* Inside a caller's transaction (the writer's), that transaction is the unit. */
@@ -201,21 +174,15 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 		goto fail;
 	store_bind_text(st, 1, destination);
 	sqlite3_bind_int64(st, 2, now);
-	rc = store_step(s, st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	rc = store_one(s, st, group_row, group);
+	if (rc == IT_ENOTFOUND) {
 		if (own)
 			store_rollback(s);
 		*ret_n = 0;
 		return IT_OK;
 	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		rc = store_status(rc);
+	if (rc)
 		goto fail;
-	}
-	copy_col(group, sizeof(group), st, 0);
-	sqlite3_reset(st);
 	rc = store_stmt(s, SQL_GROUP_DUE, &st);
 	if (rc)
 		goto fail;
@@ -232,8 +199,7 @@ int store_outbox_lease(struct store *s, const char *destination, int64_t now, in
 			break;
 		sqlite3_bind_int64(st, 1, rows[i].id);
 		sqlite3_bind_int64(st, 2, now + lease_ms);
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
+		rc = store_done(s, st);
 		rows[i].attempts++;
 	}
 	if (rc == IT_OK && own)
@@ -260,9 +226,7 @@ int store_outbox_done(struct store *s, int64_t id, int64_t now)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_done(s, st);
 }
 
 int store_outbox_fail(struct store *s, int64_t id, int64_t now, int64_t next_attempt_at, const char *error,
@@ -279,9 +243,7 @@ int store_outbox_fail(struct store *s, int64_t id, int64_t now, int64_t next_att
 	store_bind_text(st, 4, error);
 	sqlite3_bind_int(st, 5, final ? 1 : 0);
 	sqlite3_bind_int64(st, 6, OUTBOX_GIVE_UP_MS);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_done(s, st);
 }
 
 int store_outbox_next_due(struct store *s, const char *destination, int64_t *ret_at)
@@ -292,13 +254,7 @@ int store_outbox_next_due(struct store *s, const char *destination, int64_t *ret
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, destination);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_at = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64(s, st, ret_at);
 }
 
 int store_outbox_list(struct store *s, const char *destination, const char *state, int64_t before_id,
@@ -325,13 +281,7 @@ int store_outbox_count(struct store *s, const char *destination, const char *sta
 		return rc;
 	store_bind_text(st, 1, destination);
 	store_bind_text(st, 2, state);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64(s, st, ret);
 }
 
 int store_outbox_oldest_due(struct store *s, const char *destination, int64_t now, int64_t *ret_created_at)
@@ -343,13 +293,7 @@ int store_outbox_oldest_due(struct store *s, const char *destination, int64_t no
 		return rc;
 	store_bind_text(st, 1, destination);
 	sqlite3_bind_int64(st, 2, now);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_created_at = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64(s, st, ret_created_at);
 }
 
 int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *ret)
@@ -364,11 +308,10 @@ int store_outbox_superseded(struct store *s, const struct outbox_row *r, int *re
 	store_bind_text(st, 3, r->region);
 	store_bind_text(st, 4, r->instance_id);
 	sqlite3_bind_int64(st, 5, r->id);
-	rc = store_step(s, st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_status(rc);
-	*ret = rc == SQLITE_ROW;
+	rc = store_one(s, st, NULL, NULL);
+	if (rc && rc != IT_ENOTFOUND)
+		return rc;
+	*ret = rc == IT_OK;
 	return IT_OK;
 }
 
@@ -379,7 +322,5 @@ int store_outbox_release_all(struct store *s)
 
 	if (rc)
 		return rc;
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_done(s, st);
 }

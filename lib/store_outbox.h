@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 #include "store.h"
 
 #define OUTBOX_GIVE_UP_MS (24LL * 3600 * 1000)   /* failing this long after creation: failed */
@@ -23,9 +24,9 @@ struct outbox_row {
 	int64_t id;
 	char destination[16];
 	char group_key[96];
-	char account[13];
-	char region[32];
-	char instance_id[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
+	char instance_id[IT_INSTANCE_ID_SIZE];
 	char *payload;           /* owned JSON text */
 	char state[12];
 	int attempts;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 #include "store.h"
 
 enum query_sort { QUERY_SORT_EVALUATED, QUERY_SORT_OBSERVED, QUERY_SORT__MAX };
@@ -59,9 +60,9 @@ void query_filter_init(struct query_filter *f);
 struct query_key {
 	int64_t sort;              /* sort time of the row */
 	int64_t id;                /* evaluations.id (evaluation and history lists) */
-	char account[16];
-	char region[32];
-	char instance_id[24];
+	char account[IT_ACCOUNT_ID_SIZE];   /* the same sizes as struct cursor's: the */
+	char region[IT_REGION_SIZE];        /* route copies one into the other whole */
+	char instance_id[IT_INSTANCE_ID_SIZE];
 };
 
 /*

@@ -48,16 +48,6 @@ static const char SQL_REEVAL_INSERT[] = "INSERT INTO reeval_requests (at, reason
 static const char SQL_REEVAL_PENDING[] = "SELECT COALESCE(MAX(id), 0), COUNT(*) FROM reeval_requests";
 static const char SQL_REEVAL_ACK[] = "DELETE FROM reeval_requests WHERE id <= ?1";
 
-/* Runs a statement expected to finish without rows. */
-static int step_done(struct store *s, sqlite3_stmt *st)
-{
-	int rc = store_step(s, st);
-
-	if (rc == SQLITE_DONE)
-		return IT_OK;
-	return rc == SQLITE_ROW ? IT_EDB : store_status(rc);
-}
-
 /* ---- rule <-> text ---- */
 
 /* JSON text of r; with_meta includes version and timestamps (audit), without is the
@@ -130,7 +120,7 @@ static int audit(struct store *s, int64_t now, const char *actor, const char *ac
 	store_bind_text(st, 5, object_id);
 	store_bind_text(st, 6, before);
 	store_bind_text(st, 7, after);
-	return step_done(s, st);
+	return store_done(s, st);
 }
 
 static int reeval(struct store *s, int64_t now, const char *fmt_kind, const char *action, const char *id)
@@ -145,50 +135,44 @@ static int reeval(struct store *s, int64_t now, const char *fmt_kind, const char
 		reason[sizeof(reason) - 1] = '\0';
 	sqlite3_bind_int64(st, 1, now);
 	store_bind_text(st, 2, reason);
-	return step_done(s, st);
+	return store_done(s, st);
+}
+
+static int rule_into_set(void *ctx, sqlite3_stmt *st)
+{
+	struct rule *r = NULL;
+	int rc = rule_of_row(st, &r);
+
+	if (rc == IT_OK && (rc = rule_set_add_rule(ctx, r)) != IT_OK)
+		rule_free(r);
+	return rc;
 }
 
 int store_rule_list(struct store *s, struct rule_set *set)
 {
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_RULE_LIST, &st), step;
+	int rc = store_stmt(s, SQL_RULE_LIST, &st);
 
 	if (rc)
 		return rc;
-	while ((step = store_step(s, st)) == SQLITE_ROW) {
-		struct rule *r = NULL;
-		rc = rule_of_row(st, &r);
-		if (rc == 0) {
-			rc = rule_set_add_rule(set, r);
-			if (rc)
-				rule_free(r);
-		}
-		if (rc) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	rc = step == SQLITE_DONE ? IT_OK : store_status(step);
-	sqlite3_reset(st);
-	return rc;
+	return store_each(s, st, rule_into_set, set);
 }
 
 /* Reads rule id inside the current transaction (or not); IT_ENOTFOUND. */
+static int rule_one(void *ctx, sqlite3_stmt *st)
+{
+	return rule_of_row(st, ctx);
+}
+
 static int rule_get(struct store *s, const char *id, struct rule **ret)
 {
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_RULE_GET, &st), step;
+	int rc = store_stmt(s, SQL_RULE_GET, &st);
 
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, id);
-	step = store_step(s, st);
-	if (step == SQLITE_ROW)
-		rc = rule_of_row(st, ret);
-	else
-		rc = step == SQLITE_DONE ? IT_ENOTFOUND : store_status(step);
-	sqlite3_reset(st);
-	return rc;
+	return store_one(s, st, rule_one, ret);
 }
 
 int store_rule_get(struct store *s, const char *id, struct rule **ret)
@@ -212,7 +196,7 @@ static int rule_insert(struct store *s, struct rule *r, const char *actor, int64
 		sqlite3_bind_int64(st, 3, 1);
 		sqlite3_bind_int(st, 4, r->enabled ? 1 : 0);
 		sqlite3_bind_int64(st, 5, now);
-		rc = step_done(s, st);
+		rc = store_done(s, st);
 	}
 	if (rc == 0) {
 		r->version = 1;
@@ -243,7 +227,7 @@ static int rule_change(struct store *s, const struct rule *old, struct rule *r, 
 		store_bind_text(st, 2, body);
 		sqlite3_bind_int(st, 3, r->enabled ? 1 : 0);
 		sqlite3_bind_int64(st, 4, now);
-		rc = step_done(s, st);
+		rc = store_done(s, st);
 	}
 	if (rc == 0) {
 		r->version = old->version + 1;
@@ -271,7 +255,7 @@ static int rule_remove(struct store *s, const struct rule *old, const char *acto
 
 	if (rc == 0) {
 		store_bind_text(st, 1, old->id);
-		rc = step_done(s, st);
+		rc = store_done(s, st);
 	}
 	if (rc == 0)
 		rc = audit(s, now, actor, "delete", "rule", old->id, before, NULL);
@@ -453,48 +437,42 @@ static int exemption_of_text(const char *text, struct exemption **ret)
 	return rc == IT_EINVAL ? IT_EDB : rc;
 }
 
+static int exemption_into_set(void *ctx, sqlite3_stmt *st)
+{
+	struct exemption *e = NULL;
+	int rc = exemption_of_text(store_col_text(st, 0), &e);
+
+	if (rc == IT_OK && (rc = rule_set_add_exemption(ctx, e)) != IT_OK)
+		exemption_free(e);
+	return rc;
+}
+
 int store_exemption_list(struct store *s, int include_expired, int64_t now_ms, struct rule_set *set)
 {
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, include_expired ? SQL_EX_LIST_ALL : SQL_EX_LIST_LIVE, &st), step;
+	int rc = store_stmt(s, include_expired ? SQL_EX_LIST_ALL : SQL_EX_LIST_LIVE, &st);
 
 	if (rc)
 		return rc;
 	if (!include_expired)
 		sqlite3_bind_int64(st, 1, now_ms);
-	while ((step = store_step(s, st)) == SQLITE_ROW) {
-		struct exemption *e = NULL;
-		rc = exemption_of_text(store_col_text(st, 0), &e);
-		if (rc == 0) {
-			rc = rule_set_add_exemption(set, e);
-			if (rc)
-				exemption_free(e);
-		}
-		if (rc) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	rc = step == SQLITE_DONE ? IT_OK : store_status(step);
-	sqlite3_reset(st);
-	return rc;
+	return store_each(s, st, exemption_into_set, set);
+}
+
+static int exemption_one(void *ctx, sqlite3_stmt *st)
+{
+	return exemption_of_text(store_col_text(st, 0), ctx);
 }
 
 static int exemption_get(struct store *s, const char *id, struct exemption **ret)
 {
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_EX_GET, &st), step;
+	int rc = store_stmt(s, SQL_EX_GET, &st);
 
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, id);
-	step = store_step(s, st);
-	if (step == SQLITE_ROW)
-		rc = exemption_of_text(store_col_text(st, 0), ret);
-	else
-		rc = step == SQLITE_DONE ? IT_ENOTFOUND : store_status(step);
-	sqlite3_reset(st);
-	return rc;
+	return store_one(s, st, exemption_one, ret);
 }
 
 int store_exemption_get(struct store *s, const char *id, struct exemption **ret)
@@ -529,7 +507,7 @@ int store_exemption_create(struct store *s, struct exemption *e, const char *act
 			sqlite3_bind_int64(st, 3, e->expires_at_ms);
 			store_bind_text(st, 4, actor);
 			sqlite3_bind_int64(st, 5, now_ms);
-			rc = step_done(s, st);
+			rc = store_done(s, st);
 		}
 		if (rc == 0)
 			rc = audit(s, now_ms, actor, "create", "exemption", e->id, NULL, body);
@@ -569,7 +547,7 @@ int store_exemption_delete(struct store *s, const char *id, const char *actor, i
 	}
 	if (rc == 0) {
 		store_bind_text(st, 1, id);
-		rc = step_done(s, st);
+		rc = store_done(s, st);
 	}
 	if (rc == 0)
 		rc = audit(s, now_ms, actor, "delete", "exemption", id, before, NULL);
@@ -595,28 +573,39 @@ static char *facts_text(const struct image_facts *f)
 	return t;
 }
 
+struct image_row {
+	char *text;
+	int64_t at;
+};
+
+static int image_one(void *ctx, sqlite3_stmt *st)
+{
+	struct image_row *r = ctx;
+	const char *t = store_col_text(st, 0);
+
+	r->text = t ? strdup(t) : NULL;
+	r->at = sqlite3_column_int64(st, 1);
+	return r->text ? IT_OK : IT_ENOMEM;
+}
+
 static int image_read(struct store *s, const char *region, const char *image_id, char **ret_text,
 		      int64_t *ret_at)
 {
+	struct image_row r = {NULL, 0};
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_IMAGE_GET, &st), step;
+	int rc = store_stmt(s, SQL_IMAGE_GET, &st);
 
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, region);
 	store_bind_text(st, 2, image_id);
-	step = store_step(s, st);
-	if (step == SQLITE_ROW) {
-		const char *t = store_col_text(st, 0);
-		*ret_text = t ? strdup(t) : NULL;
-		rc = *ret_text ? IT_OK : IT_ENOMEM;
-		if (ret_at)
-			*ret_at = sqlite3_column_int64(st, 1);
-	} else {
-		rc = step == SQLITE_DONE ? IT_ENOTFOUND : store_status(step);
-	}
-	sqlite3_reset(st);
-	return rc;
+	rc = store_one(s, st, image_one, &r);
+	if (rc)
+		return rc;
+	*ret_text = r.text;
+	if (ret_at)
+		*ret_at = r.at;
+	return IT_OK;
 }
 
 int store_image_put(struct store *s, const char *region, const struct image_facts *f, const char *actor,
@@ -649,7 +638,7 @@ int store_image_put(struct store *s, const char *region, const struct image_fact
 		store_bind_text(st, 3, after);
 		sqlite3_bind_int64(st, 4, now_ms);
 		store_bind_text(st, 5, actor);
-		rc = step_done(s, st);
+		rc = store_done(s, st);
 	}
 	if (rc == 0)
 		rc = audit(s, now_ms, actor, existed ? "update" : "create", "image", key, before, after);
@@ -703,12 +692,6 @@ void audit_entries_free(struct audit_entry *e, size_t n)
 	free(e);
 }
 
-static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-	const char *t = store_col_text(st, col);
-	if (snprintf(dst, len, "%s", t ? t : "") >= (int)len)
-		dst[len - 1] = '\0';
-}
 
 static int dup_col(sqlite3_stmt *st, int col, char **ret)
 {
@@ -721,50 +704,61 @@ static int dup_col(sqlite3_stmt *st, int col, char **ret)
 	return *ret ? IT_OK : IT_ENOMEM;
 }
 
+struct audit_page {
+	struct audit_entry *e;
+	size_t max, n;
+};
+
+static int audit_row(void *ctx, sqlite3_stmt *st)
+{
+	struct audit_page *p = ctx;
+	struct audit_entry *a;
+	int rc;
+
+	if (p->n >= p->max)
+		return STORE_STOP;
+	a = &p->e[p->n++];
+	a->id = sqlite3_column_int64(st, 0);
+	a->at_ms = sqlite3_column_int64(st, 1);
+	store_col_copy(a->actor, sizeof(a->actor), st, 2);
+	store_col_copy(a->action, sizeof(a->action), st, 3);
+	store_col_copy(a->kind, sizeof(a->kind), st, 4);
+	store_col_copy(a->object_id, sizeof(a->object_id), st, 5);
+	rc = dup_col(st, 6, &a->before);
+	if (rc == IT_OK)
+		rc = dup_col(st, 7, &a->after);
+	return rc;
+}
+
 int store_audit_list(struct store *s, int64_t before_id, size_t limit, struct audit_entry **ret, size_t *ret_n)
 {
-	struct audit_entry *e;
+	struct audit_page p = {NULL, limit, 0};
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int rc, step;
+	int rc;
 
 	if (limit < 1 || limit > IT_LIST_MAX || before_id < 0)
 		return IT_EINVAL;
-	e = calloc(limit, sizeof(*e));
-	if (!e)
+	p.e = calloc(limit, sizeof(*p.e));
+	if (!p.e)
 		return IT_ENOMEM;
 	rc = store_stmt(s, SQL_AUDIT_LIST, &st);
 	if (rc) {
-		free(e);
+		free(p.e);
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
 	sqlite3_bind_int64(st, 2, (int64_t)limit);
-	while (rc == 0 && (step = store_step(s, st)) == SQLITE_ROW) {
-		struct audit_entry *a = &e[n++];
-		a->id = sqlite3_column_int64(st, 0);
-		a->at_ms = sqlite3_column_int64(st, 1);
-		copy_col(a->actor, sizeof(a->actor), st, 2);
-		copy_col(a->action, sizeof(a->action), st, 3);
-		copy_col(a->kind, sizeof(a->kind), st, 4);
-		copy_col(a->object_id, sizeof(a->object_id), st, 5);
-		rc = dup_col(st, 6, &a->before);
-		if (rc == 0)
-			rc = dup_col(st, 7, &a->after);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_status(step);
-	sqlite3_reset(st);
+	rc = store_each(s, st, audit_row, &p);
 	if (rc) {
-		audit_entries_free(e, n);
+		audit_entries_free(p.e, p.n);
 		return rc;
 	}
-	if (n == 0) {
-		free(e);
-		e = NULL;
+	if (p.n == 0) {
+		free(p.e);
+		p.e = NULL;
 	}
-	*ret = e;
-	*ret_n = n;
+	*ret = p.e;
+	*ret_n = p.n;
 	return IT_OK;
 }
 
@@ -773,20 +767,12 @@ int store_audit_list(struct store *s, int64_t before_id, size_t limit, struct au
 int store_reeval_pending(struct store *s, int64_t *ret_max_id, int64_t *ret_count)
 {
 	sqlite3_stmt *st;
-	int rc = store_stmt(s, SQL_REEVAL_PENDING, &st), step;
+	int rc = store_stmt(s, SQL_REEVAL_PENDING, &st);
 
 	if (rc)
 		return rc;
-	step = store_step(s, st);
-	if (step == SQLITE_ROW) {
-		*ret_max_id = sqlite3_column_int64(st, 0);
-		*ret_count = sqlite3_column_int64(st, 1);
-		rc = IT_OK;
-	} else {
-		rc = store_status(step) ? store_status(step) : IT_EDB;
-	}
-	sqlite3_reset(st);
-	return rc;
+	rc = store_int64_pair(s, st, ret_max_id, ret_count);
+	return rc == IT_ENOTFOUND ? IT_EDB : rc;   /* an aggregate always has its row */
 }
 
 int store_reeval_ack(struct store *s, int64_t upto_id)
@@ -797,5 +783,5 @@ int store_reeval_ack(struct store *s, int64_t upto_id)
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, upto_id);
-	return step_done(s, st);
+	return store_done(s, st);
 }

@@ -50,11 +50,30 @@ static void row_from(sqlite3_stmt *st, struct sweep_row *r)
 	r->stopped_at = sqlite3_column_int64(st, 9);
 }
 
+static int read_row(sqlite3_stmt *st, void *row)
+{
+	row_from(st, row);
+	return IT_OK;
+}
+
+static int read_pair(sqlite3_stmt *st, void *row)
+{
+	struct sweep_pair *p = row;
+	const char *a = store_col_text(st, 0), *g = store_col_text(st, 1);
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->account, sizeof(p->account), "%s", a ? a : "");
+	snprintf(p->region, sizeof(p->region), "%s", g ? g : "");
+	p->first_seen_at = sqlite3_column_int64(st, 2);
+	p->last_started_at = sqlite3_column_int64(st, 3);
+	p->failing_since = sqlite3_column_int64(st, 4);
+	return IT_OK;
+}
+
 int store_sweep_pairs(struct store *s, const char *after_account, const char *after_region, struct sweep_pair *rows,
 		      size_t max, size_t *ret_n)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
 	int rc = store_stmt(s, SQL_PAIRS, &st);
 
 	if (rc)
@@ -62,22 +81,7 @@ int store_sweep_pairs(struct store *s, const char *after_account, const char *af
 	store_bind_text(st, 1, after_account ? after_account : "");
 	store_bind_text(st, 2, after_region ? after_region : "");
 	sqlite3_bind_int64(st, 3, (int64_t)max);
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		struct sweep_pair *p = &rows[n++];
-		const char *a = store_col_text(st, 0), *g = store_col_text(st, 1);
-
-		memset(p, 0, sizeof(*p));
-		snprintf(p->account, sizeof(p->account), "%s", a ? a : "");
-		snprintf(p->region, sizeof(p->region), "%s", g ? g : "");
-		p->first_seen_at = sqlite3_column_int64(st, 2);
-		p->last_started_at = sqlite3_column_int64(st, 3);
-		p->failing_since = sqlite3_column_int64(st, 4);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_status(rc);
-	*ret_n = n;
-	return IT_OK;
+	return store_fill(s, st, rows, sizeof(*rows), max, read_pair, NULL, ret_n);
 }
 
 int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now)
@@ -90,9 +94,7 @@ int store_sweep_begin(struct store *s, const char *account, const char *region, 
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
 	sqlite3_bind_int64(st, 3, now);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
-	return rc;
+	return store_done(s, st);
 }
 
 int store_sweep_end(struct store *s, const char *account, const char *region, int64_t now, int64_t seen,
@@ -110,10 +112,9 @@ int store_sweep_end(struct store *s, const char *account, const char *region, in
 	sqlite3_bind_int64(st, 5, changed);
 	store_bind_text(st, 6, error);
 	sqlite3_bind_int64(st, 7, IT_SWEEP_GIVE_UP_MS);
-	rc = store_status(store_step(s, st));
+	rc = store_done(s, st);
 	if (rc == IT_OK && sqlite3_changes(store_db(s)) == 0)
 		rc = IT_ENOTFOUND;
-	sqlite3_reset(st);
 	return rc;
 }
 
@@ -126,10 +127,9 @@ int store_sweep_resume(struct store *s, const char *account, const char *region,
 		return rc;
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
-	rc = store_status(store_step(s, st));
+	rc = store_done(s, st);
 	if (rc == IT_OK && ret_resumed)
 		*ret_resumed = sqlite3_changes(store_db(s)) > 0;
-	sqlite3_reset(st);
 	return rc;
 }
 
@@ -137,7 +137,6 @@ int store_sweep_list(struct store *s, const char *after_account, const char *aft
 		     size_t max, size_t *ret_n)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
 	int rc = store_stmt(s, SQL_LIST, &st);
 
 	if (rc)
@@ -145,13 +144,7 @@ int store_sweep_list(struct store *s, const char *after_account, const char *aft
 	store_bind_text(st, 1, after_account ? after_account : "");
 	store_bind_text(st, 2, after_region ? after_region : "");
 	sqlite3_bind_int64(st, 3, (int64_t)max);
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW)
-		row_from(st, &rows[n++]);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_status(rc);
-	*ret_n = n;
-	return IT_OK;
+	return store_fill(s, st, rows, sizeof(*rows), max, read_row, NULL, ret_n);
 }
 
 int store_sweep_first_seen(struct store *s, const char *account, const char *region, const char *instance_id,
@@ -165,13 +158,5 @@ int store_sweep_first_seen(struct store *s, const char *account, const char *reg
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
 	store_bind_text(st, 3, instance_id);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_ms = sqlite3_column_int64(st, 0);
-		rc = IT_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
+	return store_int64(s, st, ret_ms);
 }

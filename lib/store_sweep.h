@@ -22,11 +22,12 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "limits.h"
 #include "store.h"
 
 struct sweep_row {
-	char account[13];
-	char region[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
 	int64_t last_started_at;     /* 0: never */
 	int64_t last_finished_at;    /* 0: never (or running) */
 	int64_t instances_seen;
@@ -38,8 +39,8 @@ struct sweep_row {
 
 /* A known pair as the sweep's schedule needs it (lib/sweep_plan.h). */
 struct sweep_pair {
-	char account[13];
-	char region[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
 	int64_t first_seen_at;       /* when Italic first saw an instance there */
 	int64_t last_started_at;     /* 0: never swept */
 	int64_t failing_since;       /* 0, or when the current run of failed sweeps began */

@@ -41,8 +41,7 @@ int store_token_create(struct store *s, const struct token_record *rec,
 	store_bind_text(st, 3, role_names[rec->role]);
 	sqlite3_bind_blob(st, 4, digest, TOKEN_DIGEST_LEN, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, rec->created_at);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc)
 		goto fail;
 	for (size_t i = 0; i < rec->n_accounts; i++) {
@@ -51,8 +50,7 @@ int store_token_create(struct store *s, const struct token_record *rec,
 			goto fail;
 		store_bind_text(st, 1, rec->id);
 		store_bind_text(st, 2, rec->accounts[i]);
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
+		rc = store_done(s, st);
 		/* A repeated --account is harmless: the set is what matters. */
 		if (rc == IT_EEXIST)
 			rc = IT_OK;
@@ -82,6 +80,16 @@ static void row_to_record(sqlite3_stmt *st, struct token_record *r)
 	r->revoked_at = sqlite3_column_int64(st, 5);
 }
 
+static int account_row(void *ctx, sqlite3_stmt *st)
+{
+	struct token_record *r = ctx;
+
+	if (r->n_accounts >= IT_MAX_TOKEN_ACCOUNTS)
+		return STORE_STOP;
+	copy_text(r->accounts[r->n_accounts++], sizeof(r->accounts[0]), store_col_text(st, 0));
+	return IT_OK;
+}
+
 static int load_accounts(struct store *s, struct token_record *r)
 {
 	sqlite3_stmt *st;
@@ -90,46 +98,48 @@ static int load_accounts(struct store *s, struct token_record *r)
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, r->id);
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		if (r->n_accounts >= IT_MAX_TOKEN_ACCOUNTS)
-			break;
-		copy_text(r->accounts[r->n_accounts++], 13, store_col_text(st, 0));
+	return store_each(s, st, account_row, r);
+}
+
+struct find {
+	const uint8_t *digest;
+	struct token_record r;
+	int found;
+};
+
+static int find_row(void *ctx, sqlite3_stmt *st)
+{
+	struct find *f = ctx;
+	/* The index found the row; still compare the digests in constant time, so the
+	 * decision does not rest on SQLite's comparison. */
+	const void *h = sqlite3_column_blob(st, 6);
+
+	if (h && sqlite3_column_bytes(st, 6) == TOKEN_DIGEST_LEN && token_digest_equal(h, f->digest)) {
+		row_to_record(st, &f->r);
+		f->found = 1;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? IT_OK : store_status(rc);
+	return IT_OK;
 }
 
 int store_token_find(struct store *s, const uint8_t digest[TOKEN_DIGEST_LEN], struct token_record *ret)
 {
-	struct token_record r;
+	struct find f = {digest, {{0}}, 0};
 	sqlite3_stmt *st;
-	int rc, found = 0;
+	int rc;
 
 	rc = store_stmt(s, SQL_FIND, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_blob(st, 1, digest, TOKEN_DIGEST_LEN, SQLITE_TRANSIENT);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		/* The index found the row; still compare the digests in constant time, so
-		 * the decision does not rest on SQLite's comparison. */
-		const void *h = sqlite3_column_blob(st, 6);
-		if (h && sqlite3_column_bytes(st, 6) == TOKEN_DIGEST_LEN &&
-		    token_digest_equal(h, digest)) {
-			row_to_record(st, &r);
-			found = 1;
-		}
-	} else if (rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return store_status(rc);
-	}
-	sqlite3_reset(st);
-	if (!found)
-		return IT_ENOTFOUND;
-	rc = load_accounts(s, &r);
+	rc = store_one(s, st, find_row, &f);
 	if (rc)
 		return rc;
-	*ret = r;
+	if (!f.found)
+		return IT_ENOTFOUND;
+	rc = load_accounts(s, &f.r);
+	if (rc)
+		return rc;
+	*ret = f.r;
 	return IT_OK;
 }
 
@@ -142,39 +152,38 @@ int store_token_touch(struct store *s, const char *id, int64_t now_ms)
 		return rc;
 	store_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	return store_done(s, st);
+}
+
+struct list {
+	struct store *s;
+	void (*fn)(const struct token_record *, void *);
+	void *ctx;
+};
+
+static int list_row(void *ctx, sqlite3_stmt *st)
+{
+	struct list *l = ctx;
+	struct token_record r;
+	int rc;
+
+	row_to_record(st, &r);
+	rc = load_accounts(l->s, &r);
+	if (rc == IT_OK)
+		l->fn(&r, l->ctx);
 	return rc;
 }
 
 int store_token_list(struct store *s, void (*fn)(const struct token_record *, void *), void *ctx)
 {
-	struct token_record r;
+	struct list l = {s, fn, ctx};
 	sqlite3_stmt *st;
 	int rc;
 
 	rc = store_stmt(s, SQL_LIST, &st);
 	if (rc)
 		return rc;
-	for (;;) {
-		rc = store_step(s, st);
-		if (rc != SQLITE_ROW)
-			break;
-		row_to_record(st, &r);
-		{
-			sqlite3_stmt *acc;
-			int arc = store_stmt(s, SQL_ACCOUNTS, &acc);
-			if (arc == IT_OK) {
-				store_bind_text(acc, 1, r.id);
-				while (store_step(s, acc) == SQLITE_ROW && r.n_accounts < IT_MAX_TOKEN_ACCOUNTS)
-					copy_text(r.accounts[r.n_accounts++], 13, store_col_text(acc, 0));
-				sqlite3_reset(acc);
-			}
-		}
-		fn(&r, ctx);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? IT_OK : store_status(rc);
+	return store_each(s, st, list_row, &l);
 }
 
 int store_token_revoke(struct store *s, const char *id, int64_t now_ms)
@@ -186,8 +195,7 @@ int store_token_revoke(struct store *s, const char *id, int64_t now_ms)
 		return rc;
 	store_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc)
 		return rc;
 	return sqlite3_changes(store_db(s)) == 1 ? IT_OK : IT_ENOTFOUND;

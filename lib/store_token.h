@@ -23,7 +23,7 @@ struct token_record {
 	int64_t last_used_at;    /* 0: never */
 	int64_t revoked_at;      /* 0: active */
 	size_t n_accounts;       /* 0: any account */
-	char accounts[IT_MAX_TOKEN_ACCOUNTS][13];
+	char accounts[IT_MAX_TOKEN_ACCOUNTS][IT_ACCOUNT_ID_SIZE];
 };
 
 /* Inserts rec (id, name, role, accounts, created_at) with the digest. IT_EEXIST on a

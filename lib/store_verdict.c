@@ -42,25 +42,9 @@ static const char SQL_DUE[] =
 	" ORDER BY next_change_at LIMIT ?2";
 static const char SQL_NEXT_DUE[] = "SELECT min(next_change_at) FROM instances WHERE next_change_at IS NOT NULL";
 
-void verdict_row_finish(struct verdict_row *v)
-{
-	if (!v)
-		return;
-	free(v->tags_json);
-	free(v->reasons_json);
-	free(v->result_token);
-	v->tags_json = v->reasons_json = v->result_token = NULL;
-}
-
 static const char *nz(const char *s)
 {
 	return s && *s ? s : NULL;
-}
-
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const char *t = store_col_text(st, col);
-	snprintf(dst, n, "%s", t ? t : "");
 }
 
 static char *dup_col(sqlite3_stmt *st, int col)
@@ -69,22 +53,25 @@ static char *dup_col(sqlite3_stmt *st, int col)
 	return t ? strdup(t) : NULL;
 }
 
-static int row_from(sqlite3_stmt *st, struct verdict_row *v)
+/* One row of COLS into *out, a struct verdict_row (store_fill's read). */
+static int row_from(sqlite3_stmt *st, void *out)
 {
+	struct verdict_row *v = out;
+
 	memset(v, 0, sizeof(*v));
-	copy_col(v->account, sizeof(v->account), st, 0);
-	copy_col(v->region, sizeof(v->region), st, 1);
-	copy_col(v->instance_id, sizeof(v->instance_id), st, 2);
-	copy_col(v->image_id, sizeof(v->image_id), st, 3);
-	copy_col(v->state, sizeof(v->state), st, 4);
-	copy_col(v->compliance, sizeof(v->compliance), st, 6);
-	copy_col(v->matched_rule, sizeof(v->matched_rule), st, 8);
-	copy_col(v->exemption, sizeof(v->exemption), st, 9);
-	copy_col(v->facts_source, sizeof(v->facts_source), st, 10);
+	store_col_copy(v->account, sizeof(v->account), st, 0);
+	store_col_copy(v->region, sizeof(v->region), st, 1);
+	store_col_copy(v->instance_id, sizeof(v->instance_id), st, 2);
+	store_col_copy(v->image_id, sizeof(v->image_id), st, 3);
+	store_col_copy(v->state, sizeof(v->state), st, 4);
+	store_col_copy(v->compliance, sizeof(v->compliance), st, 6);
+	store_col_copy(v->matched_rule, sizeof(v->matched_rule), st, 8);
+	store_col_copy(v->exemption, sizeof(v->exemption), st, 9);
+	store_col_copy(v->facts_source, sizeof(v->facts_source), st, 10);
 	v->observed_at = sqlite3_column_int64(st, 11);
 	v->evaluated_at = sqlite3_column_int64(st, 12);
 	v->next_change_at = sqlite3_column_int64(st, 13);
-	copy_col(v->trigger_event_id, sizeof(v->trigger_event_id), st, 14);
+	store_col_copy(v->trigger_event_id, sizeof(v->trigger_event_id), st, 14);
 	v->tags_json = dup_col(st, 5);
 	v->reasons_json = dup_col(st, 7);
 	v->result_token = dup_col(st, 15);
@@ -94,6 +81,11 @@ static int row_from(sqlite3_stmt *st, struct verdict_row *v)
 		return IT_ENOMEM;
 	}
 	return IT_OK;
+}
+
+static int one_row(void *ctx, sqlite3_stmt *st)
+{
+	return row_from(st, ctx);
 }
 
 int store_verdict_get(struct store *s, const char *account, const char *region, const char *instance_id,
@@ -108,13 +100,7 @@ int store_verdict_get(struct store *s, const char *account, const char *region, 
 	store_bind_text(st, 1, account);
 	store_bind_text(st, 2, region);
 	store_bind_text(st, 3, instance_id);
-	rc = store_step(s, st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? IT_ENOTFOUND : store_status(rc);
-	}
-	rc = row_from(st, &v);
-	sqlite3_reset(st);
+	rc = store_one(s, st, one_row, &v);
 	if (rc)
 		return rc;
 	*ret = v;
@@ -126,7 +112,26 @@ static int same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret, char prev[24])
+/* The columns SQL_UPSERT and SQL_HISTORY bind alike: 1-5 (the instance, image, state)
+ * and 8-14 (the verdict, its facts source and times). */
+static void bind_verdict(sqlite3_stmt *st, const struct verdict_row *v)
+{
+	store_bind_text(st, 1, v->account);
+	store_bind_text(st, 2, v->region);
+	store_bind_text(st, 3, v->instance_id);
+	store_bind_text(st, 4, nz(v->image_id));
+	store_bind_text(st, 5, nz(v->state));
+	store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
+	store_bind_text(st, 9, nz(v->matched_rule));
+	store_bind_text(st, 10, nz(v->exemption));
+	store_bind_text(st, 11, nz(v->facts_source));
+	sqlite3_bind_int64(st, 12, v->observed_at);
+	sqlite3_bind_int64(st, 13, v->evaluated_at);
+	if (v->next_change_at)
+		sqlite3_bind_int64(st, 14, v->next_change_at);
+}
+
+int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret, char prev[IT_COMPLIANCE_SIZE])
 {
 	struct verdict_row cur;
 	sqlite3_stmt *st;
@@ -141,7 +146,7 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 		verdict_row_finish(&cur);
 		*ret = VERDICT_STALE;
 		if (prev)
-			snprintf(prev, 24, "%s", cur.compliance);
+			snprintf(prev, IT_COMPLIANCE_SIZE, "%s", cur.compliance);
 		return IT_OK;
 	}
 	if (exists)
@@ -152,25 +157,12 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 	rc = store_stmt(s, SQL_UPSERT, &st);
 	if (rc)
 		goto out;
-	store_bind_text(st, 1, v->account);
-	store_bind_text(st, 2, v->region);
-	store_bind_text(st, 3, v->instance_id);
-	store_bind_text(st, 4, nz(v->image_id));
-	store_bind_text(st, 5, nz(v->state));
+	bind_verdict(st, v);
 	store_bind_text(st, 6, v->tags_json);
 	store_bind_text(st, 7, v->compliance);
-	store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
-	store_bind_text(st, 9, nz(v->matched_rule));
-	store_bind_text(st, 10, nz(v->exemption));
-	store_bind_text(st, 11, nz(v->facts_source));
-	sqlite3_bind_int64(st, 12, v->observed_at);
-	sqlite3_bind_int64(st, 13, v->evaluated_at);
-	if (v->next_change_at)
-		sqlite3_bind_int64(st, 14, v->next_change_at);
 	store_bind_text(st, 15, nz(v->trigger_event_id));
 	store_bind_text(st, 16, v->result_token);
-	rc = store_status(store_step(s, st));
-	sqlite3_reset(st);
+	rc = store_done(s, st);
 	if (rc)
 		goto out;
 
@@ -178,62 +170,32 @@ int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdi
 		rc = store_stmt(s, SQL_HISTORY, &st);
 		if (rc)
 			goto out;
-		store_bind_text(st, 1, v->account);
-		store_bind_text(st, 2, v->region);
-		store_bind_text(st, 3, v->instance_id);
-		store_bind_text(st, 4, nz(v->image_id));
-		store_bind_text(st, 5, nz(v->state));
+		bind_verdict(st, v);
 		store_bind_text(st, 6, v->compliance);
 		store_bind_text(st, 7, exists ? cur.compliance : NULL);
-		store_bind_text(st, 8, v->reasons_json ? v->reasons_json : "[]");
-		store_bind_text(st, 9, nz(v->matched_rule));
-		store_bind_text(st, 10, nz(v->exemption));
-		store_bind_text(st, 11, nz(v->facts_source));
-		sqlite3_bind_int64(st, 12, v->observed_at);
-		sqlite3_bind_int64(st, 13, v->evaluated_at);
-		if (v->next_change_at)
-			sqlite3_bind_int64(st, 14, v->next_change_at);
 		store_bind_text(st, 15, v->trigger[0] ? v->trigger : "event");
 		store_bind_text(st, 16, nz(v->trigger_event_id));
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
+		rc = store_done(s, st);
 		if (rc)
 			goto out;
 	}
 	*ret = changed ? VERDICT_APPLIED : VERDICT_UNCHANGED;
 	if (prev)
-		snprintf(prev, 24, "%s", exists ? cur.compliance : "");
+		snprintf(prev, IT_COMPLIANCE_SIZE, "%s", exists ? cur.compliance : "");
 out:
 	if (exists)
 		verdict_row_finish(&cur);
 	return rc;
 }
 
+static void finish_row(void *row)
+{
+	verdict_row_finish(row);
+}
+
 static int fill(struct store *s, sqlite3_stmt *st, struct verdict_row *rows, size_t max, size_t *ret_n)
 {
-	size_t n = 0;
-	int rc;
-
-	while (n < max && (rc = store_step(s, st)) == SQLITE_ROW) {
-		rc = row_from(st, &rows[n]);
-		if (rc) {
-			sqlite3_reset(st);
-			goto fail;
-		}
-		n++;
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		rc = store_status(rc);
-		sqlite3_reset(st);
-		goto fail;
-	}
-	sqlite3_reset(st);
-	*ret_n = n;
-	return IT_OK;
-fail:
-	for (size_t i = 0; i < n; i++)
-		verdict_row_finish(&rows[i]);
-	return rc;
+	return store_fill(s, st, rows, sizeof(*rows), max, row_from, finish_row, ret_n);
 }
 
 int store_verdict_page(struct store *s, const char *account, const char *region, const char *after_account,
@@ -286,11 +248,5 @@ int store_verdict_next_due(struct store *s, int64_t *ret_at)
 
 	if (rc)
 		return rc;
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		*ret_at = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return store_status(rc);
+	return store_int64(s, st, ret_at);
 }

@@ -21,33 +21,8 @@
 #include "compiler.h"
 #include "limits.h"
 #include "store.h"
+#include "verdict.h"   /* struct verdict_row */
 
-struct verdict_row {
-	char account[13];
-	char region[32];
-	char instance_id[32];
-	char image_id[32];           /* "" when unknown */
-	char state[24];              /* "" when unknown */
-	char compliance[24];
-	char matched_rule[IT_MAX_ID + 1];
-	char exemption[IT_MAX_ID + 1];
-	char facts_source[40];
-	char trigger[16];            /* event, reevaluate, timer, schedule, sweep */
-	char trigger_event_id[160];
-	int64_t observed_at;
-	int64_t evaluated_at;
-	int64_t next_change_at;      /* 0: none */
-	char *tags_json;             /* owned; NULL when tags are unknown */
-	char *reasons_json;          /* owned; JSON array */
-	char *result_token;          /* owned; NULL to keep the stored one */
-	int repair_future;           /* applied even over a newer stored verdict when that one's
-					observed_at is pinned in the future (reconcile_pinned()
-					against this row's observed_at); the sweep sets it */
-	int aws_answered;            /* not stored: DescribeInstances answered for the instance
-					while it was judged (the pair is real and reachable) */
-};
-
-void verdict_row_finish(struct verdict_row *v);
 
 enum verdict_apply { VERDICT_APPLIED, VERDICT_UNCHANGED, VERDICT_STALE };
 
@@ -57,7 +32,7 @@ enum verdict_apply { VERDICT_APPLIED, VERDICT_UNCHANGED, VERDICT_STALE };
  * verdict writes nothing.
  */
 int store_verdict_apply(struct store *s, const struct verdict_row *v, enum verdict_apply *ret,
-			char prev[24]) WARN_UNUSED;
+			char prev[IT_COMPLIANCE_SIZE]) WARN_UNUSED;
 
 /* Loads the current verdict of one instance (all fields; caller finishes *ret). */
 int store_verdict_get(struct store *s, const char *account, const char *region, const char *instance_id,

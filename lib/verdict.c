@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -241,4 +242,14 @@ int verdict_annotation(const struct verdict *v, const char *instance_path, char 
 	}
 	snprintf(out, outlen, "%s", res);
 	return IT_OK;
+}
+
+void verdict_row_finish(struct verdict_row *v)
+{
+	if (!v)
+		return;
+	free(v->tags_json);
+	free(v->reasons_json);
+	free(v->result_token);
+	v->tags_json = v->reasons_json = v->result_token = NULL;
 }

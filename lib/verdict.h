@@ -76,4 +76,38 @@ int verdict_to_json(const struct verdict *v, json_t **ret) WARN_UNUSED;
 int verdict_annotation(const struct verdict *v, const char *instance_path, char *out, size_t outlen)
 	WARN_UNUSED;
 
+/*
+ * One verdict with what it was about, as Italic stores it (table instances, history
+ * evaluations) and hands it to the deliveries: the instance, the facts judged, the
+ * verdict's JSON reasons and when and why it was made. Fixed-size strings; the three
+ * pointers are owned (verdict_row_finish frees them). lib/assess.h makes these,
+ * lib/store_verdict.h stores them.
+ */
+struct verdict_row {
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
+	char instance_id[IT_INSTANCE_ID_SIZE];
+	char image_id[IT_IMAGE_ID_SIZE];   /* "" when unknown */
+	char state[IT_STATE_SIZE];         /* "" when unknown */
+	char compliance[IT_COMPLIANCE_SIZE];
+	char matched_rule[IT_MAX_ID + 1];
+	char exemption[IT_MAX_ID + 1];
+	char facts_source[40];
+	char trigger[16];            /* event, reevaluate, timer, schedule, sweep */
+	char trigger_event_id[160];
+	int64_t observed_at;
+	int64_t evaluated_at;
+	int64_t next_change_at;      /* 0: none */
+	char *tags_json;             /* owned; NULL when tags are unknown */
+	char *reasons_json;          /* owned; JSON array */
+	char *result_token;          /* owned; NULL to keep the stored one */
+	int repair_future;           /* applied even over a newer stored verdict when that one's
+					observed_at is pinned in the future (reconcile_pinned()
+					against this row's observed_at); the sweep sets it */
+	int aws_answered;            /* not stored: DescribeInstances answered for the instance
+					while it was judged (the pair is real and reachable) */
+};
+
+void verdict_row_finish(struct verdict_row *v);
+
 #endif

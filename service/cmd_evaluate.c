@@ -157,7 +157,7 @@ static int load_tags(const json_t *obj, struct image_tag **ret, size_t *ret_n)
 	return 0;
 }
 
-int cmd_evaluate(int argc, char **argv)
+int cmd_evaluate(int argc, char **argv, const struct clock *clk)
 {
 	struct eval_opts o;
 	struct rule_set set;
@@ -180,7 +180,7 @@ int cmd_evaluate(int argc, char **argv)
 			return 2;
 		}
 	} else {
-		now = clock_now_ms(NULL);
+		now = clock_now_ms(clk);
 	}
 	rule_set_init(&set);
 	if (cmd_read_file(o.rules, IT_MAX_RULES_DOC, &rules_data, &rules_len))

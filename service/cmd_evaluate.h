@@ -20,7 +20,7 @@
 #define ITALIC_CMD_EVALUATE_H
 
 /* argv[0] is "evaluate"; the options follow. */
-int cmd_evaluate(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv, const struct clock *clk);
 
 /* Reads a whole file ("-" = stdin) of at most max bytes into a new NUL-terminated
  * buffer; 0 on success, -1 with a message on stderr otherwise. Shared by cmd_rules. */

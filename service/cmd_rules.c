@@ -75,7 +75,7 @@ out:
 	return status;
 }
 
-static int do_import(int argc, char **argv, struct store *s, const char *actor)
+static int do_import(int argc, char **argv, struct store *s, const char *actor, const struct clock *clk)
 {
 	const char *file = NULL;
 	int dry_run = 0, have_fmt = 0, rc, status = 1;
@@ -134,7 +134,7 @@ static int do_import(int argc, char **argv, struct store *s, const char *actor)
 	printf("%s%zu added, %zu changed, %zu removed, %zu unchanged%s\n", buf_str(&out), d.added, d.changed,
 	       d.removed, d.unchanged, dry_run ? " (dry run: nothing written)" : "");
 	if (!dry_run) {
-		rc = store_rules_replace(s, &next, actor, clock_now_ms(NULL), &n);
+		rc = store_rules_replace(s, &next, actor, clock_now_ms(clk), &n);
 		if (rc) {
 			fprintf(stderr, "italic rules import: writing rules: %s (%s)\n", status_str(rc), store_errmsg(s));
 			goto out;
@@ -151,7 +151,7 @@ out:
 	return status;
 }
 
-int cmd_rules(int argc, char **argv, struct store *s, const char *actor)
+int cmd_rules(int argc, char **argv, struct store *s, const char *actor, const struct clock *clk)
 {
 	if (argc < 2) {
 		fputs(usage, stderr);
@@ -160,7 +160,7 @@ int cmd_rules(int argc, char **argv, struct store *s, const char *actor)
 	if (strcmp(argv[1], "export") == 0)
 		return do_export(argc, argv, s);
 	if (strcmp(argv[1], "import") == 0)
-		return do_import(argc, argv, s, actor);
+		return do_import(argc, argv, s, actor, clk);
 	fprintf(stderr, "italic rules: unknown action \"%s\"\n%s", argv[1], usage);
 	return 2;
 }

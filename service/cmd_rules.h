@@ -21,6 +21,6 @@ struct store;
 
 /* argv[0] is "rules", argv[1] the action. s is an open, migrated store (borrowed);
  * actor names who acts in the audit log (e.g. "cli:$USER"). */
-int cmd_rules(int argc, char **argv, struct store *s, const char *actor);
+int cmd_rules(int argc, char **argv, struct store *s, const char *actor, const struct clock *clk);
 
 #endif

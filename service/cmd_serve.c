@@ -46,6 +46,8 @@ static void declare_metrics(struct metrics *m)
 			"Time from request headers to response queued, by route.");
 	metrics_declare(m, "italic_uptime_seconds", METRIC_GAUGE, "Seconds since the service started.");
 	metrics_declare(m, "italic_events_total", METRIC_COUNTER, "Events received on POST /v1/events by kind and outcome.");
+	metrics_declare(m, "italic_events_rejected_total", METRIC_COUNTER,
+			"Batch items rejected and kept in the quarantine, by reason.");
 	metrics_declare(m, "italic_writer_commits_total", METRIC_COUNTER,
 			"Group commits of the single writer (events, verdicts, deliveries), by result.");
 	metrics_declare(m, "italic_writer_jobs_total", METRIC_COUNTER,
@@ -97,6 +99,7 @@ static int new_ctx(struct server *srv, const struct aws_env *env, struct aws_ctx
 	memset(&ac, 0, sizeof(ac));
 	ac.env = env;
 	ac.log = &srv->log;
+	ac.clock = srv->clock;
 	ac.member_role = srv->cfg.member_role[0] ? srv->cfg.member_role : NULL;
 	ac.external_id = srv->cfg.external_id[0] ? srv->cfg.external_id : NULL;
 	ac.credentials = aws_creds_provider_new;
@@ -121,7 +124,7 @@ static int start_aws(struct server *srv, struct aws_env *env, struct facts_aws *
 	struct sigv4_credentials c;
 	struct aws_error err;
 	enum aws_creds_source src;
-	char imds_region[32];
+	char imds_region[IT_REGION_SIZE];
 	const char *region, *source;
 	int rc;
 
@@ -239,7 +242,7 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int cmd_serve(int argc, char **argv)
+int cmd_serve(int argc, char **argv, const struct clock *clk)
 {
 	struct cli_spec spec = {
 		.usage = "italic serve [--listen ADDR:PORT] [--db PATH] [settings...]\n\n"
@@ -253,7 +256,6 @@ int cmd_serve(int argc, char **argv)
 	struct store *s = NULL;
 	struct aws_env aws_env;
 	struct facts_aws *facts = NULL;
-	struct deliverers *deliverers = NULL;
 	struct sweep *sweep = NULL;
 	struct alert_settings alerts;
 	char aerr[320];
@@ -282,7 +284,9 @@ int cmd_serve(int argc, char **argv)
 		level = LOG_INFO;
 	srv.log.level = level;
 	srv.log.fd = STDERR_FILENO;
-	srv.started_ms = clock_now_ms(NULL);
+	srv.log.clock = clk;
+	srv.clock = clk;
+	srv.started_ms = clock_now_ms(clk);
 
 	/* Block the signals before any thread exists, so every thread inherits the mask. */
 	sigemptyset(&set);
@@ -353,17 +357,18 @@ int cmd_serve(int argc, char **argv)
 	if (alerts.eventbridge)
 		log_kv(&srv.log, LOG_INFO, NULL, "Alerts go to EventBridge.", "italic.alert.bus", alerts.bus, NULL);
 	alert_settings_wipe(&alerts);
-	rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
+	/* The deliverers first: the evaluator wakes them when it commits deliveries. */
+	rc = deliverers_start(&srv, &srv.deliverers);
+	if (rc == IT_OK)
+		rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
 	if (rc) {
-		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator cannot start.", "error.code", status_str(rc),
-		       "error.message", status_text(rc), NULL);
+		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator or the deliveries cannot start.", "error.code",
+		       status_str(rc), "error.message", status_text(rc), NULL);
 		goto out;
 	}
-	rc = deliverers_start(&srv, &deliverers);
-	if (rc == IT_OK)
-		rc = sweep_start(&srv, srv.evaluator, &sweep);
+	rc = sweep_start(&srv, srv.evaluator, &sweep);
 	if (rc) {
-		log_kv(&srv.log, LOG_ERROR, NULL, "Deliveries or the sweep cannot start.", "error.code", status_str(rc),
+		log_kv(&srv.log, LOG_ERROR, NULL, "The sweep cannot start.", "error.code", status_str(rc),
 		       "error.message", status_text(rc), NULL);
 		goto out;
 	}
@@ -402,11 +407,11 @@ int cmd_serve(int argc, char **argv)
 out:
 	http_stop(http);
 	sweep_stop(sweep);
-	deliverers_stop(deliverers);
-	alerts_free(srv.alerts);
-	alert_settings_wipe(&alerts);
 	retention_stop(retention);
-	evaluator_stop(srv.evaluator);
+	evaluator_stop(srv.evaluator);   /* before the deliverers: it wakes them */
+	deliverers_stop(srv.deliverers);
+	alerts_free(srv.alerts);         /* after the threads that send alerts */
+	alert_settings_wipe(&alerts);
 	facts_aws_free(facts);
 	aws_ctx_free(srv.aws);
 	aws_env_finish(&aws_env);

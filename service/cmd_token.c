@@ -51,7 +51,7 @@ static int create_opt(void *ctx, const char *name, const char *value, char *err,
 	return 0;
 }
 
-static int token_create(int argc, char **argv)
+static int token_create(int argc, char **argv, const struct clock *clk)
 {
 	static const struct cli_opt opts[] = {
 		{"role", 1, "--role ingest|reader|admin   what the token may do (required)"},
@@ -87,7 +87,7 @@ static int token_create(int argc, char **argv)
 	rc = token_generate(token, o.rec.id);
 	if (rc == IT_OK)
 		rc = token_digest(token, strlen(token), digest);
-	o.rec.created_at = clock_now_ms(NULL);
+	o.rec.created_at = clock_now_ms(clk);
 	if (rc == IT_OK)
 		rc = store_token_create(s, &o.rec, digest);
 	store_close(s);
@@ -146,7 +146,7 @@ static int token_list(int argc, char **argv)
 	return 0;
 }
 
-static int token_revoke(int argc, char **argv)
+static int token_revoke(int argc, char **argv, const struct clock *clk)
 {
 	struct cli_spec spec = {
 		.usage = "italic token revoke ID [--db PATH]\n\nRevokes a token at once (its next request gets 401).",
@@ -166,7 +166,7 @@ static int token_revoke(int argc, char **argv)
 		return cli_usage_error("token revoke", "give the token id to revoke (see 'italic token list')");
 	if (open_and_migrate(&cfg, &s))
 		return 1;
-	rc = store_token_revoke(s, pos[0], clock_now_ms(NULL));
+	rc = store_token_revoke(s, pos[0], clock_now_ms(clk));
 	store_close(s);
 	if (rc == IT_ENOTFOUND) {
 		fprintf(stderr, "italic token revoke: no active token with id '%.32s'\n", pos[0]);
@@ -180,7 +180,7 @@ static int token_revoke(int argc, char **argv)
 	return 0;
 }
 
-int cmd_token(int argc, char **argv)
+int cmd_token(int argc, char **argv, const struct clock *clk)
 {
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		FILE *out = argc < 1 ? stderr : stdout;
@@ -188,11 +188,11 @@ int cmd_token(int argc, char **argv)
 		return argc < 1 ? 2 : 0;
 	}
 	if (strcmp(argv[0], "create") == 0)
-		return token_create(argc - 1, argv + 1);
+		return token_create(argc - 1, argv + 1, clk);
 	if (strcmp(argv[0], "list") == 0)
 		return token_list(argc - 1, argv + 1);
 	if (strcmp(argv[0], "revoke") == 0)
-		return token_revoke(argc - 1, argv + 1);
+		return token_revoke(argc - 1, argv + 1, clk);
 	fprintf(stderr, "italic token: unknown subcommand '%.32s' (create, list, revoke)\n", argv[0]);
 	return 2;
 }

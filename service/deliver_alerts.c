@@ -312,7 +312,7 @@ void alerts_send_webhook(struct alerts *a, struct outbox_row *rows, size_t n, st
 		json_decref(d);
 		if (rc == IT_OK)
 			rc = webhook_post(&a->target, alert_kind_names[k], rows[i].id, body, strlen(body),
-					  clock_now_ms(NULL), &res);
+					  clock_now_ms(a->srv->clock), &res);
 		free(body);
 		if (rc) {
 			set_fail(&o[i], rc == IT_EINVAL || rc == IT_ETOOBIG, "cannot build the webhook body: %s",
@@ -385,7 +385,7 @@ static json_t *test_webhook(struct alerts *a, const json_t *d)
 
 	if (rc == IT_OK)
 		rc = webhook_post(&a->target, alert_kind_names[ALERT_KIND_TEST], 0, body, strlen(body),
-				  clock_now_ms(NULL), &res);
+				  clock_now_ms(a->srv->clock), &res);
 	free(body);
 	if (rc)
 		return result("webhook", 0, 0, NULL, status_str(rc));
@@ -399,7 +399,7 @@ int alerts_test(struct alerts *a, json_t **ret)
 
 	if (!results)
 		return IT_ENOMEM;
-	rc = a ? alert_test_detail(clock_now_ms(NULL), a->srv->aws ? home_region(a) : NULL, a->s.public_url, &d)
+	rc = a ? alert_test_detail(clock_now_ms(a->srv->clock), a->srv->aws ? home_region(a) : NULL, a->s.public_url, &d)
 	       : IT_OK;
 	if (rc) {
 		json_decref(results);

@@ -2,14 +2,15 @@
  * deliverer.c: sending the outbox to AWS Config, Security Hub and S3, and running the
  * alert destinations whose senders live in deliver_alerts.c (see deliverer.h).
  *
- * Each thread loops: lease a batch through the writer, send it, record each row's
- * outcome through the writer, and sleep until the next row is due (at most 1 s, so a
- * new verdict goes out within a second without the evaluator having to signal).
+ * Each thread loops (lib/waiter.h): lease a batch through the writer, send it, record
+ * each row's outcome through the writer, and nap until the next row is due. The
+ * evaluator wakes the threads when it commits verdicts (deliverers_wake), so a new
+ * verdict goes out at once without polling; the nap is at most IDLE_MS for rows that
+ * fall due without a wake (a lease that ran out after a failed write).
  */
 #include "deliverer.h"
 
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,12 +32,14 @@
 #include "store_outbox.h"
 #include "store_sweep.h"
 #include "verdict.h"
+#include "waiter.h"
 #include "writer.h"
 
 #define LEASE_MS (5 * 60 * 1000)        /* a batch is sent well within this */
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS (5 * 60 * 1000)
-#define POLL_MS 1000
+#define IDLE_MS 30000                   /* longest nap: rows that fall due without a wake */
+#define RECHECK_MS 1000                 /* something due was not sent: look again this soon */
 #define SIEM_LEASE_CHUNK 1000           /* rows leased at a time while filling an object */
 
 enum dest { DEST_CONFIG, DEST_SECURITYHUB, DEST_SIEM, DEST_EVENTBRIDGE, DEST_WEBHOOK, DEST__MAX };
@@ -48,19 +51,20 @@ static const char *const state_names[] = {"pending", "failed", "done"};
 
 struct deliverers;
 
+/* One destination's thread (a member of the deliverers' crew). */
 struct dthread {
 	struct deliverers *d;
 	enum dest dest;
-	pthread_t thread;
-	int started;
+	struct store *db;        /* the thread's own connection */
 };
 
 struct deliverers {
 	struct server *srv;
-	struct dthread threads[DEST__MAX];
+	struct dthread threads[DEST__MAX];   /* the enabled destinations, nthreads of them */
+	size_t nthreads;
+	struct crew *crew;
 	_Atomic(int) stop;
-	pthread_mutex_t mu;
-	pthread_cond_t wake;
+	struct waiter *wake;             /* new deliveries, or stop */
 	char host[SIEM_HOST_MAX];
 	_Atomic(uint64_t) seq;           /* SIEM object sequence of this process */
 };
@@ -139,7 +143,7 @@ static int record_outcomes(struct store *db, void *ctx)
 
 static void record(struct deliverers *d, enum dest dest, struct outcome *o, size_t n)
 {
-	struct record_job j = {o, n, clock_now_ms(NULL)};
+	struct record_job j = {o, n, clock_now_ms(d->srv->clock)};
 	int rc;
 
 	if (n == 0)
@@ -179,7 +183,7 @@ static int lease_rows(struct store *db, void *ctx)
 
 static int lease(struct deliverers *d, enum dest dest, struct outbox_row *rows, size_t max, size_t *ret_n)
 {
-	struct lease_job j = {dest_names[dest], clock_now_ms(NULL), rows, max, 0};
+	struct lease_job j = {dest_names[dest], clock_now_ms(d->srv->clock), rows, max, 0};
 	int rc = writer_run(d->srv->writer, lease_rows, &j);
 
 	if (rc) {
@@ -407,7 +411,7 @@ static void siem_put(struct siem_flush *f)
 	unsigned char *gz = NULL;
 	size_t gzlen = 0;
 	char key[IT_AWS_MAX_S3_KEY + 1];
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(d->srv->clock);
 	int rc;
 
 	if (f->n == 0)
@@ -489,38 +493,26 @@ static void siem_flush_all(struct deliverers *d)
 }
 
 /* Flush when the oldest waiting line is ITALIC_SIEM_FLUSH_SECONDS old or enough lines
- * wait for a full object. */
-static int siem_due(struct deliverers *d, struct store *db)
+ * wait for a full object. Otherwise *ret_wait_ms is how long until the oldest is that
+ * old (IDLE_MS when no line waits): a new line wakes the thread anyway. */
+static int siem_due(struct deliverers *d, struct store *db, int64_t *ret_wait_ms)
 {
-	int64_t now = clock_now_ms(NULL), oldest = 0, pending = 0;
+	int64_t now = clock_now_ms(d->srv->clock), oldest = 0, pending = 0;
+	int64_t flush_ms = (int64_t)d->srv->cfg.siem_flush_seconds * 1000;
 
+	*ret_wait_ms = IDLE_MS;
 	if (store_outbox_oldest_due(db, "siem", now, &oldest) != IT_OK || oldest == 0)
 		return 0;
-	if (now - oldest >= (int64_t)d->srv->cfg.siem_flush_seconds * 1000)
+	if (now - oldest >= flush_ms)
 		return 1;
-	return store_outbox_count(db, "siem", "pending", &pending) == IT_OK && pending >= SIEM_MAX_LINES;
+	if (store_outbox_count(db, "siem", "pending", &pending) == IT_OK && pending >= SIEM_MAX_LINES)
+		return 1;
+	if (oldest + flush_ms - now < *ret_wait_ms)
+		*ret_wait_ms = oldest + flush_ms - now;
+	return 0;
 }
 
 /* ---- threads ---- */
-
-static void nap(struct deliverers *d, int64_t ms)
-{
-	struct timespec ts;
-
-	if (ms < 1)
-		ms = 1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&d->mu);
-	if (!atomic_load(&d->stop))
-		pthread_cond_timedwait(&d->wake, &d->mu, &ts);
-	pthread_mutex_unlock(&d->mu);
-}
 
 static void batch_cycle(struct deliverers *d, struct store *db, enum dest dest, int *ret_sent)
 {
@@ -546,41 +538,56 @@ static void batch_cycle(struct deliverers *d, struct store *db, enum dest dest, 
 	*ret_sent = 1;
 }
 
-static void *run(void *arg)
+/* One look at the destination: send what is due, then say how long until more is. */
+static int64_t turn(void *arg)
+{
+	struct dthread *c = arg;
+	struct deliverers *d = c->d;
+	enum dest dest = c->dest;
+	int64_t next = 0, now, wait = IDLE_MS;
+	int sent = 0;
+
+	if (dest == DEST_SIEM) {
+		if (siem_due(d, c->db, &wait)) {
+			siem_flush_all(d);
+			return RECHECK_MS;
+		}
+	} else {
+		batch_cycle(d, c->db, dest, &sent);
+		if (sent)
+			return WAITER_AGAIN;
+	}
+	now = clock_now_ms(d->srv->clock);
+	if (store_outbox_next_due(c->db, dest_names[dest], &next) != IT_OK || next == 0)
+		return wait;
+	if (next > now)
+		return next - now < wait ? next - now : wait;
+	/* Due but not sent: leased after a failed write, or the lease itself failed (for
+	 * SIEM lines: waiting for their flush, which wait already says). */
+	return dest == DEST_SIEM ? wait : RECHECK_MS;
+}
+
+static int enter(void *arg)
 {
 	struct dthread *t = arg;
-	struct deliverers *d = t->d;
-	struct server *srv = d->srv;
-	struct store *db = NULL;
+	struct server *srv = t->d->srv;
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "A delivery thread cannot open the database.", "italic.destination",
-		       dest_names[t->dest], "error.message", err, NULL);
-		return NULL;
-	}
-	while (!atomic_load(&d->stop)) {
-		int64_t next = 0, now, wait = POLL_MS;
-		int sent = 0;
+	if (store_open(srv->cfg.db, STORE_NO_CREATE, &t->db, err, sizeof(err)) == IT_OK)
+		return 0;
+	log_kv(&srv->log, LOG_ERROR, NULL, "A delivery thread cannot open the database.", "italic.destination",
+	       dest_names[t->dest], "error.message", err, NULL);
+	return -1;
+}
 
-		if (t->dest == DEST_SIEM) {
-			if (siem_due(d, db))
-				siem_flush_all(d);
-		} else {
-			batch_cycle(d, db, t->dest, &sent);
-			if (sent)
-				continue;
-		}
-		now = clock_now_ms(NULL);
-		if (t->dest != DEST_SIEM && store_outbox_next_due(db, dest_names[t->dest], &next) == IT_OK && next > now &&
-		    next - now < wait)
-			wait = next - now;
-		nap(d, wait);
-	}
+static void leave(void *arg)
+{
+	struct dthread *t = arg;
+
 	if (t->dest == DEST_SIEM)
-		siem_flush_all(d);   /* drain: lines written before exit are not held back a restart */
-	store_close(db);
-	return NULL;
+		siem_flush_all(t->d);   /* drain: lines written before exit are not held back a restart */
+	store_close(t->db);
+	t->db = NULL;
 }
 
 static int release_all(struct store *db, void *ctx)
@@ -602,8 +609,10 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	if (!d)
 		return IT_ENOMEM;
 	d->srv = srv;
-	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->wake, NULL);
+	if (waiter_new(&d->wake) != IT_OK) {
+		free(d);
+		return IT_ENOMEM;
+	}
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		host[0] = '\0';
 	siem_host_sanitise(host, d->host);
@@ -626,19 +635,21 @@ int deliverers_start(struct server *srv, struct deliverers **ret)
 	if (writer_run(srv->writer, release_all, NULL) != IT_OK)
 		log_msg(&srv->log, LOG_WARN, NULL, "Old delivery leases could not be released; they expire within 5 minutes.");
 	for (int i = 0; i < DEST__MAX; i++) {
-		struct dthread *t = &d->threads[i];
 		if (!enabled[i])
 			continue;
-		t->d = d;
-		t->dest = (enum dest)i;
-		if (pthread_create(&t->thread, NULL, run, t) != 0) {
+		d->threads[d->nthreads].d = d;
+		d->threads[d->nthreads++].dest = (enum dest)i;
+	}
+	{
+		struct crew_spec spec = {d->wake, &d->stop, turn, enter, leave};
+		if (crew_start(&spec, d->threads, sizeof(d->threads[0]), d->nthreads, &d->crew) != IT_OK) {
 			deliverers_stop(d);
 			return IT_ENOMEM;
 		}
-		t->started = 1;
-		log_kv(&srv->log, LOG_INFO, NULL, "Deliveries to this destination are on.", "italic.destination",
-		       dest_names[i], NULL);
 	}
+	for (size_t i = 0; i < d->nthreads; i++)
+		log_kv(&srv->log, LOG_INFO, NULL, "Deliveries to this destination are on.", "italic.destination",
+		       dest_names[d->threads[i].dest], NULL);
 	*ret = d;
 	return IT_OK;
 }
@@ -647,14 +658,13 @@ void deliverers_stop(struct deliverers *d)
 {
 	if (!d)
 		return;
-	atomic_store(&d->stop, 1);
-	pthread_mutex_lock(&d->mu);
-	pthread_cond_broadcast(&d->wake);
-	pthread_mutex_unlock(&d->mu);
-	for (int i = 0; i < DEST__MAX; i++)
-		if (d->threads[i].started)
-			pthread_join(d->threads[i].thread, NULL);
-	pthread_cond_destroy(&d->wake);
-	pthread_mutex_destroy(&d->mu);
+	crew_stop(d->crew);
+	waiter_free(d->wake);
 	free(d);
+}
+
+void deliverers_wake(struct deliverers *d)
+{
+	if (d)
+		waiter_wake(d->wake);
 }

@@ -37,8 +37,13 @@ struct deliverers;
 /* Starts the enabled destinations' threads (only the webhook's without srv->aws; *ret
  * may be a handle that owns nothing). srv->alerts must be set (or NULL: no alerts). */
 int deliverers_start(struct server *srv, struct deliverers **ret) WARN_UNUSED;
-/* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op. */
+/* Stops the threads; the SIEM thread first writes out every due line. NULL: no-op.
+ * Nothing may call deliverers_wake(d) any more (stop the evaluator first). */
 void deliverers_stop(struct deliverers *d);
+
+/* New deliveries are committed: the threads look at once instead of at their next
+ * due time. Cheap (a broadcast); NULL is a no-op. */
+void deliverers_wake(struct deliverers *d);
 
 /* Declares italic_deliveries and italic_deliveries_sent_total. */
 void deliveries_declare_metrics(struct metrics *m);

@@ -14,6 +14,7 @@
 #ifndef ITALIC_EVALUATOR_H
 #define ITALIC_EVALUATOR_H
 
+#include "assess.h"
 #include "compiler.h"
 #include "facts.h"
 #include "server.h"
@@ -31,19 +32,9 @@ void evaluator_stop(struct evaluator *ev);
  * every known instance in the background. NULL is a no-op. */
 void evaluator_poke(struct evaluator *ev);
 
-/* One instance as seen outside an event (the reconciliation sweep's listing). */
-struct evaluator_obs {
-	const char *account, *region, *instance_id;
-	const char *image_id;             /* NULL when unknown */
-	const char *state;                /* EC2 state name; NULL when unknown */
-	const struct image_tag *tags;     /* borrowed; n_tags entries */
-	size_t n_tags;
-	int tags_known;
-	const char *gone_reason;          /* set: the instance no longer exists -> NOT_APPLICABLE */
-	int64_t observed_at;              /* when the facts were read (the listing's time) */
-	int repair;                       /* the record is pinned in the future (reconcile.h):
-					     the verdict replaces it whatever its observed_at */
-};
+/* One instance as seen outside an event (the reconciliation sweep's listing): the
+ * listing of lib/assess.h. The old name stays so the sweep needs no change for it. */
+#define evaluator_obs assess_listing
 
 /*
  * Judges each observation like an event's instance (rules snapshot, image facts from

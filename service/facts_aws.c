@@ -72,7 +72,7 @@ static struct image_facts *cache_get(struct facts_aws *f, const char *key)
 	json_t *j = NULL;
 
 	pthread_mutex_lock(&f->mu);
-	if (e->facts_json && strcmp(e->key, key) == 0 && e->expires_ms > clock_now_ms(NULL))
+	if (e->facts_json && strcmp(e->key, key) == 0 && e->expires_ms > clock_now_ms(f->srv->clock))
 		j = json_loads(e->facts_json, 0, NULL);
 	pthread_mutex_unlock(&f->mu);
 	if (j && image_facts_from_json(j, &facts, NULL) != IT_OK)
@@ -97,7 +97,7 @@ static void cache_put(struct facts_aws *f, const char *key, const struct image_f
 	free(e->facts_json);
 	snprintf(e->key, sizeof(e->key), "%s", key);
 	e->facts_json = text;
-	e->expires_ms = clock_now_ms(NULL) + (int64_t)f->srv->cfg.image_cache_ttl_s * 1000;
+	e->expires_ms = clock_now_ms(f->srv->clock) + (int64_t)f->srv->cfg.image_cache_ttl_s * 1000;
 	pthread_mutex_unlock(&f->mu);
 }
 

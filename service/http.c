@@ -22,6 +22,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -34,6 +35,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "http_syntax.h"
 #include "netaddr.h"
@@ -50,10 +52,13 @@ struct http {
 	struct MHD_Daemon *daemon;
 	struct server *srv;
 	_Atomic(int) in_flight;
+	_Atomic(size_t) body_bytes;  /* request body bytes held by all connections */
+	size_t body_budget;          /* ITALIC_BODY_MEMORY */
 	pthread_mutex_t defer_mu;    /* the suspend/resume hand-shake of deferred requests */
 	int suspended;               /* under defer_mu: suspended and not yet resumed */
 	char *tls_cert;
 	char *tls_key;
+	gnutls_datum_t ticket_key;   /* session ticket key (TLS resumption); size 0: none */
 };
 
 struct conn_state {
@@ -67,6 +72,9 @@ struct conn_state {
 	const char *target_why;  /* static, when target_status is set */
 	int cred_cut;            /* Authorization or x-api-key held a NUL: malformed (401) */
 	int too_big;             /* body passed the cap */
+	int over_budget;         /* body would pass ITALIC_BODY_MEMORY: answered 503 */
+	size_t held;             /* bytes of body counted in h->body_bytes */
+	size_t body_max;         /* the route's body cap (router_body_max) */
 	size_t discarded;
 	char path_copy[IT_MAX_PATH + 1];
 	int (*finish)(struct request *req, struct response *resp);   /* set by request_defer */
@@ -75,100 +83,37 @@ struct conn_state {
 	int resumed;             /* under h->defer_mu: request_resume has come */
 };
 
-/* ---- reason phrases and status mapping ---- */
-
-const char *http_reason(unsigned status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
-unsigned http_status_for(int st)
-{
-	switch (st) {
-	case IT_OK: return 200;
-	case IT_EINVAL: return 400;
-	case IT_ENOTFOUND: return 404;
-	case IT_EEXIST: return 409;
-	case IT_ECONFLICT: return 412;
-	case IT_ETOOBIG: return 413;
-	case IT_EAUTH: return 401;
-	case IT_EFORBIDDEN: return 403;
-	case IT_EBUSY: return 503;
-	case IT_EFULL: return 503;
-	case IT_EIO: return 503;
-	case IT_EDB: return 503;
-	default: return 500;
-	}
-}
-
-/* ---- request accessors ---- */
-
-const char *request_header(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *request_query(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_iter {
-	int (*fn)(void *ctx, const char *k, const char *v);
-	void *ctx;
-};
-
-static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct query_iter *it = cls;
-	(void)kind;
-	return it->fn(it->ctx, key, value ? value : "") ? MHD_NO : MHD_YES;
-}
-
-void request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v), void *ctx)
-{
-	struct query_iter it = {fn, ctx};
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_cb, &it);
-}
-
-struct store *request_db(struct request *req)
-{
-	if (!req->db)
-		req->db = store_pool_get(req->srv->pool);
-	return req->db;
-}
-
 /* Gives the request's pooled database connection back (request_db borrows again). */
 static void release_db(struct conn_state *cs)
 {
 	if (cs->req.db) {
 		store_pool_put(cs->h->srv->pool, cs->req.db);
 		cs->req.db = NULL;
+	}
+}
+
+/* Counts n more body bytes of cs against ITALIC_BODY_MEMORY; 0 (nothing counted) when
+ * they would pass it. */
+static int hold(struct conn_state *cs, size_t n)
+{
+	struct http *h = cs->h;
+	size_t before = atomic_fetch_add(&h->body_bytes, n);
+
+	if (before + n > h->body_budget) {
+		atomic_fetch_sub(&h->body_bytes, n);
+		return 0;
+	}
+	cs->held += n;
+	return 1;
+}
+
+/* Frees the body and gives its bytes back to the budget. */
+static void release_body(struct conn_state *cs)
+{
+	buf_finish(&cs->req.body);
+	if (cs->held) {
+		atomic_fetch_sub(&cs->h->body_bytes, cs->held);
+		cs->held = 0;
 	}
 }
 
@@ -213,107 +158,6 @@ void request_resume(struct request *req)
 		MHD_resume_connection(req->conn);
 	}
 	pthread_mutex_unlock(&h->defer_mu);
-}
-
-/* ---- responses ---- */
-
-int resp_header(struct response *resp, const char *name, const char *value)
-{
-	if (resp->nheaders >= HTTP_MAX_RESP_HEADERS)
-		return IT_ETOOBIG;
-	resp->headers[resp->nheaders][0] = strdup(name);
-	resp->headers[resp->nheaders][1] = strdup(value);
-	if (!resp->headers[resp->nheaders][0] || !resp->headers[resp->nheaders][1])
-		return IT_ENOMEM;
-	resp->nheaders++;
-	return IT_OK;
-}
-
-int resp_text(struct response *resp, unsigned status, const char *content_type, const char *text)
-{
-	int rc;
-
-	/* The status is set only once the body is in place: a body that does not fit must
-	 * never leave a 200 with nothing after it (on_request answers 500 instead). */
-	buf_reset(&resp->body);
-	rc = buf_puts(&resp->body, text);
-	if (rc == IT_OK) {
-		resp->status = status;
-		resp->content_type = content_type;
-	}
-	return rc;
-}
-
-int resp_json(struct response *resp, unsigned status, json_t *body)
-{
-	char *s;
-	int rc;
-
-	if (!body)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!s)
-		return resp_problem(resp, 500, "out of memory building the response", NULL);
-	rc = resp_text(resp, status, "application/json", s);
-	free(s);
-	if (rc == IT_OK)
-		rc = buf_puts(&resp->body, "\n");
-	if (rc != IT_OK)
-		resp->status = 0;
-	return rc;
-}
-
-int resp_problem(struct response *resp, unsigned status, const char *detail, json_t *extra)
-{
-	json_t *p = json_object();
-	char *s;
-	int rc;
-
-	if (!p) {
-		json_decref(extra);
-		return IT_ENOMEM;
-	}
-	json_object_set_new(p, "type", json_string("about:blank"));
-	json_object_set_new(p, "title", json_string(http_reason(status)));
-	json_object_set_new(p, "status", json_integer(status));
-	if (detail)
-		json_object_set_new(p, "detail", json_string(detail));
-	if (extra) {
-		json_object_update(p, extra);
-		json_decref(extra);
-	}
-	s = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (!s)
-		return IT_ENOMEM;
-	rc = resp_text(resp, status, "application/problem+json", s);
-	free(s);
-	if (rc == IT_OK)
-		rc = buf_puts(&resp->body, "\n");
-	if (rc != IT_OK)
-		resp->status = 0;
-	return rc;
-}
-
-int resp_problem_field(struct response *resp, unsigned status, const char *field, const char *detail)
-{
-	return resp_problem(resp, status, detail, field ? json_pack("{s:s}", "field", field) : NULL);
-}
-
-static void response_init(struct response *resp)
-{
-	memset(resp, 0, sizeof(*resp));
-	buf_init(&resp->body, IT_MAX_RESPONSE);
-}
-
-static void response_finish(struct response *resp)
-{
-	for (size_t i = 0; i < resp->nheaders; i++) {
-		free(resp->headers[i][0]);
-		free(resp->headers[i][1]);
-	}
-	buf_finish(&resp->body);
 }
 
 /* ---- plumbing ---- */
@@ -450,66 +294,47 @@ static const char *header_n(struct request *req, const char *name, size_t *ret_l
 	return v;
 }
 
+/* auth_find over the request's pooled connection: the record lands in req->token. */
+static int find_token(void *ctx, const uint8_t digest[TOKEN_DIGEST_LEN], enum role *ret_role)
+{
+	struct request *req = ctx;
+	int rc = store_token_find(request_db(req), digest, &req->token);
+
+	if (rc == IT_OK)
+		*ret_role = req->token.role;
+	return rc;
+}
+
 /*
- * Authentication: returns 0 when the request may proceed, else the HTTP status to
- * answer with. A missing or unknown token is 401; a known token without the role is
- * 403. (Account binding is checked by the ingest route, which knows the account.)
+ * Authentication (lib/auth.h decides): returns 0 when the request may proceed, else the
+ * HTTP status to answer with. A missing or unknown token is 401; a known token without
+ * the role is 403. (Account binding is checked by the ingest route, which knows the
+ * account.)
  */
 static unsigned authenticate(struct conn_state *cs, const struct route *rt, const char **why)
 {
 	struct request *req = &cs->req;
-	struct server *srv = req->srv;
-	char token[IT_MAX_TOKEN_LEN + 1];
-	uint8_t digest[TOKEN_DIGEST_LEN];
-	enum role need = rt->role;
-	const char *auth, *key;
-	size_t auth_len = 0, key_len = 0;
-	struct store *db;
-	int rc;
+	struct auth_request ar;
+	struct auth_result res;
 
-	if (need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && srv->cfg.metrics_public)
-		need = ROLE_NONE;
-	auth = header_n(req, MHD_HTTP_HEADER_AUTHORIZATION, &auth_len);
-	key = header_n(req, "x-api-key", &key_len);
-	/* A credential cut at a NUL by libmicrohttpd is malformed, never the part before. */
-	rc = cs->cred_cut ? IT_EINVAL : token_from_headers(auth, auth_len, key, key_len, token, sizeof(token));
-	if (rc == IT_EAUTH) {
-		if (need == ROLE_NONE)
-			return 0;
-		*why = "a token is required: Authorization: Bearer <token>, x-api-key: <token>, or Basic with the token as password";
-		return 401;
+	memset(&ar, 0, sizeof(ar));
+	ar.need = rt->role;
+	if (ar.need == ROLE_READER && strcmp(rt->pattern, "/metrics") == 0 && req->srv->cfg.metrics_public)
+		ar.need = ROLE_NONE;
+	ar.authorization = header_n(req, MHD_HTTP_HEADER_AUTHORIZATION, &ar.authorization_len);
+	ar.api_key = header_n(req, "x-api-key", &ar.api_key_len);
+	ar.cut = cs->cred_cut;
+	auth_decide(&ar, find_token, req, &res);
+	req->authenticated = res.authenticated;
+	if (res.status) {
+		*why = res.why;
+		return res.status;
 	}
-	if (rc) {
-		*why = "malformed credentials in Authorization or x-api-key";
-		return need == ROLE_NONE ? 0 : 401;
-	}
-	if (token_digest(token, strlen(token), digest)) {
-		*why = "internal error hashing the token";
-		return 500;
-	}
-	explicit_bzero(token, sizeof(token));
-	db = request_db(req);
-	rc = store_token_find(db, digest, &req->token);
-	if (rc == IT_ENOTFOUND) {
-		if (need == ROLE_NONE)
-			return 0;
-		*why = "unknown or revoked token";
-		return 401;
-	}
-	if (rc) {
-		*why = "token store unavailable";
-		return 503;
-	}
-	req->authenticated = 1;
-	if (!role_allows(req->token.role, need)) {
-		*why = "this token's role may not use this route";
-		return 403;
-	}
-	{
+	if (req->authenticated) {
 		/* Write last_used_at at most once a minute: an UPDATE, even one that changes
 		 * no row, takes the database's write lock, and ingest is all about that lock. */
-		int64_t now = clock_now_ms(NULL);
-		if (now - req->token.last_used_at >= 60000 && store_token_touch(db, req->token.id, now) != IT_OK) {
+		int64_t now = clock_now_ms(req->srv->clock);
+		if (now - req->token.last_used_at >= 60000 && store_token_touch(request_db(req), req->token.id, now) != IT_OK) {
 			/* last_used_at is informational: a busy database must not fail the request. */
 		}
 	}
@@ -701,6 +526,7 @@ static struct conn_state *conn_state_new(struct http *h, struct MHD_Connection *
 	cs->req.conn = conn;
 	cs->req.route_index = -1;
 	cs->label_route = -1;
+	cs->body_max = IT_MAX_BODY;   /* until the route is known */
 	buf_init(&cs->req.body, IT_MAX_BODY);
 	new_request_id(cs->req.request_id);
 	return cs;
@@ -741,15 +567,27 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return cs;
 }
 
+/* The 413 detail: the route's cap in words. */
+static void too_large_detail(const struct conn_state *cs, char *out, size_t size)
+{
+	if (cs->body_max == IT_MAX_BODY)
+		snprintf(out, size, "request body over 1 MiB");
+	else
+		snprintf(out, size, "request body over %zu bytes (ITALIC_BATCH_MAX_BYTES)", cs->body_max);
+}
+
 /*
  * The header call, cheapest and most fundamental check first: the request target and
  * the message's framing (400/414/501, connection closed), the route (404/405), the
- * token (401/403), the announced body size (413). Nothing of the body is read yet.
+ * token (401/403), the announced body size against the route's cap (413), the
+ * Content-Type where the route names the types it reads (415). Nothing of the body is
+ * read yet.
  */
 static enum MHD_Result first_call(struct conn_state *cs, const char *url, const char *method,
 				  const char *version)
 {
-	const char *cl, *path, *why = NULL;
+	const char *cl, *ct, *path, *why = NULL;
+	const char *const *media;
 	char allow[64];
 	enum route_match m;
 	unsigned st;
@@ -791,15 +629,28 @@ static enum MHD_Result first_call(struct conn_state *cs, const char *url, const 
 		cs->early = 1;
 		return queue_problem(cs, st, why, st == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"italic\"");
 	}
+	cs->body_max = router_body_max(&routes[cs->req.route_index], &cs->h->srv->cfg);
+	buf_finish(&cs->req.body);
+	buf_init(&cs->req.body, cs->body_max);
 	cl = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		uint64_t n;
 		if (parse_u64(cl, 0, UINT64_MAX, &n))
 			return refuse(cs, 400, "malformed Content-Length");
-		if (n > IT_MAX_BODY) {
+		if (n > cs->body_max) {
+			char detail[96];
+			too_large_detail(cs, detail, sizeof(detail));
 			cs->early = 1;
-			return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+			return queue_problem(cs, 413, detail, NULL, NULL);
 		}
+	}
+	media = router_media(&routes[cs->req.route_index]);
+	ct = request_header(&cs->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (media && ct && !http_media_type_in(ct, strlen(ct), media)) {
+		cs->early = 1;
+		return queue_problem(cs, 415, "the body must be JSON: Content-Type application/json or "
+				     "application/eventbridge+json (curl -d sends application/x-www-form-urlencoded "
+				     "unless told otherwise)", NULL, NULL);
 	}
 	return MHD_YES;
 }
@@ -852,11 +703,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!cs->too_big && buf_append(&cs->req.body, upload_data, *upload_data_size) != IT_OK) {
-			cs->too_big = 1;
-			buf_finish(&cs->req.body);
+		size_t n = *upload_data_size;
+		if (!cs->too_big && !cs->over_budget && !hold(cs, n)) {
+			/* Every connection's bodies together stay within ITALIC_BODY_MEMORY: this
+			 * one is answered 503 (retried by EventBridge) rather than grown. */
+			cs->over_budget = 1;
+			release_body(cs);
 		}
-		if (cs->too_big) {
+		if (!cs->too_big && !cs->over_budget && buf_append(&cs->req.body, upload_data, n) != IT_OK) {
+			cs->too_big = 1;
+			release_body(cs);
+		}
+		if (cs->too_big || cs->over_budget) {
 			cs->discarded += *upload_data_size;
 			if (cs->discarded > DISCARD_SLACK)
 				return MHD_NO;
@@ -864,8 +722,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (cs->too_big)
-		return queue_problem(cs, 413, "request body over 1 MiB", NULL, NULL);
+	if (cs->over_budget) {
+		cs->close = 1;
+		return queue_problem(cs, 503, "too many request bodies are held at once (ITALIC_BODY_MEMORY); retry later",
+				     "Retry-After", "1");
+	}
+	if (cs->too_big) {
+		char detail[96];
+		too_large_detail(cs, detail, sizeof(detail));
+		return queue_problem(cs, 413, detail, NULL, NULL);
+	}
 
 	response_init(&resp);
 	if (!cs->finish) {
@@ -900,7 +766,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	release_db(cs);
 	if (cs->req.route_ctx_free)
 		cs->req.route_ctx_free(cs->req.route_ctx);
-	buf_finish(&cs->req.body);
+	release_body(cs);
 	explicit_bzero(&cs->req.token, sizeof(cs->req.token));
 	if (cs->started)
 		atomic_fetch_sub(&h->in_flight, 1);
@@ -917,6 +783,38 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
 	log_kv(&h->srv->log, LOG_DEBUG, NULL, "The HTTP library (libmicrohttpd) reported a problem.", "error.message", msg, NULL);
+}
+
+/*
+ * MHD_OPTION_NOTIFY_CONNECTION: a new connection, before its TLS handshake has read a
+ * byte. libmicrohttpd 0.9.75 has no option for session resumption, so every connection
+ * would pay a full handshake; it does hand out the GnuTLS session here, where tickets
+ * (TLS 1.2 tickets and TLS 1.3 resumption PSKs) are turned on with the daemon's key.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	const union MHD_ConnectionInfo *info;
+	(void)socket_context;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || h->ticket_key.size == 0)
+		return;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (info && info->tls_session &&
+	    gnutls_session_ticket_enable_server((gnutls_session_t)info->tls_session, &h->ticket_key) < 0)
+		log_msg(&h->srv->log, LOG_DEBUG, NULL, "A TLS session could not be given session tickets.");
+}
+
+/* The ticket key decrypts every resumable session: wiped, not just freed. */
+static void drop_ticket_key(struct http *h)
+{
+	if (h->ticket_key.data) {
+		explicit_bzero(h->ticket_key.data, h->ticket_key.size);
+		gnutls_free(h->ticket_key.data);
+	}
+	h->ticket_key.data = NULL;
+	h->ticket_key.size = 0;
 }
 
 static char *read_file(const char *path, size_t max)
@@ -961,6 +859,7 @@ int http_start(struct server *srv, struct http **ret)
 	if (!h)
 		return IT_ENOMEM;
 	h->srv = srv;
+	h->body_budget = (size_t)srv->cfg.body_memory;
 	pthread_mutex_init(&h->defer_mu, NULL);
 	if (tls) {
 		if (!srv->cfg.tls_cert[0] || !srv->cfg.tls_key[0]) {
@@ -1001,8 +900,14 @@ int http_start(struct server *srv, struct http **ret)
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
+		/* Resumption: one key for the daemon's life, held in memory only (GnuTLS derives
+		 * the keys it encrypts tickets with from it and rotates them), so a restart
+		 * ends every resumable session. */
+		if (tls && gnutls_session_ticket_key_generate(&h->ticket_key) < 0)
+			drop_ticket_key(h);   /* no resumption: every handshake is a full one */
 		h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 			MHD_OPTION_ARRAY, opts,
@@ -1016,6 +921,7 @@ int http_start(struct server *srv, struct http **ret)
 		       "italic.listen", srv->cfg.listen, NULL);
 		free(h->tls_cert);
 		free(h->tls_key);
+		drop_ticket_key(h);
 		pthread_mutex_destroy(&h->defer_mu);
 		free(h);
 		return IT_EIO;
@@ -1060,6 +966,7 @@ void http_stop(struct http *h)
 		explicit_bzero(h->tls_key, strlen(h->tls_key));
 	free(h->tls_cert);
 	free(h->tls_key);
+	drop_ticket_key(h);
 	pthread_mutex_destroy(&h->defer_mu);
 	free(h);
 }

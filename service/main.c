@@ -2,12 +2,14 @@
  * main.c: the italic binary: argv[1] picks a subcommand.
  *
  * This is the only file allowed globals; it needs none today: signal handling is done
- * with sigwait() in cmd_serve.c, so no handler touches shared state.
+ * with sigwait() in cmd_serve.c, so no handler touches shared state. It makes the one
+ * real clock (lib/clock.h) and hands it to the commands that tell time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "commands.h"
 
 #include "cmd_evaluate.h"
@@ -36,7 +38,7 @@ static void usage(FILE *out)
  * `italic rules ...`: takes --db PATH (or ITALIC_DB) out of the arguments, opens and
  * migrates the database, and hands the rest to cmd_rules (argv[0] is "rules").
  */
-static int rules(int argc, char **argv)
+static int rules(int argc, char **argv, const struct clock *clk)
 {
 	struct config cfg;
 	struct store *s = NULL;
@@ -68,17 +70,18 @@ static int rules(int argc, char **argv)
 	}
 	args[n] = NULL;
 	if (n < 2)
-		return cmd_rules(n, args, NULL, NULL);   /* prints the usage, exit 2 */
+		return cmd_rules(n, args, NULL, NULL, clk);   /* prints the usage, exit 2 */
 	if (open_and_migrate(&cfg, &s))
 		return 1;
 	snprintf(actor, sizeof(actor), "cli:%s", user && *user ? user : "unknown");
-	rc = cmd_rules(n, args, s, actor);
+	rc = cmd_rules(n, args, s, actor, clk);
 	store_close(s);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	const struct clock wall = {clock_system_ms, NULL};
 	const char *cmd;
 
 	if (argc < 2) {
@@ -93,13 +96,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--version") == 0)
 		return cmd_version(0, NULL);
 	if (strcmp(cmd, "serve") == 0)
-		return cmd_serve(argc - 2, argv + 2);
+		return cmd_serve(argc - 2, argv + 2, &wall);
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(argc - 2, argv + 2);
 	if (strcmp(cmd, "token") == 0)
-		return cmd_token(argc - 2, argv + 2);
+		return cmd_token(argc - 2, argv + 2, &wall);
 	if (strcmp(cmd, "backup") == 0)
-		return cmd_backup(argc - 2, argv + 2);
+		return cmd_backup(argc - 2, argv + 2, &wall);
 	if (strcmp(cmd, "healthcheck") == 0)
 		return cmd_healthcheck(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0)
@@ -113,10 +116,10 @@ int main(int argc, char **argv)
 			       "image facts JSON of PUT /v1/images (see README).\n");
 			return 0;
 		}
-		return cmd_evaluate(argc - 1, argv + 1);
+		return cmd_evaluate(argc - 1, argv + 1, &wall);
 	}
 	if (strcmp(cmd, "rules") == 0)
-		return rules(argc - 1, argv + 1);
+		return rules(argc - 1, argv + 1, &wall);
 	fprintf(stderr, "italic: unknown command '%.64s'\n\n", cmd);
 	usage(stderr);
 	return 2;

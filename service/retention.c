@@ -1,45 +1,24 @@
 /* retention.c: the purge thread (see retention.h). */
 #include "retention.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "clock.h"
 #include "limits.h"
 #include "status.h"
+#include "store_rejected.h"
 #include "store_retention.h"
+#include "waiter.h"
 
 struct retention {
 	struct server *srv;
 	struct store *db;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;      /* CLOCK_MONOTONIC */
-	int stop;
+	struct crew *crew;      /* the purge thread */
+	struct waiter *wake;    /* stop */
+	_Atomic(int) stop;
 };
-
-/* Sleeps up to ms, returning 1 early when asked to stop. */
-static int wait_ms(struct retention *r, int64_t ms)
-{
-	struct timespec ts;
-	int stop;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&r->mu);
-	while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
-		;
-	stop = r->stop;
-	pthread_mutex_unlock(&r->mu);
-	return stop;
-}
 
 static void pass(struct retention *r)
 {
@@ -48,11 +27,9 @@ static void pass(struct retention *r)
 	int batch = IT_RETENTION_BATCH_START, rc;
 
 	for (;;) {
-		struct timespec t0, t1;
+		int64_t t0 = clock_mono_ms();
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rc = store_retention_purge(r->db, clock_now_ms(NULL), srv->cfg.retention_days, batch, &c);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		rc = store_retention_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, batch, &c);
 		if (rc) {
 			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
 			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
@@ -67,10 +44,9 @@ static void pass(struct retention *r)
 		if (c.evaluations < batch && c.inbox < batch && c.deliveries < batch)
 			break;
 		/* The next batch by the time this one held the write lock (the writer waited). */
-		batch = store_retention_next_batch(batch, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
-								  (t1.tv_nsec - t0.tv_nsec) / 1000000,
-						   IT_RETENTION_BATCH);
-		if (wait_ms(r, IT_RETENTION_PAUSE_MS))
+		batch = store_retention_next_batch(batch, clock_mono_ms() - t0, IT_RETENTION_BATCH);
+		waiter_pause(r->wake, &r->stop, IT_RETENTION_PAUSE_MS);
+		if (atomic_load(&r->stop))
 			break;
 	}
 	if (total.evaluations || total.inbox || total.deliveries) {
@@ -81,20 +57,42 @@ static void pass(struct retention *r)
 	}
 }
 
-static void *run(void *arg)
+/* The quarantine of rejected batch items (store_rejected.h) is kept as long as the
+ * evaluation history. */
+static void purge_rejected(struct retention *r)
 {
-	struct retention *r = arg;
+	struct server *srv = r->srv;
+	int64_t cutoff = clock_now_ms(srv->clock) - (int64_t)srv->cfg.retention_days * 86400000LL, n = 0, total = 0;
+	int rc;
 
-	do
-		pass(r);
-	while (!wait_ms(r, (int64_t)IT_RETENTION_INTERVAL_S * 1000));
-	return NULL;
+	while (!atomic_load(&r->stop)) {
+		rc = store_rejected_purge(r->db, cutoff, IT_RETENTION_BATCH, &n);
+		if (rc) {
+			log_kv(&srv->log, LOG_WARN, NULL, "The quarantine purge failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
+			break;
+		}
+		total += n;
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"rejected_events\"", (uint64_t)n);
+		if (n < IT_RETENTION_BATCH)
+			break;
+		waiter_pause(r->wake, &r->stop, IT_RETENTION_PAUSE_MS);
+	}
+	if (total)
+		log_f(&srv->log, LOG_INFO, NULL, "Rejected batch items past the retention period were deleted.",
+		      LOG_INT("italic.deleted.rejected_events", total));
+}
+
+static int64_t turn(void *arg)
+{
+	pass(arg);
+	purge_rejected(arg);
+	return (int64_t)IT_RETENTION_INTERVAL_S * 1000;
 }
 
 int retention_start(struct server *srv, struct retention **ret)
 {
 	struct retention *r = calloc(1, sizeof(*r));
-	pthread_condattr_t ca;
 	char err[256];
 	int rc;
 
@@ -110,14 +108,13 @@ int retention_start(struct server *srv, struct retention **ret)
 	}
 	metrics_declare(srv->metrics, "italic_retention_deleted_total", METRIC_COUNTER,
 			"Rows deleted by the retention purge, by table.");
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&r->thread, NULL, run, r) != 0) {
-		pthread_cond_destroy(&r->cv);
-		pthread_mutex_destroy(&r->mu);
+	rc = waiter_new(&r->wake);
+	if (rc == IT_OK) {
+		struct crew_spec spec = {r->wake, &r->stop, turn, NULL, NULL};
+		rc = crew_start(&spec, r, 0, 1, &r->crew);
+	}
+	if (rc) {
+		waiter_free(r->wake);
 		store_close(r->db);
 		free(r);
 		return IT_ENOMEM;
@@ -130,13 +127,8 @@ void retention_stop(struct retention *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stop = 1;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
+	crew_stop(r->crew);
+	waiter_free(r->wake);
 	store_close(r->db);
 	free(r);
 }

@@ -21,6 +21,7 @@
 #include "status.h"
 #include "store_outbox.h"
 #include "store_sweep.h"
+#include "limits.h"
 
 static int one_of(const char *v, const char *const *set, size_t n)
 {
@@ -97,7 +98,7 @@ int route_deliveries_list(struct request *req, struct response *resp)
 int route_sweeps_list(struct request *req, struct response *resp)
 {
 	const char *ql = request_query(req, "limit"), *qc = request_query(req, "cursor");
-	char after_a[13] = "", after_r[32] = "", next[64] = "";
+	char after_a[IT_ACCOUNT_ID_SIZE] = "", after_r[IT_REGION_SIZE] = "", next[64] = "";
 	struct sweep_row *rows = NULL;
 	uint64_t limit = IT_LIST_DEFAULT;
 	size_t n = 0;

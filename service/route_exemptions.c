@@ -41,7 +41,7 @@ static json_t *render(const struct exemption *e, int64_t now)
 int route_exemptions_list(struct request *req, struct response *resp)
 {
 	const char *q = request_query(req, "include_expired");
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(req->srv->clock);
 	struct rule_set set;
 	json_t *items;
 	int include = 0, rc;
@@ -73,7 +73,7 @@ int route_exemptions_create(struct request *req, struct response *resp)
 	struct store *db = request_db(req);
 	struct json_err err = {{0}, {0}};
 	char actor[APIUTIL_ACTOR_LEN], id[IT_MAX_ID + 1], loc[IT_MAX_ID + 24];
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(req->srv->clock);
 	struct exemption *e = NULL;
 	struct rule_set live;
 	size_t n_live;
@@ -140,7 +140,7 @@ int route_exemption_get(struct request *req, struct response *resp)
 		return resp_problem(resp, 404, "no such exemption", NULL);
 	if (rc)
 		return apiutil_store_error(req, resp, rc, "reading an exemption failed");
-	rc = resp_json(resp, 200, render(e, clock_now_ms(NULL)));
+	rc = resp_json(resp, 200, render(e, clock_now_ms(req->srv->clock)));
 	exemption_free(e);
 	return rc;
 }
@@ -153,7 +153,7 @@ int route_exemption_delete(struct request *req, struct response *resp)
 	if (!valid_object_id(req->params[0]))
 		return resp_problem(resp, 404, "no such exemption", NULL);
 	apiutil_actor(req, actor);
-	rc = store_exemption_delete(request_db(req), req->params[0], actor, clock_now_ms(NULL));
+	rc = store_exemption_delete(request_db(req), req->params[0], actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND)

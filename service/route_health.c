@@ -47,7 +47,7 @@ int route_metrics(struct request *req, struct response *resp)
 	int rc;
 
 	metrics_set(srv->metrics, "italic_uptime_seconds", NULL,
-		    (double)(clock_now_ms(NULL) - srv->started_ms) / 1000.0);
+		    (double)(clock_now_ms(req->srv->clock) - srv->started_ms) / 1000.0);
 	deliveries_metrics_refresh(srv, request_db(req));
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -81,7 +81,7 @@ int route_image_put(struct request *req, struct response *resp)
 	if (rc)
 		return resp_problem(resp, 503, "out of memory", NULL);
 	apiutil_actor(req, actor);
-	rc = store_image_put(request_db(req), region, f, actor, clock_now_ms(NULL));
+	rc = store_image_put(request_db(req), region, f, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc) {
@@ -145,7 +145,7 @@ int route_image_get(struct request *req, struct response *resp)
 	struct store_image_usage use;
 	struct rule_set set;
 	json_t *body = NULL, *facts = NULL, *by = NULL, *scoped = NULL, *counts = NULL;
-	int64_t updated = 0, now = clock_now_ms(NULL);
+	int64_t updated = 0, now = clock_now_ms(req->srv->clock);
 	int rc, registered;
 
 	if (!valid_region(region) || !valid_image_id(image_id))

@@ -113,7 +113,7 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 		buf_reset(&resp->body);
 		return store_failure(resp, rc);
 	}
-	next = query_cursor_out(&page, kind, scope, key);
+	next = query_cursor_out(&page, kind, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {
 		json_decref(out.items);
 		return resp_problem(resp, 500, "could not build the next cursor", NULL);
@@ -188,7 +188,7 @@ int route_instance_get(struct request *req, struct response *resp)
 		json_decref(out.items);
 		return store_failure(resp, rc);
 	}
-	next = query_cursor_out(&page, CURSOR_HISTORY, scope, key);
+	next = query_cursor_out(&page, CURSOR_HISTORY, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {
 		json_decref(inst);
 		json_decref(out.items);

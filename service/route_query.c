@@ -177,7 +177,7 @@ int qparams_parse(struct request *req, unsigned accepted, struct qparams *q, str
 
 int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN])
 {
-	return store_cursor_key_get(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(NULL), key);
+	return store_cursor_key_get(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(req->srv->clock), key);
 }
 
 int query_scope(const char *kind, const struct qparams *q, uint8_t out[CURSOR_SCOPE_LEN])
@@ -215,7 +215,7 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	}
 	rc = cursor_decode(q->cursor, key, CURSOR_KEY_LEN, &c);
 	if (rc == IT_OK)
-		rc = cursor_check(&c, kind, scope, clock_now_ms(NULL), IT_CURSOR_MAX_AGE_MS);
+		rc = cursor_check(&c, kind, scope, clock_now_ms(req->srv->clock), IT_CURSOR_MAX_AGE_MS);
 	switch (rc) {
 	case IT_OK:
 		break;
@@ -244,8 +244,14 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	return 0;
 }
 
+/* A cursor and a page key carry the same identifiers; copied whole both ways. */
+_Static_assert(sizeof(((struct cursor *)0)->account) == sizeof(((struct query_key *)0)->account), "account sizes");
+_Static_assert(sizeof(((struct cursor *)0)->region) == sizeof(((struct query_key *)0)->region), "region sizes");
+_Static_assert(sizeof(((struct cursor *)0)->instance_id) == sizeof(((struct query_key *)0)->instance_id),
+	       "instance_id sizes");
+
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
-			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN])
+			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN], int64_t now_ms)
 {
 	struct cursor c;
 	char text[CURSOR_TEXT_MAX + 1];
@@ -255,7 +261,7 @@ json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
 	memset(&c, 0, sizeof(c));
 	c.kind = (uint8_t)kind;
 	memcpy(c.scope, scope, CURSOR_SCOPE_LEN);
-	c.issued_ms = clock_now_ms(NULL);
+	c.issued_ms = now_ms;
 	c.sort = page->next.sort;
 	c.id = page->next.id;
 	memcpy(c.account, page->next.account, sizeof(c.account));

@@ -62,9 +62,10 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 		    const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN],
 		    struct query_key *ret_key, int *ret_has, struct response *resp);
 
-/* The cursor for the page after page (NULL JSON when there is none). New reference. */
+/* The cursor for the page after page, issued at now_ms (NULL JSON when there is none).
+ * New reference. */
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
-			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN]);
+			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN], int64_t now_ms);
 
 /* The database's cursor key (created on first use). IT_OK or a store error. */
 int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN]);

@@ -144,7 +144,7 @@ int route_rules_create(struct request *req, struct response *resp)
 	}
 
 	apiutil_actor(req, actor);
-	rc = store_rule_create(db, r, actor, clock_now_ms(NULL));
+	rc = store_rule_create(db, r, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_EEXIST) {
@@ -214,7 +214,7 @@ int route_rule_put(struct request *req, struct response *resp)
 		return not_found(resp);
 	}
 	apiutil_actor(req, actor);
-	rc = store_rule_update(request_db(req), r, expected, actor, clock_now_ms(NULL));
+	rc = store_rule_update(request_db(req), r, expected, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND) {
@@ -244,7 +244,7 @@ int route_rule_delete(struct request *req, struct response *resp)
 	if (apiutil_if_match(req, resp, &expected))
 		return IT_OK;
 	apiutil_actor(req, actor);
-	rc = store_rule_delete(request_db(req), id, expected, actor, clock_now_ms(NULL));
+	rc = store_rule_delete(request_db(req), id, expected, actor, clock_now_ms(req->srv->clock));
 	if (rc == IT_OK)
 		evaluator_poke(req->srv->evaluator);
 	if (rc == IT_ENOTFOUND)

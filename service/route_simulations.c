@@ -125,7 +125,7 @@ int route_simulations(struct request *req, struct response *resp)
 	struct store *db = request_db(req);
 	struct json_err err = {{0}, {0}};
 	struct rule_set current, proposed;
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(req->srv->clock);
 	char actor[APIUTIL_ACTOR_LEN];
 	json_t *obj = NULL, *result = NULL;
 	int rc;

@@ -69,7 +69,7 @@ int route_summary(struct request *req, struct response *resp)
 {
 	struct store *db;
 	struct qparams q;
-	int64_t counts[QUERY_COMPLIANCE__MAX], naccounts = 0, newest = 0, now = clock_now_ms(NULL);
+	int64_t counts[QUERY_COMPLIANCE__MAX], naccounts = 0, newest = 0, now = clock_now_ms(req->srv->clock);
 	json_t *accounts = json_array(), *images = json_array(), *exemptions = json_array(), *body;
 	int rc, has = 0;
 
@@ -154,7 +154,7 @@ static int render_gauges(struct request *req, struct buf *out)
 	struct store *db = request_db(req);
 	struct gauge_ctx g = {out, IT_OK};
 	int64_t counts[QUERY_COMPLIANCE__MAX], newest = 0, depth = 0, oldest = 0, outbox = 0;
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(req->srv->clock);
 	int has = 0, rc;
 
 	rc = store_query_totals(db, NULL, NULL, counts);

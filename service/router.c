@@ -6,36 +6,59 @@
 #include "routes.h"
 
 const struct route routes[] = {
-	{"GET", "/healthz", ROLE_NONE, route_healthz, 0},
-	{"GET", "/readyz", ROLE_NONE, route_readyz, 0},
-	{"GET", "/metrics", ROLE_READER, route_metrics, 0},
-	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, 0},
-	{"POST", "/v1/events", ROLE_INGEST, route_events, 1},
+	{"GET", "/healthz", ROLE_NONE, route_healthz, ROUTE_BODY_NONE},
+	{"GET", "/readyz", ROLE_NONE, route_readyz, ROUTE_BODY_NONE},
+	{"GET", "/metrics", ROLE_READER, route_metrics, ROUTE_BODY_NONE},
+	{"GET", "/openapi.yaml", ROLE_NONE, route_openapi, ROUTE_BODY_NONE},
+	{"POST", "/v1/events", ROLE_INGEST, route_events, ROUTE_BODY_EVENTS},
 	/* policy: allow-list rules, exemptions, images, simulations, audit */
-	{"GET", "/v1/rules", ROLE_READER, route_rules_list, 0},
-	{"POST", "/v1/rules", ROLE_ADMIN, route_rules_create, 1},
-	{"GET", "/v1/rules/{id}", ROLE_READER, route_rule_get, 0},
-	{"PUT", "/v1/rules/{id}", ROLE_ADMIN, route_rule_put, 1},
-	{"DELETE", "/v1/rules/{id}", ROLE_ADMIN, route_rule_delete, 0},
-	{"GET", "/v1/exemptions", ROLE_READER, route_exemptions_list, 0},
-	{"POST", "/v1/exemptions", ROLE_ADMIN, route_exemptions_create, 1},
-	{"GET", "/v1/exemptions/{id}", ROLE_READER, route_exemption_get, 0},
-	{"DELETE", "/v1/exemptions/{id}", ROLE_ADMIN, route_exemption_delete, 0},
-	{"GET", "/v1/images/{region}/{image_id}", ROLE_READER, route_image_get, 0},
-	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, 1},
-	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, 0},
-	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, 1},
-	{"GET", "/v1/instances", ROLE_READER, route_instances_list, 0},
-	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, 0},
-	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, 0},
-	{"GET", "/v1/summary", ROLE_READER, route_summary, 0},
+	{"GET", "/v1/rules", ROLE_READER, route_rules_list, ROUTE_BODY_NONE},
+	{"POST", "/v1/rules", ROLE_ADMIN, route_rules_create, ROUTE_BODY_JSON},
+	{"GET", "/v1/rules/{id}", ROLE_READER, route_rule_get, ROUTE_BODY_NONE},
+	{"PUT", "/v1/rules/{id}", ROLE_ADMIN, route_rule_put, ROUTE_BODY_JSON},
+	{"DELETE", "/v1/rules/{id}", ROLE_ADMIN, route_rule_delete, ROUTE_BODY_NONE},
+	{"GET", "/v1/exemptions", ROLE_READER, route_exemptions_list, ROUTE_BODY_NONE},
+	{"POST", "/v1/exemptions", ROLE_ADMIN, route_exemptions_create, ROUTE_BODY_JSON},
+	{"GET", "/v1/exemptions/{id}", ROLE_READER, route_exemption_get, ROUTE_BODY_NONE},
+	{"DELETE", "/v1/exemptions/{id}", ROLE_ADMIN, route_exemption_delete, ROUTE_BODY_NONE},
+	{"GET", "/v1/images/{region}/{image_id}", ROLE_READER, route_image_get, ROUTE_BODY_NONE},
+	{"PUT", "/v1/images/{region}/{image_id}", ROLE_ADMIN, route_image_put, ROUTE_BODY_JSON},
+	{"GET", "/v1/audit", ROLE_ADMIN, route_audit_list, ROUTE_BODY_NONE},
+	{"POST", "/v1/simulations", ROLE_ADMIN, route_simulations, ROUTE_BODY_JSON},
+	{"GET", "/v1/instances", ROLE_READER, route_instances_list, ROUTE_BODY_NONE},
+	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, ROUTE_BODY_NONE},
+	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, ROUTE_BODY_NONE},
+	{"GET", "/v1/summary", ROLE_READER, route_summary, ROUTE_BODY_NONE},
 	/* deliveries and sweep */
-	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, 0},
-	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, 0},
-	/* alerts */
-	{"POST", "/v1/alerts/test", ROLE_ADMIN, route_alerts_test, 0},
+	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, ROUTE_BODY_NONE},
+	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, ROUTE_BODY_NONE},
+	/* intake: the quarantine of rejected batch items */
+	{"GET", "/v1/rejected-events", ROLE_ADMIN, route_rejected_events_list, ROUTE_BODY_NONE},
+	/* alerts (a POST without a body) */
+	{"POST", "/v1/alerts/test", ROLE_ADMIN, route_alerts_test, ROUTE_BODY_NONE},
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+
+size_t router_body_max(const struct route *r, const struct config *cfg)
+{
+	switch (r->body) {
+	case ROUTE_BODY_EVENTS:
+		return (size_t)cfg->batch_max_bytes;
+	case ROUTE_BODY_NONE:
+	case ROUTE_BODY_JSON:
+	default:
+		return IT_MAX_BODY;
+	}
+}
+
+const char *const *router_media(const struct route *r)
+{
+	/* What EventBridge labels events with (application/eventbridge+json, docs/events.md) and
+	 * what every other sender uses. */
+	static const char *const events[] = {"application/json", "application/eventbridge+json", NULL};
+
+	return r->body == ROUTE_BODY_EVENTS ? events : NULL;
+}
 
 /* Matches pattern against path (both starting with '/'), filling params with pointers
  * into path, whose '/' separators are overwritten with NULs on success only. */

@@ -5,7 +5,8 @@
 #ifndef ITALIC_ROUTES_H
 #define ITALIC_ROUTES_H
 
-#include "http.h"
+#include "buf.h"
+#include "request.h"
 
 /* route_health.c */
 int route_healthz(struct request *req, struct response *resp);
@@ -51,6 +52,9 @@ int query_metrics_render(struct request *req, struct buf *out);
 /* deliveries and sweep: route_deliveries.c */
 int route_deliveries_list(struct request *req, struct response *resp);
 int route_sweeps_list(struct request *req, struct response *resp);
+
+/* intake: route_rejected.c */
+int route_rejected_events_list(struct request *req, struct response *resp);
 
 /* alerts: route_alerts.c */
 int route_alerts_test(struct request *req, struct response *resp);

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -20,12 +21,14 @@ struct ingest;
 struct writer;
 struct ratelimit;
 struct evaluator;
+struct deliverers;
 struct aws_ctx;
 struct alerts;
 
 struct server {
 	struct config cfg;
 	struct logger log;
+	const struct clock *clock;     /* now, for every thread and route (main.c makes it) */
 	struct store_pool *pool;       /* connections for request handlers */
 	struct metrics *metrics;
 	int64_t started_ms;
@@ -37,6 +40,8 @@ struct server {
 	struct ingest *ingest;         /* event acceptance and backlog (ingest.h) */
 	struct ratelimit *ratelimit;   /* per-token ingest rate (ratelimit.h) */
 	struct evaluator *evaluator;   /* evaluation workers (evaluator.h) */
+	struct deliverers *deliverers; /* outbox senders (deliverer.h); started before the
+					  evaluator, which wakes them, and stopped after it */
 	struct aws_ctx *aws;           /* signed AWS clients; NULL when AWS is not in use */
 	struct alerts *alerts;         /* alert destinations (deliver_alerts.h); set before the
 					* deliverers and HTTP start */

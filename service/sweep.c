@@ -1,6 +1,6 @@
 /*
  * sweep.c: the reconciliation sweep (see sweep.h): one scheduler thread and
- * ITALIC_SWEEP_CONCURRENCY workers.
+ * ITALIC_SWEEP_CONCURRENCY workers, two lib/waiter.h crews that nap on their own waiters.
  *
  * The scheduler holds the plan: every known pair that is not stopped, with its due time
  * (sweep_plan_due), re-read from the database every PLAN_REFRESH_MS (new pairs, resumed
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aws_ec2.h"
 #include "backoff.h"
@@ -36,6 +35,7 @@
 #include "store_sweep.h"
 #include "store_verdict.h"
 #include "sweep_plan.h"
+#include "waiter.h"
 #include "writer.h"
 
 #define KNOWN_PAGE 200
@@ -47,23 +47,23 @@
 #define SWEEP_MAX_IDS (IT_AWS_MAX_PAGES * IT_AWS_MAX_ITEMS)
 
 struct plan_pair {
-	char account[13];
-	char region[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
 	int64_t due;
 	int64_t failing_since;
 	int running;
 };
 
 struct plan_acct {
-	char account[13];
+	char account[IT_ACCOUNT_ID_SIZE];
 	int running;
 	int throttles;           /* throttled answers in a row */
 	int64_t hold_until;      /* no page or pair of the account before this */
 };
 
 struct job {
-	char account[13];
-	char region[32];
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
 	int64_t due;
 	int64_t failing_since;
 	int taken;
@@ -72,13 +72,14 @@ struct job {
 struct sweep {
 	struct server *srv;
 	struct evaluator *ev;
-	pthread_t scheduler;
-	pthread_t *workers;
+	struct crew *scheduler;  /* one thread */
+	struct crew *workers;    /* nworkers threads */
+	struct sweep_worker *wargs;
 	int nworkers;
-	_Atomic(int) stop;
+	_Atomic(int) stop;       /* both crews' */
 	pthread_mutex_t mu;
-	pthread_cond_t wake;     /* the scheduler: a pair finished, or stop */
-	pthread_cond_t work;     /* the workers: a job was queued, or stop */
+	struct waiter *wake;     /* the scheduler: a pair finished, or stop */
+	struct waiter *work;     /* the workers: a job was queued, or stop */
 	int64_t interval_ms;
 	int64_t started_ms;      /* not_before of every due time: no burst at start-up */
 	int per_account;
@@ -89,30 +90,19 @@ struct sweep {
 	size_t naccts;
 	struct job *jobs;        /* nworkers slots */
 	int running;
+	/* the scheduler thread's own */
+	struct store *db;
+	struct plan_pair **cand;
+	size_t cand_cap;
+	int64_t refresh_ms;
+	int64_t next_refresh;
 };
 
-/* Sleeps up to ms or until stop; 1 when stopping. */
-static int nap(struct sweep *s, pthread_cond_t *cv, int64_t ms)
-{
-	struct timespec ts;
-	int stop;
-
-	if (ms < 1)
-		ms = 1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&s->mu);
-	if (!atomic_load(&s->stop))
-		pthread_cond_timedwait(cv, &s->mu, &ts);
-	stop = atomic_load(&s->stop);
-	pthread_mutex_unlock(&s->mu);
-	return stop;
-}
+/* A worker thread's own. */
+struct sweep_worker {
+	struct sweep *s;
+	struct store *db;
+};
 
 static int cmp_pair_key(const char *a1, const char *r1, const char *a2, const char *r2)
 {
@@ -176,7 +166,7 @@ static int mark(struct store *db, void *ctx)
 static void record(struct sweep *s, const char *account, const char *region, int end, int64_t seen, int64_t changed,
 		   const char *error)
 {
-	struct mark_job j = {account, region, clock_now_ms(NULL), seen, changed, error, end};
+	struct mark_job j = {account, region, clock_now_ms(s->srv->clock), seen, changed, error, end};
 
 	if (writer_run(s->srv->writer, mark, &j) != IT_OK)
 		log_kv(&s->srv->log, LOG_WARN, NULL, "The sweep's outcome could not be recorded.", "cloud.account.id",
@@ -278,7 +268,7 @@ static enum reconcile_listed compare(const struct verdict_row *k, const struct a
 static int wait_hold(struct sweep *s, const char *account)
 {
 	for (;;) {
-		int64_t now = clock_now_ms(NULL), wait = 0;
+		int64_t now = clock_now_ms(s->srv->clock), wait = 0;
 		struct plan_acct *a;
 
 		pthread_mutex_lock(&s->mu);
@@ -288,8 +278,9 @@ static int wait_hold(struct sweep *s, const char *account)
 		pthread_mutex_unlock(&s->mu);
 		if (wait <= 0)
 			return atomic_load(&s->stop);
-		/* s->work is signalled for jobs, which only makes this look again. */
-		if (nap(s, &s->work, wait))
+		/* s->work is woken for jobs too, which only makes this look again. */
+		waiter_pause(s->work, &s->stop, wait);
+		if (atomic_load(&s->stop))
 			return 1;
 	}
 }
@@ -297,7 +288,7 @@ static int wait_hold(struct sweep *s, const char *account)
 /* AWS throttled one of the account's calls after aws_call()'s own retries. */
 static void throttled(struct sweep *s, const char *account)
 {
-	int64_t now = clock_now_ms(NULL);
+	int64_t now = clock_now_ms(s->srv->clock);
 	struct plan_acct *a;
 
 	pthread_mutex_lock(&s->mu);
@@ -459,7 +450,7 @@ static int64_t sweep_pair(struct sweep *s, struct store *db, const struct job *j
 	/* The listing's time orders its verdicts: Italic's own clock when the listing starts,
 	 * so never ahead of the facts it stands for (the bound events get, reconcile.h, holds
 	 * by construction); a record ahead of it by more than the skew is pinned. */
-	int64_t at = clock_now_ms(NULL), late = at - job->due;
+	int64_t at = clock_now_ms(s->srv->clock), late = at - job->due;
 	size_t listed = 0;
 	int rc;
 
@@ -501,10 +492,10 @@ out:
 		log_f(&srv->log, LOG_INFO, NULL, "An account and Region were swept.", LOG_STR("cloud.account.id", job->account),
 		      LOG_STR("cloud.region", job->region), LOG_INT("italic.instances", listed),
 		      LOG_INT("italic.changed", p->changed), LOG_INT("italic.sweep.lateness_ms", late > 0 ? late : 0),
-		      LOG_INT("italic.sweep.duration_ms", clock_now_ms(NULL) - at));
+		      LOG_INT("italic.sweep.duration_ms", clock_now_ms(s->srv->clock) - at));
 	record(s, job->account, job->region, 1, (int64_t)listed, (int64_t)p->changed, rc ? msg : NULL);
 	/* the same rule store_sweep_end() applies: the run of failures began over a day ago */
-	if (rc && job->failing_since && clock_now_ms(NULL) - job->failing_since > IT_SWEEP_GIVE_UP_MS)
+	if (rc && job->failing_since && clock_now_ms(s->srv->clock) - job->failing_since > IT_SWEEP_GIVE_UP_MS)
 		log_kv(&srv->log, LOG_WARN, NULL, "Every sweep of this account and Region failed for over a day, so it is not "
 		       "swept again until AWS answers for it.", "cloud.account.id", job->account, "cloud.region",
 		       job->region, NULL);
@@ -516,57 +507,66 @@ out:
 /* ---- workers ---- */
 
 
-static void *worker(void *arg)
+static int worker_enter(void *arg)
 {
-	struct sweep *s = arg;
-	struct server *srv = s->srv;
-	struct store *db = NULL;
+	struct sweep_worker *w = arg;
 	char err[256];
 
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "A sweep worker cannot open the database.", "error.message", err, NULL);
-		return NULL;
+	if (store_open(w->s->srv->cfg.db, STORE_NO_CREATE, &w->db, err, sizeof(err))) {
+		log_kv(&w->s->srv->log, LOG_ERROR, NULL, "A sweep worker cannot open the database.", "error.message", err,
+		       NULL);
+		return -1;
 	}
+	return 0;
+}
+
+static void worker_leave(void *arg)
+{
+	struct sweep_worker *w = arg;
+
+	store_close(w->db);
+	w->db = NULL;
+}
+
+/* Takes a queued job and sweeps its pair; with none, naps until the scheduler queues one. */
+static int64_t worker_turn(void *arg)
+{
+	struct sweep_worker *w = arg;
+	struct sweep *s = w->s;
+	struct job *j = NULL, copy;
+	struct plan_pair *pp;
+	struct plan_acct *pa;
+	int64_t started;
+
 	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		struct job *j = NULL, copy;
-		struct plan_pair *pp;
-		struct plan_acct *pa;
-		int64_t started;
-
-		while (!atomic_load(&s->stop)) {
-			for (int i = 0; i < s->nworkers && !j; i++)
-				if (s->jobs[i].account[0] && !s->jobs[i].taken)
-					j = &s->jobs[i];
-			if (j)
-				break;
-			pthread_cond_wait(&s->work, &s->mu);
-		}
-		if (!j)
-			break;
-		j->taken = 1;
-		copy = *j;
+	for (int i = 0; i < s->nworkers && !j; i++)
+		if (s->jobs[i].account[0] && !s->jobs[i].taken)
+			j = &s->jobs[i];
+	if (!j) {
 		pthread_mutex_unlock(&s->mu);
-
-		started = sweep_pair(s, db, &copy);
-
-		pthread_mutex_lock(&s->mu);
-		pp = pair_of(s, copy.account, copy.region);
-		if (pp) {
-			pp->running = 0;
-			pp->due = sweep_plan_due(sweep_plan_phase(copy.account, copy.region, s->interval_ms), s->interval_ms,
-						 started, s->started_ms);
-		}
-		pa = acct_of(s, copy.account);
-		if (pa && pa->running > 0)
-			pa->running--;
-		s->running--;
-		memset(j, 0, sizeof(*j));
-		pthread_cond_signal(&s->wake);
+		return IDLE_MAX_MS;
 	}
+	j->taken = 1;
+	copy = *j;
 	pthread_mutex_unlock(&s->mu);
-	store_close(db);
-	return NULL;
+
+	started = sweep_pair(s, w->db, &copy);
+
+	pthread_mutex_lock(&s->mu);
+	pp = pair_of(s, copy.account, copy.region);
+	if (pp) {
+		pp->running = 0;
+		pp->due = sweep_plan_due(sweep_plan_phase(copy.account, copy.region, s->interval_ms), s->interval_ms,
+					 started, s->started_ms);
+	}
+	pa = acct_of(s, copy.account);
+	if (pa && pa->running > 0)
+		pa->running--;
+	s->running--;
+	memset(j, 0, sizeof(*j));
+	pthread_mutex_unlock(&s->mu);
+	waiter_wake(s->wake);
+	return WAITER_AGAIN;
 }
 
 /* ---- the scheduler ---- */
@@ -663,6 +663,7 @@ static int64_t dispatch(struct sweep *s, int64_t now, struct plan_pair **cand)
 {
 	int64_t wake = 0;
 	size_t nc = 0, overdue = 0;
+	int woken = 0;
 
 	for (size_t i = 0; i < s->npairs; i++) {
 		struct plan_pair *pp = &s->pairs[i];
@@ -704,64 +705,84 @@ static int64_t dispatch(struct sweep *s, int64_t now, struct plan_pair **cand)
 			if (pa)
 				pa->running++;
 			s->running++;
-			pthread_cond_signal(&s->work);
+			woken = 1;
 			break;
 		}
 	}
 	metrics_set(s->srv->metrics, "italic_sweep_running", NULL, (double)s->running);
+	if (woken)
+		waiter_wake(s->work);
 	return wake;
 }
 
-static void *scheduler(void *arg)
+static int scheduler_enter(void *arg)
 {
 	struct sweep *s = arg;
-	struct server *srv = s->srv;
-	struct store *db = NULL;
-	struct plan_pair **cand = NULL;
-	size_t cand_cap = 0;
-	int64_t refresh_ms = s->interval_ms / 10 < PLAN_REFRESH_MS ? s->interval_ms / 10 : PLAN_REFRESH_MS;
-	int64_t next_refresh = 0;
 	char err[256];
 
-	if (refresh_ms < 100)
-		refresh_ms = 100;
-	if (store_open(srv->cfg.db, STORE_NO_CREATE, &db, err, sizeof(err))) {
-		log_kv(&srv->log, LOG_ERROR, NULL, "The sweep thread cannot open the database.", "error.message", err, NULL);
-		return NULL;
+	if (store_open(s->srv->cfg.db, STORE_NO_CREATE, &s->db, err, sizeof(err))) {
+		log_kv(&s->srv->log, LOG_ERROR, NULL, "The sweep thread cannot open the database.", "error.message", err,
+		       NULL);
+		return -1;
 	}
-	while (!atomic_load(&s->stop)) {
-		int64_t now = clock_now_ms(NULL), wake, wait;
+	return 0;
+}
 
-		if (now >= next_refresh) {
-			refresh(s, db);
-			next_refresh = now + refresh_ms;
-		}
-		pthread_mutex_lock(&s->mu);
-		if (cand_cap < s->npairs) {
-			struct plan_pair **grown = realloc(cand, s->npairs * sizeof(*cand));
-			if (grown) {
-				cand = grown;
-				cand_cap = s->npairs;
-			}
-		}
-		wake = cand_cap >= s->npairs ? dispatch(s, now, cand) : 0;
-		pthread_mutex_unlock(&s->mu);
-		wait = next_refresh - now;
-		if (wake && wake - now < wait)
-			wait = wake - now;
-		if (wait > IDLE_MAX_MS)
-			wait = IDLE_MAX_MS;
-		nap(s, &s->wake, wait);
+static void scheduler_leave(void *arg)
+{
+	struct sweep *s = arg;
+
+	free(s->cand);
+	s->cand = NULL;
+	s->cand_cap = 0;
+	store_close(s->db);
+	s->db = NULL;
+}
+
+/* Re-reads the plan when it is time, starts what is due, and naps until the next due
+ * time, hold end or refresh (a finished pair wakes it sooner). */
+static int64_t scheduler_turn(void *arg)
+{
+	struct sweep *s = arg;
+	int64_t now = clock_now_ms(s->srv->clock), wake, wait;
+
+	if (now >= s->next_refresh) {
+		refresh(s, s->db);
+		s->next_refresh = now + s->refresh_ms;
 	}
-	free(cand);
-	store_close(db);
-	return NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->cand_cap < s->npairs) {
+		struct plan_pair **grown = realloc(s->cand, s->npairs * sizeof(*s->cand));
+		if (grown) {
+			s->cand = grown;
+			s->cand_cap = s->npairs;
+		}
+	}
+	wake = s->cand_cap >= s->npairs ? dispatch(s, now, s->cand) : 0;
+	pthread_mutex_unlock(&s->mu);
+	wait = s->next_refresh - now;
+	if (wake && wake - now < wait)
+		wait = wake - now;
+	if (wait > IDLE_MAX_MS)
+		wait = IDLE_MAX_MS;
+	return wait < 1 ? 1 : wait;
+}
+
+static void sweep_free(struct sweep *s)
+{
+	waiter_free(s->wake);
+	waiter_free(s->work);
+	pthread_mutex_destroy(&s->mu);
+	free(s->pairs);
+	free(s->accts);
+	free(s->wargs);
+	free(s->jobs);
+	free(s);
 }
 
 int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 {
 	struct sweep *s;
-	int started = 0;
 
 	*ret = NULL;
 	if (!srv->aws || srv->cfg.sweep_interval_s == 0) {
@@ -775,17 +796,21 @@ int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 	s->srv = srv;
 	s->ev = ev;
 	s->interval_ms = (int64_t)srv->cfg.sweep_interval_s * 1000;
-	s->started_ms = clock_now_ms(NULL);
+	s->started_ms = clock_now_ms(srv->clock);
 	s->nworkers = (int)srv->cfg.sweep_concurrency;
 	s->per_account = (int)srv->cfg.sweep_per_account;
-	s->workers = calloc((size_t)s->nworkers, sizeof(*s->workers));
+	s->refresh_ms = s->interval_ms / 10 < PLAN_REFRESH_MS ? s->interval_ms / 10 : PLAN_REFRESH_MS;
+	if (s->refresh_ms < 100)
+		s->refresh_ms = 100;
+	pthread_mutex_init(&s->mu, NULL);
+	s->wargs = calloc((size_t)s->nworkers, sizeof(*s->wargs));
 	s->jobs = calloc((size_t)s->nworkers, sizeof(*s->jobs));
-	if (!s->workers || !s->jobs) {
-		free(s->workers);
-		free(s->jobs);
-		free(s);
+	if (!s->wargs || !s->jobs || waiter_new(&s->wake) != IT_OK || waiter_new(&s->work) != IT_OK) {
+		sweep_free(s);
 		return IT_ENOMEM;
 	}
+	for (int i = 0; i < s->nworkers; i++)
+		s->wargs[i].s = s;
 	metrics_declare(srv->metrics, "italic_sweep_throttled_total", METRIC_COUNTER,
 			"DescribeInstances pages AWS throttled after the client's own retries (the account is held back).");
 	metrics_declare(srv->metrics, "italic_sweep_lateness_seconds", METRIC_HISTOGRAM,
@@ -794,26 +819,19 @@ int sweep_start(struct server *srv, struct evaluator *ev, struct sweep **ret)
 	metrics_declare(srv->metrics, "italic_sweep_running", METRIC_GAUGE, "Pairs being listed now.");
 	metrics_declare(srv->metrics, "italic_sweep_overdue_pairs", METRIC_GAUGE,
 			"Pairs due for more than a minute and not started (concurrency, holds or a busy account).");
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	pthread_cond_init(&s->work, NULL);
-	for (; started < s->nworkers; started++)
-		if (pthread_create(&s->workers[started], NULL, worker, s) != 0)
-			break;
-	if (started < s->nworkers || pthread_create(&s->scheduler, NULL, scheduler, s) != 0) {
-		atomic_store(&s->stop, 1);
-		pthread_mutex_lock(&s->mu);
-		pthread_cond_broadcast(&s->work);
-		pthread_mutex_unlock(&s->mu);
-		for (int i = 0; i < started; i++)
-			pthread_join(s->workers[i], NULL);
-		pthread_cond_destroy(&s->work);
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->mu);
-		free(s->workers);
-		free(s->jobs);
-		free(s);
-		return IT_ENOMEM;
+	{
+		struct crew_spec workers = {s->work, &s->stop, worker_turn, worker_enter, worker_leave};
+		struct crew_spec scheduler = {s->wake, &s->stop, scheduler_turn, scheduler_enter, scheduler_leave};
+
+		if (crew_start(&workers, s->wargs, sizeof(*s->wargs), (size_t)s->nworkers, &s->workers) != IT_OK) {
+			sweep_free(s);
+			return IT_ENOMEM;
+		}
+		if (crew_start(&scheduler, s, 0, 1, &s->scheduler) != IT_OK) {
+			crew_stop(s->workers);
+			sweep_free(s);
+			return IT_ENOMEM;
+		}
 	}
 	*ret = s;
 	return IT_OK;
@@ -824,19 +842,11 @@ void sweep_stop(struct sweep *s)
 	if (!s)
 		return;
 	atomic_store(&s->stop, 1);
-	pthread_mutex_lock(&s->mu);
-	pthread_cond_broadcast(&s->wake);
-	pthread_cond_broadcast(&s->work);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->scheduler, NULL);
-	for (int i = 0; i < s->nworkers; i++)
-		pthread_join(s->workers[i], NULL);
-	pthread_cond_destroy(&s->work);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->mu);
-	free(s->pairs);
-	free(s->accts);
-	free(s->workers);
-	free(s->jobs);
-	free(s);
+	waiter_wake(s->work);
+	/* The scheduler first: it queues no job once stopped; then the workers, each after
+	 * its pair (a listing checks the flag between pages, a hold is cut short). */
+	crew_stop(s->scheduler);
+	waiter_wake(s->work);
+	crew_stop(s->workers);
+	sweep_free(s);
 }

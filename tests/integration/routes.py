@@ -27,6 +27,8 @@ ROUTES = [
     # deliveries and sweep
     ("GET", "/v1/deliveries", "reader", None),
     ("GET", "/v1/sweeps", "reader", None),
+    # intake: the quarantine of rejected batch items
+    ("GET", "/v1/rejected-events", "admin", None),
     # alerts (no destination configured in the matrix's server: 409 after auth)
     ("POST", "/v1/alerts/test", "admin", None),
 ]

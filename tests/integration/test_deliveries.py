@@ -337,3 +337,18 @@ def test_deliveries_api_validation_and_paging(make_server, fake_aws):
     assert set(item) == {"id", "destination", "account", "region", "instance_id", "state", "attempts",
                          "last_error", "next_attempt_at", "created_at", "done_at"}
     assert srv.get("/v1/deliveries", token=srv.token("ingest")).status == 403
+
+
+def test_a_new_verdict_wakes_the_deliverer(make_server, fake_aws):
+    """The evaluator wakes the deliverers when it commits deliveries: an idle deliverer
+    (napping up to 30 s while nothing is due) sends a new verdict's finding at once."""
+    arrange(fake_aws, [(I1, GOOD_AMI)])
+    srv = aws_server(make_server, fake_aws, ITALIC_CONFIG_REPORT="off", ITALIC_SECURITYHUB="on")
+    time.sleep(2)   # the deliverer has looked, found nothing, and naps
+    t0 = time.time()
+    r = srv.request("POST", "/v1/events", token=srv.token("ingest"), body=run_instances(
+        account=ACCOUNT, region=REGION, instance_id=I1, image_id=GOOD_AMI, event_time="2026-01-15T10:00:00Z"))
+    assert r.status == 202
+    wait_delivered(srv.db, "securityhub", 1, timeout=10)
+    assert time.time() - t0 < 10
+    assert len(fake_aws.state()["findings"]) == 1

@@ -89,7 +89,7 @@ def test_malformed_events_are_400_naming_the_problem(server):
     ev["time"] = "yesterday"
     r = server.request("POST", "/v1/events", body=ev, token=tok)
     assert r.status == 400 and r.json()["field"] == "time", r
-    deep = "[" * 200 + "]" * 200
+    deep = '{"a":' * 200 + "1" + "}" * 200
     r = server.request("POST", "/v1/events", body=deep, token=tok)
     assert r.status == 400, r
     r = server.request("POST", "/v1/events", body=run_instances(), token=tok, headers={"Idempotency-Key": "a b"})
@@ -113,6 +113,12 @@ def test_every_bad_fixture_is_rejected_with_its_field(server):
         assert status in ("einval", "etoobig"), (n, status)
         if len(body) > 1024 * 1024:
             assert r.status == 413, (n, r)
+            continue
+        if body.lstrip().startswith(b"["):
+            # An array is a batch (docs/events.md "Batches"): its bad item is rejected
+            # on its own, and the request succeeds.
+            assert r.status == 200 and r.json()["items"][0]["status"] == "rejected", (n, r)
+            assert r.json()["items"][0]["reason"] == "malformed", (n, r)
             continue
         assert r.status == 400, (n, r)
         if field:
@@ -142,11 +148,21 @@ def test_body_limits(server):
     ev["detail"]["padding"] = "x" * (1024 * 1024 - len(json.dumps(ev)) - 200)
     r = server.request("POST", "/v1/events", body=json.dumps(ev), token=tok)
     assert r.status == 202, r
-    # Over the limit: 413 comes back from the headers alone (the body is never read, so
-    # the test sends none: a client streaming it would see the connection close).
+    # One event over 1 MiB is 413 (the route's cap is the batch's, so it is read first).
+    ev["detail"]["padding"] += "x" * 400
+    r = server.request("POST", "/v1/events", body=json.dumps(ev), token=tok)
+    assert r.status == 413, r
+    # Over ITALIC_BATCH_MAX_BYTES (default 32 MiB): 413 comes back from the headers alone
+    # (the body is never read, so the test sends none: a client streaming it would see
+    # the connection close).
     raw = server.raw(("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
                       "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                      % (tok, 1024 * 1024 + 1)).encode(), timeout=5)
+                      % (tok, 32 * 1024 * 1024 + 1)).encode(), timeout=5)
+    assert raw.startswith(b"HTTP/1.1 413"), raw[:100]
+    # Other routes keep their 1 MiB.
+    raw = server.raw(("POST /v1/rules HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                      "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                      % (server.token("admin"), 1024 * 1024 + 1)).encode(), timeout=5)
     assert raw.startswith(b"HTTP/1.1 413"), raw[:100]
 
 

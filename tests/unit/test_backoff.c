@@ -1,6 +1,7 @@
 /*
  * test_backoff: the one backoff rule: the full-jitter window doubles per retry from
- * base and stops at the cap, the draw lands inside it, and nothing overflows; and the
+ * base and stops at the cap (backoff_window_ms), the draw lands inside it, and nothing
+ * overflows; and the
  * AWS retry loop sleeps exactly what the rule says for a fixed draw.
  */
 #include <stdint.h>
@@ -45,6 +46,27 @@ static void test_backoff(void)
 		}
 }
 
+/* The window itself (the floor of the waits that must last a while): the evaluator's
+ * 250 ms .. 30 s and the store's 1 .. 10 ms. */
+static void test_window(void)
+{
+	static const struct {
+		int retry;
+		int64_t base, cap, want;
+	} cases[] = {
+		{0, 250, 30000, 250}, {1, 250, 30000, 500}, {4, 250, 30000, 4000}, {6, 250, 30000, 16000},
+		{7, 250, 30000, 30000}, {1000, 250, 30000, 30000}, {0, 1, 10, 1}, {3, 1, 10, 8}, {4, 1, 10, 10},
+		{-1, 1, 10, 1}, {2, -4, 10, 0}, {2, 5, -1, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		int64_t got = backoff_window_ms(cases[i].retry, cases[i].base, cases[i].cap);
+		CHECK(got == cases[i].want, "window case %zu: %lld", i, (long long)got);
+		/* the draw stays within the window: window + draw is one to two windows */
+		CHECK(backoff_ms(cases[i].retry, cases[i].base, cases[i].cap, (uint64_t)cases[i].want) == cases[i].want,
+		      "window case %zu: the largest draw is the window", i);
+	}
+}
+
 static void test_random(void)
 {
 	/* the default source: two draws in a row are not the same value (1 in 2^64) */
@@ -86,6 +108,7 @@ static void test_aws_retry_sleeps(void)
 int main(void)
 {
 	test_backoff();
+	test_window();
 	test_random();
 	test_aws_retry_sleeps();
 	return tap_done();

@@ -1,5 +1,6 @@
 /* test_config: defaults, env, flags, and one rejection per kind of bad value. */
 #include "config.h"
+#include "limits.h"
 #include "status.h"
 #include "tap.h"
 
@@ -73,6 +74,27 @@ int main(void)
 	CHECK_STR(c.listen, "0.0.0.0:9000", "listen unchanged by the refusals");
 	CHECK(config_set_flag(&c, "listen", "[::1]:8443", err, sizeof(err)) == IT_OK, "IPv6 listen");
 	CHECK_STR(c.listen, "[::1]:8443", "IPv6 kept as written");
+
+	/* Batches (issue 14): the defaults are the documented ones, and within their bounds. */
+	{
+		struct config d;
+		config_defaults(&d);
+		CHECK(d.batch_max == IT_BATCH_MAX && d.batch_max_bytes == IT_BATCH_MAX_BYTES_DEFAULT &&
+		      d.body_memory == IT_BODY_MEMORY_DEFAULT, "batch defaults");
+		CHECK(config_set_flag(&d, "batch-max", "501", err, sizeof(err)) == IT_EINVAL, "batch-max over 500");
+		CHECK(config_set_flag(&d, "batch-max", "0", err, sizeof(err)) == IT_EINVAL, "batch-max 0");
+		CHECK(config_set_flag(&d, "batch-max-bytes", "1048575", err, sizeof(err)) == IT_EINVAL,
+		      "batch-max-bytes below one event");
+		CHECK(config_set_flag(&d, "batch-max-bytes", "536870913", err, sizeof(err)) == IT_EINVAL,
+		      "batch-max-bytes over the ceiling");
+		CHECK(config_set_flag(&d, "batch-max-bytes", "134217728", err, sizeof(err)) == IT_OK &&
+		      d.batch_max_bytes == 134217728, "128 MiB batches");
+		CHECK(config_set_flag(&d, "body-memory", "67108864", err, sizeof(err)) == IT_OK, "64 MiB budget");
+		CHECK(config_validate(&d, err, sizeof(err)) == IT_EINVAL && strstr(err, "ITALIC_BODY_MEMORY"),
+		      "a body budget smaller than one batch: %s", err);
+		CHECK(config_set_flag(&d, "body-memory", "134217728", err, sizeof(err)) == IT_OK &&
+		      config_validate(&d, err, sizeof(err)) == IT_OK, "budget of exactly one batch");
+	}
 
 	/* Settings that only make sense together. */
 	CHECK(config_validate(&c, err, sizeof(err)) == IT_OK, "defaults are consistent");

@@ -138,9 +138,49 @@ static const struct accept_case accept_cases[] = {
 	{"uppercase Q", "text/csv;Q=0", 2},
 };
 
+/* Content-Type against the types POST /v1/events reads. */
+static void test_media_types(void)
+{
+	static const char *const events[] = {"application/json", "application/eventbridge+json", NULL};
+	static const struct {
+		const char *value;
+		int want;
+	} cases[] = {
+		{"application/json", 1},
+		{"application/eventbridge+json", 1},
+		{"application/json; charset=utf-8", 1},
+		{"Application/JSON;charset=UTF-8", 1},
+		{"  application/eventbridge+json ;x=y", 1},
+		{"application/json\t", 1},
+		{"application/json;", 1},
+		{"text/plain", 0},
+		{"application/x-www-form-urlencoded", 0},
+		{"application/jsonx", 0},
+		{"application/json+x", 0},
+		{"application/vnd.api+json", 0},
+		{"application", 0},
+		{"application/", 0},
+		{"/json", 0},
+		{"", 0},
+		{"application /json", 0},
+		{"application/ json", 0},
+		{"application/json json", 0},
+		{"*/*", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(http_media_type_in(cases[i].value, strlen(cases[i].value), events) == cases[i].want,
+		      "media type \"%s\" want %d", cases[i].value, cases[i].want);
+	/* the length bounds the value: no NUL needed, and bytes past it are not read */
+	CHECK(http_media_type_in("application/jsonXYZ", 16, events) == 1, "length-bounded");
+	CHECK(http_media_type_in("application/json", 16, NULL) == 0, "no types");
+}
+
 int main(void)
 {
 	char big[IT_MAX_ACCEPT + 2];
+
+	test_media_types();
 	size_t idx;
 
 	for (size_t i = 0; i < sizeof(te_cases) / sizeof(te_cases[0]); i++) {

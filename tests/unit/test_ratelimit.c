@@ -28,11 +28,23 @@ int main(void)
 		(void)ratelimit_take(rl, key, 200000 + i, &retry);
 	}
 	CHECK(ratelimit_take(rl, "fresh", 300000, &retry) == 1, "table full: a new key still works");
+	/* A batch: one unit lets it in, the rest of its items are charged as debt. */
+	CHECK(ratelimit_take(rl, "batch", 500000, &retry) == 1, "batch let in with a full bucket");
+	ratelimit_charge(rl, "batch", 99, 500000);   /* 100 items at 10/s: 9 units left, then -90 */
+	retry = -1;
+	CHECK(ratelimit_take(rl, "batch", 500000, &retry) == 0 && retry >= 9, "in debt: refused, retry %d", retry);
+	CHECK(ratelimit_take(rl, "batch", 508999, &retry) == 0, "still in debt after 9 s");
+	CHECK(ratelimit_take(rl, "batch", 509200, &retry) == 1, "debt repaid at the rate");
+	ratelimit_charge(rl, "other-batch", 0, 500000);
+	CHECK(ratelimit_take(rl, "other-batch", 500000, &retry) == 1, "charging 0 changes nothing");
 	CHECK(ratelimit_new(0, &unlimited) == IT_OK, "unlimited");
 	allowed = 0;
 	for (int i = 0; i < 10000; i++)
 		allowed += ratelimit_take(unlimited, "x", 1, &retry);
 	CHECK(allowed == 10000, "rate 0 = unlimited");
+	ratelimit_charge(unlimited, "x", 1000000, 2);
+	CHECK(ratelimit_take(unlimited, "x", 2, &retry) == 1, "rate 0: charges are ignored");
+	ratelimit_charge(NULL, "x", 5, 2);
 	ratelimit_free(rl);
 	ratelimit_free(unlimited);
 	ratelimit_free(NULL);

@@ -1,5 +1,7 @@
-/* test_store: pragmas, statement cache, transactions, status mapping, pool lending,
- * the WAL watch and the checkpoint pass. */
+/* test_store: pragmas, statement cache, transactions, status mapping, pool lending, the
+ * WAL watch and the checkpoint pass, and the runners every store_* function uses
+ * (store_each/store_one/store_done/store_fill/store_int64): what each returns, where
+ * each stops, and that each leaves its statement reset. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -173,6 +175,115 @@ static void test_private_files(void)
 	rmdir(dir);
 }
 
+static const char SQL_SEL[] = "SELECT x FROM r WHERE x >= ?1 ORDER BY x";
+static const char SQL_R_INS[] = "INSERT INTO r(x) VALUES (?1)";
+
+struct seen {
+	int64_t xs[8];
+	size_t n;
+	int64_t stop_at;          /* STORE_STOP on this x (0: never) */
+	int64_t fail_at;          /* IT_EINVAL on this x (0: never) */
+};
+
+static int collect(void *ctx, sqlite3_stmt *st)
+{
+	struct seen *w = ctx;
+	int64_t x = sqlite3_column_int64(st, 0);
+
+	if (x == w->fail_at)
+		return IT_EINVAL;
+	if (w->n < 8)
+		w->xs[w->n++] = x;
+	return x == w->stop_at ? STORE_STOP : IT_OK;
+}
+
+struct rec {
+	int64_t x;
+	int live;                 /* read and not yet finished */
+};
+
+static int read_rec(sqlite3_stmt *st, void *row)
+{
+	struct rec *r = row;
+
+	r->x = sqlite3_column_int64(st, 0);
+	r->live = 1;
+	return r->x == 7 ? IT_ENOMEM : IT_OK;
+}
+
+static void finish_rec(void *row)
+{
+	((struct rec *)row)->live = 0;
+}
+
+static sqlite3_stmt *select_from(struct store *s, int64_t from)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (store_stmt(s, SQL_SEL, &st) == IT_OK)
+		sqlite3_bind_int64(st, 1, from);
+	return st;
+}
+
+/* Over a table r holding x = 2, 3, 5, 7. */
+static void test_runners(struct store *s)
+{
+	struct seen w = {{0}, 0, 0, 0};
+	struct rec recs[4];
+	size_t n = 99;
+	int64_t v = -1, v2 = -1;
+	sqlite3_stmt *st;
+
+	CHECK(store_exec(s, "CREATE TABLE r(x INTEGER UNIQUE)") == IT_OK, "create r");
+	for (int x = 2; x <= 7; x++) {
+		if (x == 4 || x == 6)
+			continue;
+		CHECK(store_stmt(s, SQL_R_INS, &st) == IT_OK, "insert stmt");
+		sqlite3_bind_int(st, 1, x);
+		CHECK(store_done(s, st) == IT_OK, "insert %d", x);
+	}
+	CHECK(store_each(s, select_from(s, 0), collect, &w) == IT_OK && w.n == 4 && w.xs[0] == 2 && w.xs[3] == 7,
+	      "each: every row in order (%zu)", w.n);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 3;
+	CHECK(store_each(s, select_from(s, 0), collect, &w) == IT_OK && w.n == 2, "each: STORE_STOP ends early, not an error");
+	memset(&w, 0, sizeof(w));
+	w.fail_at = 5;
+	CHECK(store_each(s, select_from(s, 0), collect, &w) == IT_EINVAL && w.n == 2, "each: the row's error ends it");
+	st = select_from(s, 0);
+	CHECK(st && sqlite3_stmt_busy(st) == 0, "each left the statement reset");
+	memset(&w, 0, sizeof(w));
+	CHECK(store_each(s, select_from(s, 100), collect, &w) == IT_OK && w.n == 0, "each: no rows is IT_OK");
+
+	memset(&w, 0, sizeof(w));
+	CHECK(store_one(s, select_from(s, 4), collect, &w) == IT_OK && w.n == 1 && w.xs[0] == 5, "one: the first row only");
+	CHECK(store_one(s, select_from(s, 100), collect, &w) == IT_ENOTFOUND, "one: none is IT_ENOTFOUND");
+	CHECK(store_one(s, select_from(s, 0), NULL, NULL) == IT_OK, "one: just whether there is a row");
+	CHECK(sqlite3_stmt_busy(select_from(s, 0)) == 0, "one left the statement reset");
+
+	CHECK(store_stmt(s, "SELECT count(*) FROM r", &st) == IT_OK && store_int64(s, st, &v) == IT_OK && v == 4,
+	      "int64: count");
+	CHECK(store_stmt(s, "SELECT min(x), max(x) FROM r", &st) == IT_OK && store_int64_pair(s, st, &v, &v2) == IT_OK &&
+		      v == 2 && v2 == 7, "int64_pair: min and max");
+	v = -1;
+	CHECK(store_int64(s, select_from(s, 100), &v) == IT_ENOTFOUND && v == -1, "int64: no row, *ret untouched");
+
+	CHECK(store_fill(s, select_from(s, 0), recs, sizeof(recs[0]), 2, read_rec, finish_rec, &n) == IT_OK && n == 2 &&
+		      recs[1].x == 3, "fill: stops at max (%zu)", n);
+	n = 99;
+	CHECK(store_fill(s, select_from(s, 0), recs, sizeof(recs[0]), 0, read_rec, finish_rec, &n) == IT_OK && n == 0,
+	      "fill: max 0 reads nothing");
+	n = 99;
+	CHECK(store_fill(s, select_from(s, 0), recs, sizeof(recs[0]), 4, read_rec, finish_rec, &n) == IT_ENOMEM && n == 99,
+	      "fill: a failing read is returned, *ret_n untouched");
+	CHECK(!recs[0].live && !recs[1].live && !recs[2].live, "fill: the rows read before it were finished");
+	CHECK(sqlite3_stmt_busy(select_from(s, 0)) == 0, "fill left the statement reset");
+
+	CHECK(store_stmt(s, SQL_R_INS, &st) == IT_OK, "insert stmt");
+	sqlite3_bind_int(st, 1, 2);
+	CHECK(store_done(s, st) == IT_EEXIST, "done: the constraint as a status");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/italic-test-store-XXXXXX", err[256];
@@ -246,6 +357,7 @@ int main(void)
 	CHECK(count(s) == 50, "rows: %d", count(s));
 	store_pool_free(pool);
 	store_pool_free(NULL);
+	test_runners(s);
 	store_close(s);
 	store_close(NULL);
 	test_checkpoint(path);

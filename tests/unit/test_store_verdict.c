@@ -88,7 +88,7 @@ int main(void)
 	CHECK(store_verdict_page(s, NULL, NULL, "", "", "", page, 3, &n) == IT_OK && n == 3, "page 1");
 	CHECK(strcmp(page[2].instance_id, "i-00000003") == 0, "order");
 	{
-		char a[13], r[32], i[32];
+		char a[IT_ACCOUNT_ID_SIZE], r[IT_REGION_SIZE], i[IT_INSTANCE_ID_SIZE];
 		snprintf(a, sizeof(a), "%s", page[2].account);
 		snprintf(r, sizeof(r), "%s", page[2].region);
 		snprintf(i, sizeof(i), "%s", page[2].instance_id);

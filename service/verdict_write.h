@@ -1,0 +1,51 @@
+/*
+ * verdict_write.h: writing what the evaluator judged, through the single writer.
+ *
+ * Two shapes of batch, one rule (lib/outbox_apply.h): verdicts, history and deliveries
+ * are written by outbox_apply_verdicts() inside the writer's transaction;
+ * italic_evaluations_total is counted after the commit, never for a batch that was
+ * rolled back; the deliverers are woken once deliveries are committed.
+ *
+ *  - an inbox batch (verdict_write_events): each claimed event is either written with
+ *    its verdicts and marked done, or put back with backoff to be read again, all in
+ *    one transaction, so a crash leaves every event fully done or still pending;
+ *  - verdicts made outside the inbox (verdict_write_rows): re-evaluations, timers,
+ *    scheduled invocations' records and the sweep's listing.
+ */
+#ifndef ITALIC_VERDICT_WRITE_H
+#define ITALIC_VERDICT_WRITE_H
+
+#include <stddef.h>
+
+#include "compiler.h"
+#include "outbox.h"
+#include "server.h"
+#include "store_inbox.h"
+#include "store_verdict.h"
+
+/* One claimed event, judged but not yet written. */
+struct prepared {
+	struct inbox_row *ir;      /* borrowed */
+	struct verdict_row *rows;  /* owned (prepared_finish) */
+	enum verdict_apply *how;   /* owned: what each row became, filled by the write */
+	size_t nrows;
+	int retry;                 /* put back with backoff instead of writing */
+	int rc;                    /* why, when retry */
+	const char *outcome;       /* the inbox row's: evaluated, stale, unparseable */
+};
+
+void prepared_finish(struct prepared *p);
+
+/* Writes the n prepared events in one writer job (see above), then counts, logs the
+ * retries and wakes the deliverers. IT_OK, or the writer's status: then nothing was
+ * written and the events are read again (logged here). */
+int verdict_write_events(struct server *srv, const struct outbox_settings *settings, struct prepared *ps, size_t n)
+	WARN_UNUSED;
+
+/* Writes n verdict rows in one writer job, then counts them and wakes the deliverers.
+ * *ret_applied (may be NULL) counts the rows that changed something. IT_OK, IT_ENOMEM
+ * or the writer's status (then nothing was written). */
+int verdict_write_rows(struct server *srv, const struct outbox_settings *settings, const struct verdict_row *rows,
+		       size_t n, size_t *ret_applied) WARN_UNUSED;
+
+#endif
