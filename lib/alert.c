@@ -7,6 +7,7 @@
 
 #include "aws_endpoint.h"
 #include "buf.h"
+#include "launch_template.h"
 #include "parse.h"
 #include "status.h"
 
@@ -126,7 +127,10 @@ int alert_change_detail(const struct alert_change *c, const char *base_url, json
 	if (!c || !c->account || !*c->account || !c->region || !*c->region || !c->instance_id || !*c->instance_id ||
 	    !c->to || !*c->to)
 		return IT_EINVAL;
-	snprintf(path, sizeof(path), "/v1/instances/%s/%s/%s", c->account, c->region, c->instance_id);
+	if (c->launch_template_id)
+		snprintf(path, sizeof(path), "/v1/launch-templates/%s/%s/%s", c->account, c->region, c->launch_template_id);
+	else
+		snprintf(path, sizeof(path), "/v1/instances/%s/%s/%s", c->account, c->region, c->instance_id);
 	with_base(base_url, path, url, sizeof(url));
 	d = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s}", "kind",
 		      alert_kind_names[ALERT_KIND_CHANGE], "account", c->account, "region", c->region, "instance_id",
@@ -134,6 +138,13 @@ int alert_change_detail(const struct alert_change *c, const char *base_url, json
 		      "reasons", reasons_of(c->reasons_json), "matched_rule", str_or_null(c->matched_rule), "exemption",
 		      str_or_null(c->exemption), "observed_at", time_or_null(c->observed_at), "evaluated_at",
 		      time_or_null(c->evaluated_at), "url", url);
+	if (d && c->launch_template_id &&
+	    (json_object_set_new(d, "resource_type", json_string("AwsEc2LaunchTemplate")) ||
+	     json_object_set_new(d, "launch_template_id", json_string(c->launch_template_id)) ||
+	     json_object_set_new(d, "instance_id", json_null()))) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (!d)
 		return IT_ENOMEM;
 	*ret = d;
@@ -421,8 +432,9 @@ static int slack_change(struct buf *b, const json_t *d, int test)
 	if (test)
 		return buf_puts(b, "Italic TEST ALERT (POST /v1/alerts/test): alerts reach this channel. "
 				   "No instance changed.");
-	rc = buf_puts(b, "Italic: ");
-	if (rc == IT_OK) rc = slack_escaped(b, member(d, "instance_id", "?"));
+	rc = buf_puts(b, json_object_get(d, "launch_template_id") ? "Italic: launch template " : "Italic: ");
+	if (rc == IT_OK)
+		rc = slack_escaped(b, member(d, "instance_id", member(d, "launch_template_id", "?")));
 	if (rc == IT_OK) rc = buf_puts(b, " (");
 	if (rc == IT_OK) rc = slack_escaped(b, member(d, "account", "?"));
 	if (rc == IT_OK) rc = buf_puts(b, "/");
@@ -467,7 +479,7 @@ static int slack_digest(struct buf *b, const json_t *d)
 		if (rc || i >= SLACK_LISTED)
 			break;
 		rc = buf_puts(b, i ? ", " : " ");
-		if (rc == IT_OK) rc = slack_escaped(b, member(v, "instance_id", "?"));
+		if (rc == IT_OK) rc = slack_escaped(b, member(v, "instance_id", member(v, "launch_template_id", "?")));
 		if (rc == IT_OK) rc = buf_puts(b, " (");
 		if (rc == IT_OK) rc = slack_escaped(b, member(v, "account", "?"));
 		if (rc == IT_OK) rc = buf_puts(b, ")");
@@ -513,5 +525,22 @@ int alert_instance_arn(const char *account, const char *region, const char *inst
 	if (!valid_account_id(account) || !partition || !instance_id || !*instance_id)
 		return IT_EINVAL;
 	w = snprintf(out, n, "arn:%s:ec2:%s:%s:instance/%s", partition, region, account, instance_id);
+	return w < 0 || (size_t)w >= n ? IT_ETOOBIG : IT_OK;
+}
+
+int alert_resource_arn(const json_t *change, char *out, size_t n)
+{
+	const char *account = json_string_value(json_object_get(change, "account"));
+	const char *region = json_string_value(json_object_get(change, "region"));
+	const char *lt = json_string_value(json_object_get(change, "launch_template_id"));
+	const char *partition = region ? aws_partition(region) : NULL;
+	int w;
+
+	if (!lt)
+		return alert_instance_arn(account, region, json_string_value(json_object_get(change, "instance_id")), out,
+					  n);
+	if (!account || !valid_account_id(account) || !partition || !valid_launch_template_id(lt))
+		return IT_EINVAL;
+	w = snprintf(out, n, "arn:%s:ec2:%s:%s:launch-template/%s", partition, region, account, lt);
 	return w < 0 || (size_t)w >= n ? IT_ETOOBIG : IT_OK;
 }

@@ -104,6 +104,10 @@ struct alert_change {
 	const char *reasons_json;   /* a JSON array of strings; NULL or unparsable: [] */
 	const char *matched_rule, *exemption;   /* NULL or "": none */
 	int64_t observed_at, evaluated_at;      /* Unix ms */
+	/* set: the change is a launch template's (its default version's); instance_id then
+	 * holds the template id too, and the detail says resource_type AwsEc2LaunchTemplate,
+	 * launch_template_id, instance_id null, and links the template */
+	const char *launch_template_id;
 };
 
 /* The change's detail into *ret (a new reference); base_url ("" or NULL for none) goes
@@ -157,5 +161,10 @@ int alert_slack_body(const json_t *detail, char **ret) WARN_UNUSED;
  * invalid account or region, IT_ETOOBIG when out is short. */
 int alert_instance_arn(const char *account, const char *region, const char *instance_id, char *out, size_t n)
 	WARN_UNUSED;
+
+/* The ARN of an alert's resource (a change's detail or a digest's listed change): the
+ * launch template's (arn:<partition>:ec2:<region>:<account>:launch-template/<id>) when
+ * it names launch_template_id, else the instance's. Errors as alert_instance_arn. */
+int alert_resource_arn(const json_t *change, char *out, size_t n) WARN_UNUSED;
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "aws_query.h"
 #include "aws_xml.h"
+#include "launch_template.h"
 #include "parse.h"
 #include "status.h"
 
@@ -62,6 +63,24 @@ static void instance_image_clear(void *p)
 	image_clear(&it->image);
 }
 
+static void launch_template_clear(void *p)
+{
+	struct aws_ec2_launch_template *t = p;
+	free(t->template_id);
+	free(t->name);
+	tags_free(t->tags, t->n_tags);
+	memset(t, 0, sizeof(*t));
+}
+
+static void lt_version_clear(void *p)
+{
+	struct aws_ec2_lt_version *v = p;
+	free(v->template_id);
+	free(v->name);
+	free(v->image_id);
+	memset(v, 0, sizeof(*v));
+}
+
 /* Every result is a page: items of one type, the next page's token, the request id. */
 static void page_free(void *items, size_t n, size_t size, void (*clear)(void *), char *next_token,
 		      char *request_id)
@@ -86,6 +105,22 @@ void aws_ec2_images_free(struct aws_ec2_images *r)
 	if (!r)
 		return;
 	page_free(r->items, r->n, sizeof(*r->items), image_clear, r->next_token, r->request_id);
+	memset(r, 0, sizeof(*r));
+}
+
+void aws_ec2_launch_templates_free(struct aws_ec2_launch_templates *r)
+{
+	if (!r)
+		return;
+	page_free(r->items, r->n, sizeof(*r->items), launch_template_clear, r->next_token, r->request_id);
+	memset(r, 0, sizeof(*r));
+}
+
+void aws_ec2_lt_versions_free(struct aws_ec2_lt_versions *r)
+{
+	if (!r)
+		return;
+	page_free(r->items, r->n, sizeof(*r->items), lt_version_clear, r->next_token, r->request_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -169,6 +204,20 @@ static int set_bool(int *dst, const char *text, size_t len)
 		*dst = 0;
 	else
 		return IT_EINVAL;
+	return IT_OK;
+}
+
+/* A launch template version number: 1..2^53 (launch_template.h). */
+static int set_version(int64_t *dst, const char *text, size_t len)
+{
+	char tmp[32];
+	uint64_t v;
+	if (len >= sizeof(tmp))
+		return IT_EINVAL;
+	aws_xml_copy(tmp, sizeof(tmp), text, len);
+	if (parse_u64(tmp, 1, (uint64_t)IT_LT_MAX_VERSION, &v) != IT_OK)
+		return IT_EINVAL;
+	*dst = (int64_t)v;
 	return IT_OK;
 }
 
@@ -498,6 +547,116 @@ int aws_ec2_parse_instance_images(const char *xml, size_t len, struct aws_ec2_in
 	return IT_OK;
 }
 
+/* ---- DescribeLaunchTemplates ---- */
+
+static void launch_template_init(void *p)
+{
+	((struct aws_ec2_launch_template *)p)->create_ms = AWS_TIME_UNSET;
+}
+
+static int launch_template_start(void *p, const char *rel)
+{
+	struct aws_ec2_launch_template *t = p;
+	return tag_start(rel, &t->tags, &t->n_tags);
+}
+
+static int launch_template_end(void *p, const char *rel, const char *text, size_t len)
+{
+	struct aws_ec2_launch_template *t = p;
+
+	if (!strcmp(rel, "launchTemplateId"))
+		return set_str(&t->template_id, text, len);
+	if (!strcmp(rel, "launchTemplateName"))
+		return set_str(&t->name, text, len);
+	if (!strcmp(rel, "defaultVersionNumber"))
+		return set_version(&t->default_version, text, len);
+	if (!strcmp(rel, "latestVersionNumber"))
+		return set_version(&t->latest_version, text, len);
+	if (!strcmp(rel, "createTime"))
+		return set_time(&t->create_ms, text, len);
+	return tag_end(rel, t->tags, t->n_tags, text, len);
+}
+
+static int launch_template_complete(const void *p)
+{
+	return ((const struct aws_ec2_launch_template *)p)->template_id != NULL;
+}
+
+static const struct list_shape launch_template_list = {
+	"launchTemplates/item", sizeof(struct aws_ec2_launch_template),
+	launch_template_init, launch_template_start, launch_template_end, launch_template_complete,
+	launch_template_clear,
+};
+
+int aws_ec2_parse_launch_templates(const char *xml, size_t len, struct aws_ec2_launch_templates *ret)
+{
+	struct list_page pg = {&launch_template_list, NULL, 0, NULL, NULL};
+	int rc = list_parse(xml, len, &pg);
+
+	if (rc)
+		return rc;
+	ret->items = pg.items;
+	ret->n = pg.n;
+	ret->next_token = pg.next_token;
+	ret->request_id = pg.request_id;
+	return IT_OK;
+}
+
+/* ---- DescribeLaunchTemplateVersions ---- */
+
+static void lt_version_init(void *p)
+{
+	struct aws_ec2_lt_version *v = p;
+	v->is_default = -1;
+	v->create_ms = AWS_TIME_UNSET;
+}
+
+/* Only launchTemplateData/imageId is read of the data: the rest (network interfaces,
+ * block devices with their own items) is below the item and ignored. */
+static int lt_version_end(void *p, const char *rel, const char *text, size_t len)
+{
+	struct aws_ec2_lt_version *v = p;
+
+	if (!strcmp(rel, "launchTemplateId"))
+		return set_str(&v->template_id, text, len);
+	if (!strcmp(rel, "launchTemplateName"))
+		return set_str(&v->name, text, len);
+	if (!strcmp(rel, "versionNumber"))
+		return set_version(&v->number, text, len);
+	if (!strcmp(rel, "defaultVersion"))
+		return set_bool(&v->is_default, text, len);
+	if (!strcmp(rel, "launchTemplateData/imageId"))
+		return set_str(&v->image_id, text, len);
+	if (!strcmp(rel, "createTime"))
+		return set_time(&v->create_ms, text, len);
+	return IT_OK;
+}
+
+static int lt_version_complete(const void *p)
+{
+	const struct aws_ec2_lt_version *v = p;
+	return v->template_id != NULL && v->number > 0;
+}
+
+static const struct list_shape lt_version_list = {
+	"launchTemplateVersionSet/item", sizeof(struct aws_ec2_lt_version),
+	lt_version_init, NULL, lt_version_end, lt_version_complete, lt_version_clear,
+};
+
+int aws_ec2_parse_lt_versions(const char *xml, size_t len, struct aws_ec2_lt_versions *ret)
+{
+	struct list_page pg = {&lt_version_list, NULL, 0, NULL, NULL};
+	int rc = list_parse(xml, len, &pg);
+
+	if (rc)
+		return rc;
+	ret->items = pg.items;
+	ret->n = pg.n;
+	ret->next_token = pg.next_token;
+	ret->request_id = pg.request_id;
+	return IT_OK;
+}
+
 /* ---- calls ---- */
 
 /* aws_query_op parsers: the typed parsers above behind the skeleton's void pointer. */
@@ -515,6 +674,26 @@ static int parse_instance_images(const char *xml, size_t len, void *ret)
 {
 	return aws_ec2_parse_instance_images(xml, len, ret);
 }
+
+static int parse_launch_templates(const char *xml, size_t len, void *ret)
+{
+	return aws_ec2_parse_launch_templates(xml, len, ret);
+}
+
+static int parse_lt_versions(const char *xml, size_t len, void *ret)
+{
+	return aws_ec2_parse_lt_versions(xml, len, ret);
+}
+
+static const struct aws_query_op describe_launch_templates = {
+	AWS_SVC_EC2, "DescribeLaunchTemplates", AWS_EC2_VERSION, "InvalidLaunchTemplateId",
+	sizeof(struct aws_ec2_launch_templates), parse_launch_templates, 0, 0,
+};
+
+static const struct aws_query_op describe_lt_versions = {
+	AWS_SVC_EC2, "DescribeLaunchTemplateVersions", AWS_EC2_VERSION, "InvalidLaunchTemplateId",
+	sizeof(struct aws_ec2_lt_versions), parse_lt_versions, 0, 0,
+};
 
 static const struct aws_query_op describe_instances = {
 	AWS_SVC_EC2, "DescribeInstances", AWS_EC2_VERSION, "InvalidInstanceID",
@@ -550,6 +729,10 @@ static const struct by_ids instances_by_id = {
 /* deprecated images are hidden from non-owners unless asked for (docs/aws-facts.md §5) */
 static const struct by_ids images_by_id = {
 	&describe_images, "ImageId", valid_image_id, "IncludeDeprecated=true", 0,
+};
+
+static const struct by_ids launch_templates_by_id = {
+	&describe_launch_templates, "LaunchTemplateId", valid_launch_template_id, NULL, 0,
 };
 
 static const struct by_ids image_metadata_by_id = {
@@ -630,4 +813,81 @@ int aws_ec2_describe_instance_image_metadata(struct aws_ctx *ctx, const char *ac
 					     struct aws_error *err)
 {
 	return describe_by_ids(ctx, &image_metadata_by_id, account, region, ids, n, ret, err);
+}
+
+int aws_ec2_list_launch_templates(struct aws_ctx *ctx, const char *account, const char *region,
+				  const char *next_token, struct aws_ec2_launch_templates *ret,
+				  struct aws_error *err)
+{
+	struct aws_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.account = account;
+	q.region = region;
+	q.max_results = 200;       /* DescribeLaunchTemplates: 1..200 */
+	q.next_token = next_token;
+	return aws_query_call(ctx, &describe_launch_templates, &q, ret, err);
+}
+
+int aws_ec2_describe_launch_templates(struct aws_ctx *ctx, const char *account, const char *region,
+				      const char *const *ids, size_t n, struct aws_ec2_launch_templates *ret,
+				      struct aws_error *err)
+{
+	return describe_by_ids(ctx, &launch_templates_by_id, account, region, ids, n, ret, err);
+}
+
+/* "$Default", "$Latest", or a version number. */
+static int valid_version_spec(const char *v)
+{
+	struct lt_version_spec spec;
+	return lt_version_parse(v, &spec) == IT_OK;
+}
+
+int aws_ec2_describe_lt_versions(struct aws_ctx *ctx, const char *account, const char *region,
+				 const char *template_id, const char *const *versions, size_t n, int resolve_alias,
+				 const char *next_token, struct aws_ec2_lt_versions *ret,
+				 struct aws_error *err)
+{
+	struct aws_query q;
+	struct aws_error e;
+	struct buf params;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	buf_init(&params, PARAMS_MAX);
+	if (!versions || n == 0 || n > IT_AWS_MAX_IDS || (template_id && !valid_launch_template_id(template_id))) {
+		rc = aws_error_set(&e, IT_EINVAL, "a launch template id and 1..%d versions", IT_AWS_MAX_IDS);
+		goto out;
+	}
+	/* every template of the region: EC2 takes only the two aliases then */
+	for (size_t i = 0; !template_id && i < n; i++)
+		if (strcmp(versions[i], "$Default") != 0 && strcmp(versions[i], "$Latest") != 0) {
+			rc = aws_error_set(&e, IT_EINVAL, "only $Default and $Latest describe every template");
+			goto out;
+		}
+	rc = template_id ? aws_form_add(&params, "LaunchTemplateId", template_id) : IT_OK;
+	if (rc == 0)
+		rc = aws_form_add_list(&params, "LaunchTemplateVersion", versions, n, valid_version_spec);
+	if (rc == 0 && resolve_alias)
+		rc = aws_form_add(&params, "ResolveAlias", "true");
+	if (rc) {
+		aws_error_set(&e, rc, "bad LaunchTemplateVersion list");
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.account = account;
+	q.region = region;
+	q.params = buf_str(&params);
+	if (!template_id) {
+		q.max_results = 200;
+		q.next_token = next_token;
+	}
+	rc = aws_query_call(ctx, &describe_lt_versions, &q, ret, &e);
+	if (rc && !strcmp(e.code, "InvalidLaunchTemplateId.VersionNotFound"))
+		rc = e.status = IT_ENOTFOUND;
+out:
+	buf_finish(&params);
+	if (rc && err)
+		*err = e;
+	return rc;
 }

@@ -8,6 +8,8 @@
  *   "Not found" has two spellings: HTTP 200 with an empty imagesSet (recently
  *   deregistered) and InvalidAMIID.NotFound / .Unavailable (HTTP 400): both come back
  *   as an image list without that id, never as an error.
+ * - DescribeLaunchTemplates and DescribeLaunchTemplateVersions (ResolveAlias, $Default
+ *   and $Latest): the templates of a region and the images their versions name.
  * - DescribeInstanceImageMetadata: image facts as EC2 recorded them at launch, still
  *   there after the image is gone. Optional: where the call is unsupported or fails
  *   (old partitions, no permission) the result is "no fallback", reported as
@@ -109,7 +111,46 @@ struct aws_ec2_instance_images {
 	char *request_id;
 };
 
+/* One DescribeLaunchTemplates item. */
+struct aws_ec2_launch_template {
+	char *template_id;
+	char *name;
+	int64_t default_version;   /* 0 when absent */
+	int64_t latest_version;    /* 0 when absent */
+	int64_t create_ms;         /* AWS_TIME_UNSET when absent */
+	struct aws_tag *tags;
+	size_t n_tags;
+};
+
+struct aws_ec2_launch_templates {
+	struct aws_ec2_launch_template *items;
+	size_t n;
+	char *next_token;
+	char *request_id;
+};
+
+/* One DescribeLaunchTemplateVersions item: a version and the image its data names
+ * (launchTemplateData/imageId: an AMI id, or the resolve:ssm: text as written unless the
+ * call asked ResolveAlias, which puts the AMI the parameter means in its place). */
+struct aws_ec2_lt_version {
+	char *template_id;
+	char *name;
+	int64_t number;            /* 0 when absent (the item is then refused) */
+	int is_default;            /* 1, 0, or -1 when absent */
+	char *image_id;            /* NULL when the data names no image */
+	int64_t create_ms;         /* AWS_TIME_UNSET when absent */
+};
+
+struct aws_ec2_lt_versions {
+	struct aws_ec2_lt_version *items;
+	size_t n;
+	char *next_token;
+	char *request_id;
+};
+
 void aws_ec2_instances_free(struct aws_ec2_instances *r);   /* releases contents; zeroes */
+void aws_ec2_launch_templates_free(struct aws_ec2_launch_templates *r);
+void aws_ec2_lt_versions_free(struct aws_ec2_lt_versions *r);
 void aws_ec2_images_free(struct aws_ec2_images *r);
 void aws_ec2_instance_images_free(struct aws_ec2_instance_images *r);
 
@@ -118,6 +159,9 @@ int aws_ec2_parse_instances(const char *xml, size_t len, struct aws_ec2_instance
 int aws_ec2_parse_images(const char *xml, size_t len, struct aws_ec2_images *ret) WARN_UNUSED;
 int aws_ec2_parse_instance_images(const char *xml, size_t len,
 				  struct aws_ec2_instance_images *ret) WARN_UNUSED;
+
+int aws_ec2_parse_launch_templates(const char *xml, size_t len, struct aws_ec2_launch_templates *ret) WARN_UNUSED;
+int aws_ec2_parse_lt_versions(const char *xml, size_t len, struct aws_ec2_lt_versions *ret) WARN_UNUSED;
 
 /* DescribeInstances for 1..IT_AWS_MAX_IDS ids. Unknown ids are simply absent from the
  * result (an InvalidInstanceID.NotFound answer gives an empty list). */
@@ -143,5 +187,32 @@ int aws_ec2_describe_instance_image_metadata(struct aws_ctx *ctx, const char *ac
 					     const char *region, const char *const *ids, size_t n,
 					     struct aws_ec2_instance_images *ret,
 					     struct aws_error *err) WARN_UNUSED;
+
+/*
+ * Launch templates (docs/launch-templates.md).
+ *
+ * aws_ec2_list_launch_templates: one page of the region's templates (MaxResults 200;
+ * next_token as for instances). aws_ec2_describe_launch_templates: 1..IT_AWS_MAX_IDS
+ * template ids; an InvalidLaunchTemplateId.NotFound answer (EC2 fails the whole call for
+ * one unknown id) is an empty result.
+ *
+ * aws_ec2_describe_lt_versions: versions of one template (template_id set) or of every
+ * template of the region (template_id NULL, paged with next_token, MaxResults 200).
+ * versions holds 1..IT_AWS_MAX_IDS of "$Default", "$Latest" or version numbers (for all
+ * templates EC2 takes only $Default and $Latest). resolve_alias sends ResolveAlias=true:
+ * a resolve:ssm: image comes back as the AMI id the parameter means now. A template EC2
+ * does not know is an empty result; a version number it does not know
+ * (InvalidLaunchTemplateId.VersionNotFound) is IT_ENOTFOUND.
+ */
+int aws_ec2_list_launch_templates(struct aws_ctx *ctx, const char *account, const char *region,
+				  const char *next_token, struct aws_ec2_launch_templates *ret,
+				  struct aws_error *err) WARN_UNUSED;
+int aws_ec2_describe_launch_templates(struct aws_ctx *ctx, const char *account, const char *region,
+				      const char *const *ids, size_t n, struct aws_ec2_launch_templates *ret,
+				      struct aws_error *err) WARN_UNUSED;
+int aws_ec2_describe_lt_versions(struct aws_ctx *ctx, const char *account, const char *region,
+				 const char *template_id, const char *const *versions, size_t n, int resolve_alias,
+				 const char *next_token, struct aws_ec2_lt_versions *ret,
+				 struct aws_error *err) WARN_UNUSED;
 
 #endif

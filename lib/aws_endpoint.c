@@ -14,6 +14,7 @@ const char *const aws_service_names[AWS_SVC__MAX] = {
 	[AWS_SVC_CONFIG] = "config",
 	[AWS_SVC_SECURITYHUB] = "securityhub",
 	[AWS_SVC_S3] = "s3",
+	[AWS_SVC_SSM] = "ssm",
 	[AWS_SVC_EVENTS] = "events",
 };
 
@@ -23,6 +24,7 @@ static const enum aws_env_var service_override[AWS_SVC__MAX] = {
 	[AWS_SVC_CONFIG] = AWS_ENV_ENDPOINT_URL_CONFIG_SERVICE,
 	[AWS_SVC_SECURITYHUB] = AWS_ENV_ENDPOINT_URL_SECURITYHUB,
 	[AWS_SVC_S3] = AWS_ENV_ENDPOINT_URL_S3,
+	[AWS_SVC_SSM] = AWS_ENV_ENDPOINT_URL_SSM,
 	[AWS_SVC_EVENTS] = AWS_ENV_ENDPOINT_URL_EVENTBRIDGE,
 };
 

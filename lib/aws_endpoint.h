@@ -26,11 +26,12 @@ enum aws_service {
 	AWS_SVC_CONFIG,        /* AWS Config; env suffix CONFIG_SERVICE, signing name "config" */
 	AWS_SVC_SECURITYHUB,
 	AWS_SVC_S3,
+	AWS_SVC_SSM,           /* Systems Manager: launch templates' resolve:ssm: images */
 	AWS_SVC_EVENTS,        /* EventBridge; env suffix EVENTBRIDGE, signing name "events" */
 	AWS_SVC__MAX
 };
 
-/* SigV4 signing names: "sts", "ec2", "config", "securityhub", "s3", "events". */
+/* SigV4 signing names: "sts", "ec2", "config", "securityhub", "s3", "ssm", "events". */
 extern const char *const aws_service_names[AWS_SVC__MAX];
 
 /* The region's partition: partition_of() in partition.h ("aws", "aws-cn", "aws-us-gov",

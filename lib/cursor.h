@@ -35,6 +35,8 @@ enum cursor_kind {
 	CURSOR_INSTANCES = 1,
 	CURSOR_EVALUATIONS = 2,
 	CURSOR_HISTORY = 3,
+	CURSOR_TEMPLATES = 4,          /* GET /v1/launch-templates */
+	CURSOR_TEMPLATE_HISTORY = 5,   /* one template's history */
 	CURSOR__MAX
 };
 

@@ -26,6 +26,7 @@ static const char *const kind_names[EVENT__MAX] = {
 	[EVENT_CLOUDTRAIL_RUN_INSTANCES] = "cloudtrail_run_instances",
 	[EVENT_CONFIG_RULE_INVOCATION] = "config_rule_invocation",
 	[EVENT_IGNORED] = "ignored",
+	[EVENT_LAUNCH_TEMPLATE] = "launch_template",
 };
 _Static_assert(ARRAY_LEN(kind_names) == EVENT__MAX, "kind_names");
 
@@ -119,6 +120,7 @@ void event_free(struct event *ev)
 	free(ev->source);
 	free(ev->detail_type);
 	free(ev->ignored_reason);
+	event_lt_free(ev->lt);
 	free(ev);
 }
 
@@ -179,6 +181,8 @@ static int parse_envelope(const json_t *root, struct event *ev, struct json_err 
 	    strcmp(detail_type, "EC2 Instance State-change Notification") == 0)
 		return event_ec2_parse_state_change(detail, ev, err);
 	if (strcmp(detail_type, "AWS API Call via CloudTrail") == 0) {
+		if (strcmp(source, "aws.ec2") == 0 && event_lt_is_cloudtrail(detail))
+			return event_lt_parse_cloudtrail(detail, ev, err);
 		if (strcmp(source, "aws.ec2") == 0)
 			return event_ec2_parse_cloudtrail(detail, ev, err);
 		return event_ignore(ev, "API calls from source '%s' are not handled", source);
@@ -252,6 +256,8 @@ int event_parse_json(const json_t *root, struct event **ret, struct json_err *er
 				  "an AWS Config rule invocation (invokingEvent, resultToken)");
 		break;
 	}
+	if (rc == IT_OK)
+		rc = event_lt_link(root, ev, err);
 	if (rc == IT_ENOMEM)
 		json_err_set(err, rc, "", "out of memory");
 	if (rc)
@@ -289,6 +295,7 @@ size_t event_bound_times(struct event *ev, int64_t received_ms)
 		if (o->launch_time_ms)
 			n += bound(&o->launch_time_ms, &o->claimed_launch_ms, received_ms);
 	}
+	n += event_lt_bound_times(ev->lt, received_ms);
 	if (ev->rule) {
 		int64_t unused = 0;
 		/* ordering_ms is a copy of one of the times above: same bound, no reason of its own */

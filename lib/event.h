@@ -46,6 +46,7 @@
 
 #include "compiler.h"
 #include "json_io.h"
+#include "launch_template.h"
 
 enum event_kind {
 	EVENT_CONFIG_ITEM_CHANGE,       /* aws.config item change, full configuration item */
@@ -54,6 +55,8 @@ enum event_kind {
 	EVENT_CLOUDTRAIL_RUN_INSTANCES, /* aws.ec2 CloudTrail RunInstances: every instance */
 	EVENT_CONFIG_RULE_INVOCATION,   /* Config custom-rule payload: ev->rule is set */
 	EVENT_IGNORED,                  /* well formed, not handled: ev->ignored_reason */
+	EVENT_LAUNCH_TEMPLATE,          /* a launch template call or Config item: ev->lt
+					   (event_lt.h), no observations */
 	EVENT__MAX
 };
 
@@ -103,6 +106,14 @@ struct event_observation {
 	int needs_lookup;           /* image not in the event (oversized item, state change,
 				       status ResourceNotRecorded) and the instance is neither
 				       deleted nor terminated: read it from AWS */
+	/* The launch template it was launched from (event_lt.h): lt_id NULL when unknown;
+	 * lt_version the number (0 unknown) or lt_version_kind $Default/$Latest as the
+	 * launch request named it; lt_name when the request named the template by name. */
+	char *lt_id;
+	char *lt_name;
+	int64_t lt_version;
+	enum lt_version_kind lt_version_kind;
+	int lt_image_override;      /* the launch request named an image over the template's */
 };
 
 /* What made Config invoke the rule (invokingEvent.messageType). */
@@ -150,6 +161,8 @@ struct event {
 	size_t n_obs;              /* <= IT_EVENT_MAX_INSTANCES */
 	struct event_rule_invocation *rule;  /* set iff kind == EVENT_CONFIG_RULE_INVOCATION */
 	char *ignored_reason;      /* set iff kind == EVENT_IGNORED, <= IT_EVENT_MAX_REASON */
+	struct event_lt *lt;       /* a launch template (event_lt.h): set iff kind ==
+				      EVENT_LAUNCH_TEMPLATE, or a rule invocation about one */
 };
 
 /*

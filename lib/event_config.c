@@ -8,6 +8,7 @@
 
 #include "event.h"
 #include "event_extern.h"
+#include "event_lt.h"
 #include "limits.h"
 #include "parse.h"
 #include "partition.h"
@@ -171,6 +172,10 @@ static int parse_item(const json_t *ci, const char *prefix, int summary_only,
 	if (rc)
 		return rc;
 	rtype = event_str(ci, "resourceType");
+	if (strcmp(rtype, EVENT_LT_CONFIG_TYPE) == 0) {
+		*ret_handled = 1;
+		return event_lt_parse_config_item(ci, prefix, summary_only, account_what, ev, err);
+	}
 	if (strcmp(rtype, EC2_INSTANCE) != 0) {
 		*ret_handled = 0;
 		return event_ignore(ev, "Config resourceType '%s' is not handled", rtype);
@@ -245,7 +250,7 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 			rc = parse_item(event_obj(detail, "configurationItem"), "detail.configurationItem", 0,
 					"the envelope account", ev, &handled, err);
 		if (rc == IT_OK && handled)
-			ev->kind = EVENT_CONFIG_ITEM_CHANGE;
+			ev->kind = ev->lt ? EVENT_LAUNCH_TEMPLATE : EVENT_CONFIG_ITEM_CHANGE;
 		return rc;
 	}
 	if (strcmp(mtype, "OversizedConfigurationItemChangeNotification") == 0) {
@@ -254,7 +259,7 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 			rc = parse_item(event_obj(detail, "configurationItemSummary"), "detail.configurationItemSummary",
 					1, "the envelope account", ev, &handled, err);
 		if (rc == IT_OK && handled)
-			ev->kind = EVENT_CONFIG_ITEM_OVERSIZED;
+			ev->kind = ev->lt ? EVENT_LAUNCH_TEMPLATE : EVENT_CONFIG_ITEM_OVERSIZED;
 		return rc;
 	}
 	return event_ignore(ev, "Config messageType '%s' is not handled", mtype);
@@ -386,7 +391,7 @@ static int parse_invoking_event(const json_t *ie, struct event *ev,
 	if (rc || !*ret_handled)
 		return rc;
 	rule->scope = EVENT_SCOPE_RESOURCE;
-	rule->ordering_ms = ev->obs[0].observed_at_ms;
+	rule->ordering_ms = ev->lt ? ev->lt->observed_at_ms : ev->obs[0].observed_at_ms;
 	return IT_OK;
 }
 
@@ -480,6 +485,10 @@ int event_config_parse_invocation(const json_t *root, struct event *ev, struct j
 	if (rule->left_scope && ev->n_obs == 1) {
 		ev->obs[0].deleted = 1;
 		ev->obs[0].needs_lookup = 0;
+	}
+	if (rule->left_scope && ev->lt) {
+		ev->lt->deleted = 1;
+		ev->lt->needs_lookup = 0;
 	}
 	if (event_dup(&rule->result_token, token) || event_dup(&rule->config_rule_arn, arn) ||
 	    event_dup(&rule->config_rule_name, name)) {

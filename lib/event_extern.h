@@ -38,6 +38,20 @@ int event_config_parse_item_change(const json_t *detail, struct event *ev, struc
 int event_config_parse_invocation(const json_t *root, struct event *ev, struct json_err *err) WARN_UNUSED;
 int event_ec2_parse_state_change(const json_t *detail, struct event *ev, struct json_err *err) WARN_UNUSED;
 int event_ec2_parse_cloudtrail(const json_t *detail, struct event *ev, struct json_err *err) WARN_UNUSED;
+/* event_lt.c (launch templates; the record is event_lt.h's): 1 when detail is a CloudTrail
+ * record of a launch template call; that record; a Config item of AWS::EC2::LaunchTemplate
+ * (resourceType read; the caller sets ev->kind); and the instance links every parse ends
+ * with (root is the whole body). */
+int event_lt_is_cloudtrail(const json_t *detail);
+int event_lt_parse_cloudtrail(const json_t *detail, struct event *ev, struct json_err *err) WARN_UNUSED;
+int event_lt_parse_config_item(const json_t *ci, const char *prefix, int summary_only, const char *account_what,
+			       struct event *ev, struct json_err *err) WARN_UNUSED;
+int event_lt_link(const json_t *root, struct event *ev, struct json_err *err) WARN_UNUSED;
+/* event_lt.c's share of event_free() and event_bound_times() (lt may be NULL): frees lt;
+ * bounds lt's observed time as event_bound_times() does, returning 1 when clamped. */
+struct event_lt;
+void event_lt_free(struct event_lt *lt);
+size_t event_lt_bound_times(struct event_lt *lt, int64_t received_ms);
 
 /* ---- checking: json_io tables ---- */
 

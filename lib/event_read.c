@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event_lt.h"
 #include "limits.h"
 #include "parse.h"
 #include "status.h"
@@ -165,6 +166,8 @@ void event_observation_finish(struct event_observation *o)
 	free(o->region);
 	free(o->instance_id);
 	free(o->image_id);
+	free(o->lt_id);
+	free(o->lt_name);
 	for (size_t i = 0; i < o->n_tags; i++) {
 		free(o->tags[i].key);
 		free(o->tags[i].value);
@@ -238,6 +241,8 @@ int event_ignore(struct event *ev, const char *fmt, ...)
 	free(ev->obs);
 	ev->obs = NULL;
 	ev->n_obs = 0;
+	event_lt_free(ev->lt);
+	ev->lt = NULL;
 	free(ev->ignored_reason);
 	ev->ignored_reason = NULL;
 	if (event_dup(&ev->ignored_reason, reason))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "launch_template.h"
 #include "parse.h"
 #include "partition.h"
 #include "status.h"
@@ -53,8 +54,16 @@ static const struct look looks[] = {
 	{"INSUFFICIENT_DATA", "INFORMATIONAL", "NOT_AVAILABLE", "runs an AMI whose approval is undetermined"},
 };
 
+/* A launch template's (its default version's): "EC2 launch template <id> " + title. */
+static const struct look template_looks[] = {
+	{"COMPLIANT", "INFORMATIONAL", "PASSED", "launches an approved AMI"},
+	{"NON_COMPLIANT", "HIGH", "FAILED", "launches an AMI that is not approved"},
+	{"NOT_APPLICABLE", "INFORMATIONAL", "NOT_AVAILABLE", "no longer exists or names no AMI"},
+	{"INSUFFICIENT_DATA", "INFORMATIONAL", "NOT_AVAILABLE", "launches an AMI whose approval is undetermined"},
+};
+
 /* Reasons joined by "; " (the verdict's own words), or a sentence when there are none. */
-static char *description(const json_t *p, const struct look *lk)
+static char *description(const json_t *p, const struct look *lk, const char *noun)
 {
 	const json_t *reasons = json_object_get(p, "reasons");
 	struct buf b;
@@ -70,7 +79,7 @@ static char *description(const json_t *p, const struct look *lk)
 		if ((b.len && buf_puts(&b, "; ")) || buf_puts(&b, t))
 			break;
 	}
-	if (b.len == 0 && buf_printf(&b, "Italic judged this instance %s.", lk->compliance)) {
+	if (b.len == 0 && buf_printf(&b, "Italic judged this %s %s.", noun, lk->compliance)) {
 		buf_finish(&b);
 		return NULL;
 	}
@@ -81,7 +90,7 @@ static char *description(const json_t *p, const struct look *lk)
 
 static json_t *product_fields(const json_t *p)
 {
-	static const char *const keys[] = {"image_id", "matched_rule", "exemption", "instance_path"};
+	static const char *const keys[] = {"image_id", "image", "matched_rule", "exemption", "instance_path"};
 	json_t *o = json_object();
 
 	for (size_t i = 0; o && i < ARRAY_LEN(keys); i++) {
@@ -99,6 +108,9 @@ int finding_build(const json_t *payload, int64_t created_at_ms, json_t **ret)
 {
 	const char *account = member(payload, "account"), *region = member(payload, "region");
 	const char *instance = member(payload, "instance_id"), *compliance = member(payload, "compliance");
+	const char *tmpl = member(payload, "launch_template_id");
+	const char *rtype = member(payload, "resource_type");
+	int is_template = rtype && strcmp(rtype, "AwsEc2LaunchTemplate") == 0;
 	const char *evaluated = member(payload, "evaluated_at"), *image = member(payload, "image_id");
 	const char *record = member(payload, "record_state"), *partition;
 	const struct look *lk = NULL;
@@ -108,31 +120,55 @@ int finding_build(const json_t *payload, int64_t created_at_ms, json_t **ret)
 	char *desc = NULL;
 	json_t *f = NULL, *res, *sev, *types;
 
-	if (!account || !valid_account_id(account) || !region || !(partition = partition_of(region)) ||
-	    !instance || !valid_instance_id(instance) || !compliance || !evaluated ||
-	    parse_time_ms(evaluated, &updated_ms) != IT_OK)
+	if (is_template)
+		instance = tmpl;
+	if (!account || !valid_account_id(account) || !region || !(partition = partition_of(region)) || !instance ||
+	    !(is_template ? valid_launch_template_id(instance) : valid_instance_id(instance)) || !compliance ||
+	    !evaluated || parse_time_ms(evaluated, &updated_ms) != IT_OK)
 		return IT_EINVAL;
 	for (size_t i = 0; i < ARRAY_LEN(looks); i++)
 		if (strcmp(looks[i].compliance, compliance) == 0)
-			lk = &looks[i];
+			lk = is_template ? &template_looks[i] : &looks[i];
 	if (!lk)
 		return IT_EINVAL;
 	if (created_at_ms <= 0 || created_at_ms > updated_ms)
 		created_at_ms = updated_ms;
 	finding_id(account, region, instance, id);
-	snprintf(arn, sizeof(arn), "arn:%s:ec2:%s:%s:instance/%s", partition, region, account, instance);
+	snprintf(arn, sizeof(arn), "arn:%s:ec2:%s:%s:%s/%s", partition, region, account,
+		 is_template ? "launch-template" : "instance", instance);
 	snprintf(parn, sizeof(parn), "arn:%s:securityhub:%s:%s:product/%s/default", partition, region, account,
 		 account);
-	snprintf(title, sizeof(title), "EC2 instance %s %s", instance, lk->title);
+	snprintf(title, sizeof(title), "EC2 %s %s %s", is_template ? "launch template" : "instance", instance, lk->title);
 	format_time_ms(created_at_ms, created);
 	format_time_ms(updated_ms, updated);
-	desc = description(payload, lk);
+	desc = description(payload, lk, is_template ? "launch template" : "instance");
 	if (!desc)
 		return IT_ENOMEM;
-	res = json_pack("{s:s,s:s,s:s,s:s}", "Type", "AwsEc2Instance", "Id", arn, "Partition", partition, "Region",
-			region);
-	if (res && image && *image)
+	res = json_pack("{s:s,s:s,s:s,s:s}", "Type", is_template ? "AwsEc2LaunchTemplate" : "AwsEc2Instance", "Id", arn,
+			"Partition", partition, "Region", region);
+	if (res && is_template) {
+		/* ASFF AwsEc2LaunchTemplateDetails: the default version's data, ImageId as the
+		 * template writes it (an AMI or a resolve:ssm: alias) */
+		const json_t *dv = json_object_get(payload, "default_version");
+		const json_t *lv = json_object_get(payload, "latest_version");
+		const char *name = member(payload, "name"), *ref = member(payload, "image");
+		json_t *d = json_pack("{s:s}", "Id", instance);
+
+		if (!ref || !*ref)
+			ref = image;
+		if (d && name && *name)
+			json_object_set_new(d, "LaunchTemplateName", json_string(name));
+		if (d && json_is_integer(dv))
+			json_object_set_new(d, "DefaultVersionNumber", json_integer(json_integer_value(dv)));
+		if (d && json_is_integer(lv))
+			json_object_set_new(d, "LatestVersionNumber", json_integer(json_integer_value(lv)));
+		if (d && ref && *ref)
+			json_object_set_new(d, "LaunchTemplateData", json_pack("{s:s}", "ImageId", ref));
+		if (d)
+			json_object_set_new(res, "Details", json_pack("{s:o}", "AwsEc2LaunchTemplate", d));
+	} else if (res && image && *image) {
 		json_object_set_new(res, "Details", json_pack("{s:{s:s}}", "AwsEc2Instance", "ImageId", image));
+	}
 	sev = json_pack("{s:s}", "Label", lk->severity);
 	types = json_pack("[s]", FINDING_TYPE);
 	if (res && sev && types)

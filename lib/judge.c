@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_lt.h"
 #include "status.h"
 #include "store_verdict.h"
 
@@ -66,7 +67,9 @@ int judge_event(const struct assess_env *env, struct store *db, const struct eve
 	int rc = IT_OK;
 
 	if (e->kind == EVENT_CONFIG_RULE_INVOCATION && e->rule && e->rule->scope == EVENT_SCOPE_SCHEDULED) {
-		rc = judge_scheduled(env, db, e, received_ms, &rows, &n);
+		/* the launch template rule's invocation covers templates (judge_lt.h) */
+		if (!event_lt_rule_covers_templates(e))
+			rc = judge_scheduled(env, db, e, received_ms, &rows, &n);
 		goto out;
 	}
 	rows = calloc(e->n_obs ? e->n_obs : 1, sizeof(*rows));

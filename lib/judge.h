@@ -28,7 +28,8 @@
 /*
  * Every instance of event e (its times already bounded against received_ms, the inbox
  * row's receipt), or for a scheduled invocation every instance Italic knows in e's
- * account and Region, read from db. allow_retry as for assess(). *ret_rows (free()
+ * account and Region, read from db (none for the launch template rule's, which
+ * judge_lt.h judges). allow_retry as for assess(). *ret_rows (free()
  * after finishing each row) has *ret_n entries.
  */
 int judge_event(const struct assess_env *env, struct store *db, const struct event *e, int64_t received_ms,

@@ -221,6 +221,30 @@
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
 #define IT_SIM_FACTS_CACHE     4096            /* (region, image) facts slots a simulation keeps (lib/simulate.c) */
 
+/* Launch templates (lib/launch_template.c, lib/event_lt.c, lib/aws_ec2.c, lib/aws_ssm.c,
+ * lib/store_template.c; docs/launch-templates.md) */
+#define IT_LT_ID_BUF           24              /* lt- + 17 hex + NUL (cursor keys hold 24) */
+#define IT_LT_AMI_BUF          32              /* ami- + 17 hex + NUL */
+#define IT_LT_ACCOUNT_BUF      13              /* 12 digits + NUL */
+#define IT_LT_MAX_NAME         128             /* LaunchTemplateName: 3..128 */
+#define IT_LT_MAX_PARAMETER    2048            /* SSM GetParameter Name, selector included: 1..2048 */
+#define IT_LT_MAX_IMAGE_REF    (12 + IT_LT_MAX_PARAMETER)  /* "resolve:ssm:" + Name */
+#define IT_LT_MAX_SELECTOR     100             /* an SSM parameter label: at most 100 characters */
+/* Version numbers are a Long in the EC2 API; a template holds at most 10,000 versions
+ * (EC2 quota), so anything past 2^53 is junk (and would not survive a JSON double). */
+#define IT_LT_MAX_VERSION      9007199254740991LL
+#define IT_LT_MAX_GONE_VERSIONS 200            /* DeleteLaunchTemplateVersions: LaunchTemplateVersion.N */
+#define IT_LT_MAX_VALUE        4096            /* an SSM parameter value read for an alias (String: 4 KB) */
+#define IT_LT_VERSIONS_SHOWN   1000            /* versions listed by GET /v1/launch-templates/{...} */
+#define IT_LT_INSTANCES_SHOWN  100             /* instances listed there, newest first */
+#define IT_LT_IMAGE_TEMPLATES  100             /* templates listed by GET /v1/images/{region}/{id} */
+#define IT_LT_SWEEP_VERSIONS   2               /* versions a sweep reads per template: $Default, $Latest */
+/* Templates one sweep lists in one account and Region. EC2's quota is 5,000 per Region
+ * (adjustable); ten times that keeps a listing's memory to a few MB. */
+#define IT_LT_MAX_LISTED       50000
+/* Versions a scheduled invocation of the launch template Config rule judges again in one
+ * account and Region: the $Default and $Latest of EC2's 5,000 templates, twice over. */
+#define IT_LT_SCHEDULED_MAX    20000
 /* Alerts (docs/alerts.md): lib/alert.c, alert_settings.c, aws_events.c, webhook.c, store_alert.c */
 #define IT_HTTP_MAX_RETRY_AFTER 64             /* Retry-After value kept from an answer */
 #define IT_EVENTS_BATCH        10              /* PutEvents: entries per call (AWS maximum) */

@@ -114,8 +114,9 @@ static int enqueue_alert(struct store *s, const struct outbox_settings *cfg, con
 	return rc;
 }
 
+/* template_id: the change is that launch template's (row->instance_id holds it too) */
 static int enqueue_alerts(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
-			  const char *prev, int64_t now)
+			  const char *prev, const char *template_id, int64_t now)
 {
 	struct alert_change c;
 	json_t *detail = NULL;
@@ -128,6 +129,7 @@ static int enqueue_alerts(struct store *s, const struct outbox_settings *cfg, co
 	c.account = row->account;
 	c.region = row->region;
 	c.instance_id = row->instance_id;
+	c.launch_template_id = template_id;
 	c.image_id = row->image_id;
 	c.from = prev;
 	c.to = row->compliance;
@@ -193,8 +195,9 @@ int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, c
 	}
 	if (cfg->siem) {
 		rc = add(s, "siem", "", row,
-			 json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
-				   format_time_ms(row->evaluated_at, t1), "account", row->account, "region", row->region,
+			 json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
+				   format_time_ms(row->evaluated_at, t1), "resource_type", "AwsEc2Instance", "account",
+				   row->account, "region", row->region,
 				   "instance_id", row->instance_id, "image_id", str_or_null(row->image_id), "state",
 				   str_or_null(row->state), "compliance", row->compliance, "previous_compliance",
 				   str_or_null(prev), "matched_rule", str_or_null(row->matched_rule), "exemption",
@@ -205,5 +208,88 @@ int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, c
 		if (rc)
 			return rc;
 	}
-	return enqueue_alerts(s, cfg, row, prev, now);
+	return enqueue_alerts(s, cfg, row, prev, NULL, now);
+}
+
+/* ---- launch templates ---- */
+
+void outbox_template_path(const char *account, const char *region, const char *template_id, char *out, size_t n)
+{
+	snprintf(out, n, "/v1/launch-templates/%s/%s/%s", account, region, template_id);
+}
+
+static json_t *num_or_null(int64_t v)
+{
+	return v ? json_integer(v) : json_null();
+}
+
+int outbox_enqueue_template(struct store *s, const struct outbox_settings *cfg, const struct outbox_template *t,
+			    const char *prev, int64_t now)
+{
+	char t1[IT_TIME_BUF], t2[IT_TIME_BUF], path[160], group[96];
+	struct verdict_row row;     /* the columns a delivery row keeps, as for an instance */
+	int changed = !prev || strcmp(prev, t->compliance) != 0;
+	int rc = IT_OK;
+
+	memset(&row, 0, sizeof(row));
+	snprintf(row.account, sizeof(row.account), "%s", t->account);
+	snprintf(row.region, sizeof(row.region), "%s", t->region);
+	snprintf(row.instance_id, sizeof(row.instance_id), "%s", t->template_id);
+	snprintf(row.image_id, sizeof(row.image_id), "%s", t->image_id ? t->image_id : "");
+	snprintf(row.compliance, sizeof(row.compliance), "%s", t->compliance);
+	row.reasons_json = (char *)t->reasons_json;   /* borrowed: row is never finished */
+	snprintf(row.matched_rule, sizeof(row.matched_rule), "%s", t->matched_rule ? t->matched_rule : "");
+	snprintf(row.exemption, sizeof(row.exemption), "%s", t->exemption ? t->exemption : "");
+	row.observed_at = t->observed_at;
+	row.evaluated_at = t->evaluated_at;
+	outbox_template_path(t->account, t->region, t->template_id, path, sizeof(path));
+
+	if (cfg->config_report && t->result_token && t->result_token[0] &&
+	    strcmp(t->compliance, "INSUFFICIENT_DATA") != 0 &&
+	    (strcmp(t->trigger, "event") == 0 || strcmp(t->trigger, "schedule") == 0 ||
+	     (prev && strcmp(prev, "INSUFFICIENT_DATA") == 0))) {
+		token_group(t->result_token, group);
+		rc = add(s, "config", group, &row,
+			 json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:s}", "result_token", t->result_token, "resource_type",
+				   "AWS::EC2::LaunchTemplate", "resource_id", t->template_id, "compliance", t->compliance,
+				   "reasons", reasons_of(&row), "ordering_timestamp", (json_int_t)(t->observed_at / 1000),
+				   "instance_path", path),
+			 now);
+		if (rc)
+			return rc;
+	}
+	if (cfg->securityhub && changed) {
+		snprintf(group, sizeof(group), "%s:%s", t->account, t->region);
+		rc = add(s, "securityhub", group, &row,
+			 json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s}",
+				   "resource_type", "AwsEc2LaunchTemplate", "account", t->account, "region", t->region,
+				   "launch_template_id", t->template_id, "name", str_or_null(t->name), "default_version",
+				   num_or_null(t->default_version), "latest_version", num_or_null(t->latest_version),
+				   "image", str_or_null(t->image_ref), "image_id", str_or_null(t->image_id), "compliance",
+				   t->compliance, "previous_compliance", str_or_null(prev), "reasons", reasons_of(&row),
+				   "matched_rule", str_or_null(t->matched_rule), "exemption", str_or_null(t->exemption),
+				   "observed_at", format_time_ms(t->observed_at, t1), "evaluated_at",
+				   format_time_ms(t->evaluated_at, t2), "record_state",
+				   strcmp(t->compliance, "NOT_APPLICABLE") == 0 ? "ARCHIVED" : "ACTIVE", "instance_path",
+				   path),
+			 now);
+		if (rc)
+			return rc;
+	}
+	if (cfg->siem) {
+		rc = add(s, "siem", "", &row,
+			 json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "time",
+				   format_time_ms(t->evaluated_at, t1), "resource_type", "AwsEc2LaunchTemplate", "account",
+				   t->account, "region", t->region, "launch_template_id", t->template_id, "version",
+				   num_or_null(t->default_version), "image", str_or_null(t->image_ref), "image_id",
+				   str_or_null(t->image_id), "compliance", t->compliance, "previous_compliance",
+				   str_or_null(prev), "matched_rule", str_or_null(t->matched_rule), "exemption",
+				   str_or_null(t->exemption), "reasons", reasons_of(&row), "facts_source",
+				   str_or_null(t->facts_source), "trigger", t->trigger, "trigger_event_id",
+				   str_or_null(t->trigger_event_id)),
+			 now);
+		if (rc)
+			return rc;
+	}
+	return enqueue_alerts(s, cfg, &row, prev, t->template_id, now);
 }

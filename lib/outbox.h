@@ -64,6 +64,33 @@ void outbox_settings_init(struct outbox_settings *ret, const struct config *c);
 int outbox_enqueue_verdict(struct store *s, const struct outbox_settings *cfg, const struct verdict_row *row,
 			   const char *prev, enum verdict_apply how, int64_t now) WARN_UNUSED;
 
+/* What the outbox needs of a launch template whose verdict (its default version's)
+ * was just settled (store_template.h); borrowed. */
+struct outbox_template {
+	const char *account, *region, *template_id, *name;
+	int64_t default_version, latest_version;     /* 0 unknown */
+	const char *image_ref, *image_id;            /* the default version's, as written / the AMI */
+	const char *compliance, *reasons_json, *matched_rule, *exemption, *facts_source;
+	int64_t observed_at, evaluated_at;
+	const char *trigger, *trigger_event_id;
+	const char *result_token;                    /* a Config invocation's, or NULL */
+};
+
+/*
+ * The deliveries of a settled template (docs/launch-templates.md), by the rules above:
+ * config (ComplianceResourceType AWS::EC2::LaunchTemplate, resource the template id),
+ * securityhub (resource type AwsEc2LaunchTemplate, when the compliance changed), siem
+ * (resource_type AwsEc2LaunchTemplate), alerts (a change of the default version's
+ * compliance that ITALIC_ALERT_ON selects). prev is the compliance before ("" for a
+ * new template). Payload members are the instance ones with launch_template_id, name,
+ * default_version, latest_version and image beside image_id, and resource_type.
+ */
+int outbox_enqueue_template(struct store *s, const struct outbox_settings *cfg, const struct outbox_template *t,
+			    const char *prev, int64_t now) WARN_UNUSED;
+
+/* "/v1/launch-templates/<account>/<region>/<template_id>" into out. */
+void outbox_template_path(const char *account, const char *region, const char *template_id, char *out, size_t n);
+
 /* "/v1/instances/<account>/<region>/<instance_id>" into out (at least 96 bytes). */
 void outbox_instance_path(const char *account, const char *region, const char *instance_id, char *out, size_t n);
 

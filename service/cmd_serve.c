@@ -27,6 +27,7 @@
 #include "deliverer.h"
 #include "evaluator.h"
 #include "facts_aws.h"
+#include "facts_lt_aws.h"
 #include "http.h"
 #include "ingest.h"
 #include "parse.h"
@@ -57,6 +58,8 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "italic_aws_calls_total", METRIC_COUNTER, "AWS API calls by service, operation and outcome.");
 	metrics_declare(m, "italic_image_cache_total", METRIC_COUNTER, "Image facts lookups by cache result.");
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");
+	metrics_declare(m, "italic_launch_template_evaluations_total", METRIC_COUNTER,
+			"Launch template verdicts settled, by compliance and trigger.");
 	metrics_declare(m, "italic_evaluation_latency_seconds", METRIC_HISTOGRAM,
 			"Time from an event's acceptance to its verdict.");
 	metrics_declare(m, "italic_event_handoff_total", METRIC_COUNTER,
@@ -256,6 +259,7 @@ int cmd_serve(int argc, char **argv, const struct clock *clk)
 	struct store *s = NULL;
 	struct aws_env aws_env;
 	struct facts_aws *facts = NULL;
+	struct facts_lt_aws *lt_facts = NULL;   /* launch template versions, SSM parameters */
 	struct sweep *sweep = NULL;
 	struct alert_settings alerts;
 	char aerr[320];
@@ -300,6 +304,8 @@ int cmd_serve(int argc, char **argv, const struct clock *clk)
 	/* AWS first: a settings error found there (the home Region) exits 2 before the
 	 * database is touched. */
 	rc = start_aws(&srv, &aws_env, &facts, &exit_status);
+	if (rc == IT_OK && srv.aws)
+		rc = facts_lt_aws_new(srv.aws, srv.metrics, &lt_facts);
 	if (rc) {
 		status = exit_status;
 		goto out;
@@ -360,7 +366,8 @@ int cmd_serve(int argc, char **argv, const struct clock *clk)
 	/* The deliverers first: the evaluator wakes them when it commits deliveries. */
 	rc = deliverers_start(&srv, &srv.deliverers);
 	if (rc == IT_OK)
-		rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL, &srv.evaluator);
+		rc = evaluator_start(&srv, facts ? facts_aws_provider(facts) : NULL,
+				     lt_facts ? facts_lt_aws_provider(lt_facts) : NULL, &srv.evaluator);
 	if (rc) {
 		log_kv(&srv.log, LOG_ERROR, NULL, "The evaluator or the deliveries cannot start.", "error.code",
 		       status_str(rc), "error.message", status_text(rc), NULL);
@@ -413,6 +420,7 @@ out:
 	alerts_free(srv.alerts);         /* after the threads that send alerts */
 	alert_settings_wipe(&alerts);
 	facts_aws_free(facts);
+	facts_lt_aws_free(lt_facts);
 	aws_ctx_free(srv.aws);
 	aws_env_finish(&aws_env);
 	ingest_stop(srv.ingest);

@@ -158,8 +158,8 @@ struct eb_entry {
 	size_t row;                                    /* index into rows / o */
 };
 
-/* The instance ARNs an alert concerns: the instance of a change, the listed instances
- * of a digest (those that fit IT_EVENTS_MAX_RESOURCES). */
+/* The ARNs an alert concerns: the instance (or launch template) of a change, the listed
+ * ones of a digest (those that fit IT_EVENTS_MAX_RESOURCES). */
 static void resources_of(const json_t *d, enum alert_kind k, struct eb_entry *x)
 {
 	const json_t *inst = k == ALERT_KIND_DIGEST ? json_object_get(d, "instances") : NULL, *v;
@@ -168,10 +168,7 @@ static void resources_of(const json_t *d, enum alert_kind k, struct eb_entry *x)
 	x->e.n_resources = 0;
 	for (size_t i = 0; i < n && x->e.n_resources < IT_EVENTS_MAX_RESOURCES; i++) {
 		v = k == ALERT_KIND_CHANGE ? d : json_array_get(inst, i);
-		if (alert_instance_arn(json_string_value(json_object_get(v, "account")),
-				       json_string_value(json_object_get(v, "region")),
-				       json_string_value(json_object_get(v, "instance_id")), x->arns[x->e.n_resources],
-				       ARN_MAX) == IT_OK) {
+		if (alert_resource_arn(v, x->arns[x->e.n_resources], ARN_MAX) == IT_OK) {
 			x->res[x->e.n_resources] = x->arns[x->e.n_resources];
 			x->e.n_resources++;
 		}

@@ -31,6 +31,7 @@
 #include "status.h"
 #include "store_outbox.h"
 #include "store_sweep.h"
+#include "store_template.h"
 #include "verdict.h"
 #include "waiter.h"
 #include "writer.h"
@@ -245,7 +246,7 @@ static void send_config(struct deliverers *d, struct outbox_row *rows, size_t n,
 
 	memset(pl, 0, sizeof(pl));
 	for (size_t i = 0; i < n; i++) {
-		const char *c, *id, *mine;
+		const char *c, *id, *mine, *rtype;
 		int dup = 0;
 		enum aws_compliance ct = AWS_COMPLIANCE__MAX;
 
@@ -271,7 +272,10 @@ static void send_config(struct deliverers *d, struct outbox_row *rows, size_t n,
 		}
 		if (annotation(pl[i], ann[ne]) != IT_OK)
 			ann[ne][0] = '\0';
-		ev[ne].resource_type = "AWS::EC2::Instance";
+		/* a launch template's payload names its type (outbox_enqueue_template) */
+		rtype = json_string_value(json_object_get(pl[i], "resource_type"));
+		ev[ne].resource_type = rtype && strcmp(rtype, "AWS::EC2::LaunchTemplate") == 0 ? "AWS::EC2::LaunchTemplate"
+											       : "AWS::EC2::Instance";
 		ev[ne].resource_id = id;
 		ev[ne].compliance = ct;
 		ev[ne].annotation = ann[ne][0] ? ann[ne] : NULL;
@@ -329,7 +333,12 @@ static void send_securityhub(struct deliverers *d, struct store *db, struct outb
 			continue;
 		}
 		p = json_loads(rows[i].payload, 0, NULL);
-		if (store_sweep_first_seen(db, rows[i].account, rows[i].region, rows[i].instance_id, &first) != IT_OK)
+		/* a launch template's row keeps its id where an instance's would be */
+		if (strncmp(rows[i].instance_id, "lt-", 3) == 0)
+			rc = store_template_first_seen(db, rows[i].account, rows[i].region, rows[i].instance_id, &first);
+		else
+			rc = store_sweep_first_seen(db, rows[i].account, rows[i].region, rows[i].instance_id, &first);
+		if (rc != IT_OK)
 			first = 0;
 		rc = p ? finding_build(p, first, &f) : IT_EINVAL;
 		json_decref(p);

@@ -26,6 +26,7 @@
 #include "event.h"
 #include "facts_registered.h"
 #include "judge.h"
+#include "judge_lt.h"
 #include "ingest.h"
 #include "status.h"
 #include "verdict_write.h"
@@ -45,6 +46,7 @@ struct rules_snap {
 struct evaluator {
 	struct server *srv;
 	const struct facts_provider *provider;
+	const struct template_provider *templates;   /* NULL: AWS not in use */
 	struct crew *workers;        /* the evaluation workers, napping on the ingest's arrivals */
 	struct worker_arg *args;
 	size_t nworkers;             /* configured: the inbox partitions */
@@ -160,6 +162,15 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 		       "italic.event_id", ir->event_id, NULL);
 	env = env_of(ev, rs, &reg, db);
 	rc = judge_event(&env, db, e, ir->received_at, ir->attempts < MAX_ATTEMPTS, &rows, &nrows);
+	if (rc == IT_OK) {
+		/* what the event says of launch templates, and the instances' templates */
+		struct lt_ctx ltc = {&env, ev->templates, db};
+		rc = (out->lt = lt_work_new("event")) ? IT_OK : IT_ENOMEM;
+		if (rc == IT_OK)
+			rc = lt_prepare_links(&ltc, e, rows, nrows, out->lt);
+		if (rc == IT_OK)
+			rc = lt_prepare_event(&ltc, e, ir->received_at, ir->attempts < MAX_ATTEMPTS, out->lt);
+	}
 	retry = rc != IT_OK;
 	if (!retry && !(out->how = calloc(nrows ? nrows : 1, sizeof(*out->how)))) {
 		rc = IT_ENOMEM;
@@ -167,7 +178,7 @@ static void prepare(struct evaluator *ev, struct store *db, struct rules_snap *r
 	}
 	out->rows = rows;
 	out->nrows = nrows;
-	out->retry = retry;
+	out->retry = retry;   /* on retry, prepared_finish drops the template work too */
 	out->rc = rc;
 	if (retry)
 		prepared_finish(out);
@@ -264,6 +275,166 @@ static void close_db(void *arg)
 	wa->db = NULL;
 }
 
+/* ---- launch templates outside the inbox (judge_lt.h) ---- */
+
+/* A pass over templates with one rules snapshot: re-evaluation, timers, the sweep. */
+struct evaluator_lt_pass {
+	struct evaluator *ev;
+	struct rules_snap *rs;
+	struct facts_provider reg;
+	struct assess_env env;
+	struct lt_ctx ctx;
+	struct lt_work *w;
+	const char *trigger;
+	struct lt_written total;
+	int rc;                  /* the first write that failed */
+};
+
+#define LT_PASS_CHUNK 100     /* templates per writer job */
+
+int evaluator_lt_pass_begin(struct evaluator *ev, struct store *db, const char *trigger, struct evaluator_lt_pass **ret)
+{
+	struct evaluator_lt_pass *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->w = lt_work_new(trigger))) {
+		free(p);
+		return IT_ENOMEM;
+	}
+	p->ev = ev;
+	p->trigger = trigger;
+	p->rs = snap_get(ev);
+	p->env = env_of(ev, p->rs, &p->reg, db);
+	p->ctx.env = &p->env;
+	p->ctx.lt = ev->templates;
+	p->ctx.db = db;
+	*ret = p;
+	return IT_OK;
+}
+
+/* Writes what the pass holds when it is big enough (force: whatever it holds). */
+static int pass_flush(struct evaluator_lt_pass *p, int force)
+{
+	int rc;
+
+	if (!force && lt_work_size(p->w) < LT_PASS_CHUNK)
+		return IT_OK;
+	rc = verdict_write_templates(p->ev->srv, &p->ev->outbox, p->w, p->trigger, &p->total);
+	lt_work_free(p->w);
+	p->w = lt_work_new(p->trigger);
+	if (rc == IT_OK && !p->w)
+		rc = IT_ENOMEM;
+	if (rc && !p->rc)
+		p->rc = rc;
+	return rc;
+}
+
+int evaluator_lt_pass_listed(struct evaluator_lt_pass *p, const char *account, const char *region,
+			     const struct lt_listed *t, int64_t observed_at)
+{
+	int rc = p->w ? lt_prepare_listed(&p->ctx, account, region, t, observed_at, p->w) : IT_ENOMEM;
+
+	return rc ? rc : pass_flush(p, 0);
+}
+
+int evaluator_lt_pass_unlisted(struct evaluator_lt_pass *p, const char *account, const char *region,
+			       const char *template_id, int64_t observed_at)
+{
+	int rc = p->w ? lt_prepare_unlisted(account, region, template_id, observed_at, p->w) : IT_ENOMEM;
+
+	return rc ? rc : pass_flush(p, 0);
+}
+
+int evaluator_lt_pass_version(struct evaluator_lt_pass *p, const struct template_version_row *v)
+{
+	int rc = p->w ? lt_prepare_version(&p->ctx, v, p->w) : IT_ENOMEM;
+
+	return rc ? rc : pass_flush(p, 0);
+}
+
+int evaluator_lt_pass_end(struct evaluator_lt_pass *p, size_t *ret_settled, size_t *ret_changed)
+{
+	int rc;
+
+	if (!p)
+		return IT_OK;
+	if (p->w)
+		(void)pass_flush(p, 1);
+	rc = p->rc;
+	if (ret_settled)
+		*ret_settled = p->total.settled;
+	if (ret_changed)
+		*ret_changed = p->total.changed;
+	snap_put(p->ev, p->rs);
+	lt_work_free(p->w);
+	free(p);
+	return rc;
+}
+
+/* Every live version again (rules changed), or those due (timer). */
+struct lt_walk {
+	struct evaluator_lt_pass *p;
+	struct template_version_key last;
+	size_t n;
+};
+
+static int lt_walk_take(void *ctx, const struct template_version_row *v)
+{
+	struct lt_walk *k = ctx;
+
+	snprintf(k->last.account, sizeof(k->last.account), "%s", v->account);
+	snprintf(k->last.region, sizeof(k->last.region), "%s", v->region);
+	snprintf(k->last.template_id, sizeof(k->last.template_id), "%s", v->template_id);
+	k->last.version = v->version;
+	k->n++;
+	return evaluator_lt_pass_version(k->p, v);
+}
+
+static int reevaluate_templates(struct evaluator *ev, struct store *db)
+{
+	struct lt_walk k;
+	size_t n, settled = 0;
+	int rc, pages = 0;
+
+	memset(&k, 0, sizeof(k));
+	rc = evaluator_lt_pass_begin(ev, db, "reevaluate", &k.p);
+	while (rc == IT_OK && !atomic_load(&ev->stop)) {
+		n = 0;
+		rc = store_template_version_page(db, NULL, NULL, pages++ ? &k.last : NULL, REEVAL_PAGE, lt_walk_take, &k,
+						 &n);
+		if (n < REEVAL_PAGE)
+			break;
+	}
+	if (k.p) {
+		int end = evaluator_lt_pass_end(k.p, &settled, NULL);
+		if (rc == IT_OK)
+			rc = end;
+	}
+	if (k.n)
+		log_f(&ev->srv->log, LOG_INFO, NULL, "Every known launch template version was re-evaluated.",
+		      LOG_INT("italic.count", k.n), LOG_INT("italic.launch_templates", settled));
+	return rc;
+}
+
+/* Versions whose time came: how many were judged (0: none due). */
+static size_t templates_due(struct evaluator *ev, struct store *db, int64_t now)
+{
+	struct lt_walk k;
+	size_t n = 0;
+	int rc, end;
+
+	memset(&k, 0, sizeof(k));
+	if (evaluator_lt_pass_begin(ev, db, "timer", &k.p) != IT_OK)
+		return 0;
+	rc = store_template_version_due(db, now, REEVAL_PAGE, lt_walk_take, &k, &n);
+	end = evaluator_lt_pass_end(k.p, NULL, NULL);
+	if (rc != IT_OK || end != IT_OK) {
+		log_kv(&ev->srv->log, LOG_WARN, NULL, "Launch template versions due could not be judged again.", "error.code",
+		       status_str(rc ? rc : end), NULL);
+		return 0;
+	}
+	return k.n;
+}
+
 /* ---- re-evaluation ---- */
 
 /* Re-judges stored verdicts (read-only), then writes the results through the writer. */
@@ -313,6 +484,8 @@ static int reevaluate_all(struct evaluator *ev, struct store *db)
 		log_f(&ev->srv->log, LOG_INFO, NULL, "Every known instance was re-evaluated.",
 		      LOG_INT("italic.count", total));
 	}
+	if (rc == IT_OK)
+		rc = reevaluate_templates(ev, db);
 	return rc;
 }
 
@@ -348,7 +521,11 @@ static int64_t reeval_turn(void *arg)
 			verdict_row_finish(&due[i]);
 		return WAITER_AGAIN;
 	}
+	if (templates_due(ev, ra->db, now) > 0)
+		return WAITER_AGAIN;
 	if (store_verdict_next_due(ra->db, &next) == IT_OK && next > 0 && next - now < wait)
+		wait = next - now < 1 ? 1 : next - now;
+	if (store_template_next_due(ra->db, &next) == IT_OK && next > 0 && next - now < wait)
 		wait = next - now < 1 ? 1 : next - now;
 	return wait;
 }
@@ -364,10 +541,19 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 	struct assess_env env = env_of(ev, rs, &reg, db);
 	size_t nout = 0, applied = 0;
 	int rc = out ? judge_listing(&env, obs, n, trigger, out, &nout) : IT_ENOMEM;
+	struct lt_work *links = NULL;
 
+	if (rc == IT_OK) {
+		/* instances launched from a template say so (their aws:ec2launchtemplate:* tags) */
+		struct lt_ctx ltc = {&env, ev->templates, db};
+		rc = (links = lt_work_new(trigger)) ? lt_prepare_listing_links(&ltc, obs, n, out, nout, links) : IT_ENOMEM;
+	}
 	snap_put(ev, rs);
 	if (rc == IT_OK)
 		rc = verdict_write_rows(ev->srv, &ev->outbox, out, nout, &applied);
+	if (rc == IT_OK)
+		rc = verdict_write_templates(ev->srv, &ev->outbox, links, trigger, NULL);
+	lt_work_free(links);
 	if (rc == IT_OK && ret_applied)
 		*ret_applied = applied;
 	for (size_t i = 0; i < nout; i++)
@@ -378,7 +564,8 @@ int evaluator_observe(struct evaluator *ev, struct store *db, const struct evalu
 
 /* ---- lifecycle ---- */
 
-int evaluator_start(struct server *srv, const struct facts_provider *provider, struct evaluator **ret)
+int evaluator_start(struct server *srv, const struct facts_provider *provider,
+		    const struct template_provider *templates, struct evaluator **ret)
 {
 	struct evaluator *ev = calloc(1, sizeof(*ev));
 	struct store *db = NULL;
@@ -389,6 +576,7 @@ int evaluator_start(struct server *srv, const struct facts_provider *provider, s
 		return IT_ENOMEM;
 	ev->srv = srv;
 	ev->provider = provider;
+	ev->templates = templates;
 	outbox_settings_init(&ev->outbox, &srv->cfg);
 	pthread_mutex_init(&ev->mu, NULL);
 	rc = waiter_new(&ev->poked);

@@ -19,12 +19,16 @@
 #include "facts.h"
 #include "server.h"
 #include "store.h"
+#include "store_template.h"
+#include "template_facts.h"
+#include "template_listing.h"
 
 struct evaluator;
 
-/* provider may be NULL (no AWS). It is borrowed for the evaluator's life. */
-int evaluator_start(struct server *srv, const struct facts_provider *provider, struct evaluator **ret)
-	WARN_UNUSED;
+/* provider and templates (launch template versions and SSM parameters,
+ * template_facts.h) may be NULL (no AWS). They are borrowed for the evaluator's life. */
+int evaluator_start(struct server *srv, const struct facts_provider *provider,
+		    const struct template_provider *templates, struct evaluator **ret) WARN_UNUSED;
 void evaluator_stop(struct evaluator *ev);
 
 /* Tells the evaluator that rules, exemptions or registered images changed (their
@@ -47,5 +51,23 @@ void evaluator_poke(struct evaluator *ev);
  */
 int evaluator_observe(struct evaluator *ev, struct store *db, const struct evaluator_obs *obs, size_t n,
 		      const char *trigger, size_t *ret_applied) WARN_UNUSED;
+
+/*
+ * Launch templates judged outside an event (docs/launch-templates.md): a pass holds one
+ * rules snapshot and writes what it judged through the writer every 100 templates, with
+ * trigger ("sweep"). The sweep hands it each template its listing showed (_listed) and
+ * each stored template it no longer shows (_unlisted: gone); _end writes the rest and
+ * frees the pass, returning the first write error (what was written before stays) and
+ * the templates settled and changed. db is the caller's read connection.
+ */
+struct evaluator_lt_pass;
+int evaluator_lt_pass_begin(struct evaluator *ev, struct store *db, const char *trigger,
+			    struct evaluator_lt_pass **ret) WARN_UNUSED;
+int evaluator_lt_pass_listed(struct evaluator_lt_pass *p, const char *account, const char *region,
+			     const struct lt_listed *t, int64_t observed_at) WARN_UNUSED;
+int evaluator_lt_pass_unlisted(struct evaluator_lt_pass *p, const char *account, const char *region,
+			       const char *template_id, int64_t observed_at) WARN_UNUSED;
+int evaluator_lt_pass_version(struct evaluator_lt_pass *p, const struct template_version_row *v) WARN_UNUSED;
+int evaluator_lt_pass_end(struct evaluator_lt_pass *p, size_t *ret_settled, size_t *ret_changed);
 
 #endif

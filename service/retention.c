@@ -10,6 +10,7 @@
 #include "status.h"
 #include "store_rejected.h"
 #include "store_retention.h"
+#include "store_template.h"
 #include "waiter.h"
 
 struct retention {
@@ -24,6 +25,7 @@ static void pass(struct retention *r)
 {
 	struct server *srv = r->srv;
 	struct retention_counts total = {0, 0, 0}, c;
+	int64_t lt = 0;
 	int batch = IT_RETENTION_BATCH_START, rc;
 
 	for (;;) {
@@ -35,13 +37,22 @@ static void pass(struct retention *r)
 			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 			break;
 		}
-		total.evaluations += c.evaluations;
+		/* launch template history ages the same way (store_template.h) */
+		rc = store_template_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, batch, &lt);
+		if (rc) {
+			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
+			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
+			break;
+		}
+		total.evaluations += c.evaluations + lt;
 		total.inbox += c.inbox;
 		total.deliveries += c.deliveries;
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"evaluations\"", (uint64_t)c.evaluations);
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"inbox\"", (uint64_t)c.inbox);
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"deliveries\"", (uint64_t)c.deliveries);
-		if (c.evaluations < batch && c.inbox < batch && c.deliveries < batch)
+		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"launch_template_evaluations\"",
+			    (uint64_t)lt);
+		if (c.evaluations < batch && c.inbox < batch && c.deliveries < batch && lt < batch)
 			break;
 		/* The next batch by the time this one held the write lock (the writer waited). */
 		batch = store_retention_next_batch(batch, clock_mono_ms() - t0, IT_RETENTION_BATCH);

@@ -6,8 +6,10 @@
  *                given, must agree; source defaults to "registered". 200 with the
  *                stored facts. Audited, and re-evaluates every known instance.
  *   GET  reader  the known facts, their source and age, which enabled rules allow the
- *                image, and how many instances run it by compliance. 404 when Italic
- *                has neither facts nor instances for the image.
+ *                image, how many instances run it by compliance, and which launch
+ *                template versions name it ("what breaks if I deregister this AMI?":
+ *                store_template_naming_image). 404 when Italic has neither facts,
+ *                instances nor templates for the image.
  *
  * Facts known here are the registered ones only: the evaluator reads AWS facts per
  * evaluation and does not keep them, so the answer says `source` and carries a note
@@ -36,6 +38,7 @@
 #include "status.h"
 #include "store_images.h"
 #include "store_rule.h"
+#include "store_template.h"
 
 static const char FACTS_NOTE[] =
 	"facts are those registered with PUT /v1/images; facts read from AWS during evaluation are not stored";
@@ -137,6 +140,17 @@ static int allowing_rules(const struct rule_set *set, const char *region, const 
 	return IT_OK;
 }
 
+static int on_template(void *ctx, const struct template_image_use *u)
+{
+	json_t *arr = ctx, *o;
+
+	o = json_pack("{s:s,s:s,s:o,s:I,s:b,s:b,s:s,s:o}", "account", u->account, "launch_template_id", u->template_id,
+		      "name", u->name ? json_string(u->name) : json_null(), "version", (json_int_t)u->version, "default",
+		      u->is_default, "latest", u->is_latest, "compliance", u->compliance ? u->compliance : "",
+		      "image", u->image_ref ? json_string(u->image_ref) : json_null());
+	return o && json_array_append_new(arr, o) == 0 ? IT_OK : IT_ENOMEM;
+}
+
 int route_image_get(struct request *req, struct response *resp)
 {
 	const char *region = req->params[0], *image_id = req->params[1];
@@ -144,9 +158,9 @@ int route_image_get(struct request *req, struct response *resp)
 	struct image_facts *f = NULL, *judged;
 	struct store_image_usage use;
 	struct rule_set set;
-	json_t *body = NULL, *facts = NULL, *by = NULL, *scoped = NULL, *counts = NULL;
+	json_t *body = NULL, *facts = NULL, *by = NULL, *scoped = NULL, *counts = NULL, *templates;
 	int64_t updated = 0, now = clock_now_ms(req->srv->clock);
-	int rc, registered;
+	int rc, registered, more_templates = 0;
 
 	if (!valid_region(region) || !valid_image_id(image_id))
 		return bad_path(resp, region, image_id);
@@ -159,8 +173,20 @@ int route_image_get(struct request *req, struct response *resp)
 		image_facts_free(f);
 		return apiutil_store_error(req, resp, rc, "counting an image's instances failed");
 	}
-	if (!registered && use.total == 0)
-		return resp_problem(resp, 404, "Italic knows no facts and no instances for this image", NULL);
+	templates = json_array();
+	rc = templates ? store_template_naming_image(db, region, image_id, IT_LT_IMAGE_TEMPLATES, on_template, templates,
+						     &more_templates)
+		       : IT_ENOMEM;
+	if (rc) {
+		json_decref(templates);
+		image_facts_free(f);
+		return apiutil_store_error(req, resp, rc, "listing the launch templates naming an image failed");
+	}
+	if (!registered && use.total == 0 && json_array_size(templates) == 0) {
+		json_decref(templates);
+		return resp_problem(resp, 404, "Italic knows no facts, no instances and no launch templates for this image",
+				    NULL);
+	}
 
 	rule_set_init(&set);
 	rc = store_rule_list(db, &set);
@@ -212,11 +238,17 @@ int route_image_get(struct request *req, struct response *resp)
 			json_decref(body);
 			body = NULL;
 		}
+		if (body && json_object_set_new(body, "launch_templates",
+						json_pack("{s:O,s:b}", "items", templates, "truncated", more_templates))) {
+			json_decref(body);
+			body = NULL;
+		}
 	}
 	json_decref(by);
 	json_decref(scoped);
 	json_decref(facts);
 	json_decref(counts);
+	json_decref(templates);
 	image_facts_free(f);
 	if (rc)
 		return resp_problem(resp, 503, "out of memory", NULL);

@@ -451,3 +451,13 @@ int query_csv_row(struct buf *b, const struct query_row *r, int evaluations)
 	}
 	return rc;
 }
+
+int query_csv_field(struct buf *b, const char *v, int last)
+{
+	return csv_field(b, v, last);
+}
+
+json_t *query_stored_json(const char *text, json_type want, json_t *fallback)
+{
+	return stored_json(text, want, fallback);
+}

@@ -92,4 +92,10 @@ int query_list(struct request *req, struct response *resp, int evaluations);
 /* An RFC 3339 string (UTC, ms when needed). New reference. */
 json_t *query_time_json(int64_t ms);
 
+/* The renderings' building blocks, for the other lists (route_templates.c): one RFC 4180
+ * field (quoted when needed, formula-guarded; CRLF after the last), and stored JSON text
+ * of the wanted type or fallback (stolen either way). */
+int query_csv_field(struct buf *b, const char *v, int last);
+json_t *query_stored_json(const char *text, json_type want, json_t *fallback);
+
 #endif

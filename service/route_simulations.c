@@ -19,6 +19,7 @@
 #include "routes.h"
 #include "rule.h"
 #include "simulate.h"
+#include "simulate_template.h"
 #include "status.h"
 #include "store_rule.h"
 
@@ -155,6 +156,17 @@ int route_simulations(struct request *req, struct response *resp)
 		goto out;
 	}
 	rc = simulate_run(db, &current, &proposed, now, IT_SIM_MAX_CHANGES, &result);
+	if (rc == IT_OK) {
+		/* launch templates, judged by their default versions (simulate_template.h) */
+		json_t *lt = NULL;
+		rc = simulate_templates(db, &current, &proposed, now, IT_SIM_MAX_CHANGES, &lt);
+		if (rc == IT_OK && json_object_set_new(result, "launch_templates", lt))
+			rc = IT_ENOMEM;
+		if (rc) {
+			json_decref(result);
+			result = NULL;
+		}
+	}
 	if (rc) {
 		rc = rc == IT_ENOMEM ? resp_problem(resp, 503, "out of memory", NULL)
 				     : apiutil_store_error(req, resp, rc, "simulation failed");

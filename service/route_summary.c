@@ -15,6 +15,7 @@
 #include "route_query.h"
 #include "routes.h"
 #include "status.h"
+#include "store_template.h"
 
 static json_t *compliance_object(const int64_t counts[QUERY_COMPLIANCE__MAX])
 {
@@ -69,7 +70,8 @@ int route_summary(struct request *req, struct response *resp)
 {
 	struct store *db;
 	struct qparams q;
-	int64_t counts[QUERY_COMPLIANCE__MAX], naccounts = 0, newest = 0, now = clock_now_ms(req->srv->clock);
+	int64_t counts[QUERY_COMPLIANCE__MAX], lt_counts[QUERY_COMPLIANCE__MAX], naccounts = 0, newest = 0,
+		now = clock_now_ms(req->srv->clock);
 	json_t *accounts = json_array(), *images = json_array(), *exemptions = json_array(), *body;
 	int rc, has = 0;
 
@@ -94,12 +96,16 @@ int route_summary(struct request *req, struct response *resp)
 						     on_exemption, exemptions);
 	if (rc == IT_OK)
 		rc = store_query_newest(db, q.filter.account, q.filter.region, &newest, &has);
+	/* launch templates beside instances: their default version's verdicts (counts kept
+	 * by the triggers of 0010_launch_templates.sql) */
+	if (rc == IT_OK)
+		rc = store_template_totals(db, q.filter.account, q.filter.region, lt_counts);
 	if (rc) {
 		unsigned st = http_status_for(rc);
 		rc = resp_problem(resp, st >= 500 ? st : 500, "could not read the database", NULL);
 		goto fail;
 	}
-	body = json_pack("{s:o,s:I,s:o*,s:o,s:I,s:o,s:o,s:o*}",
+	body = json_pack("{s:o,s:I,s:o*,s:o,s:I,s:o,s:o,s:o*,s:{s:I,s:o*}}",
 			 "generated_at", query_time_json(now),
 			 "total", (json_int_t)sum(counts),
 			 "by_compliance", compliance_object(counts),
@@ -107,7 +113,9 @@ int route_summary(struct request *req, struct response *resp)
 			 "accounts_total", (json_int_t)naccounts,
 			 "top_noncompliant_images", images,
 			 "expiring_exemptions", exemptions,
-			 "newest_verdict_at", has ? query_time_json(newest) : json_null());
+			 "newest_verdict_at", has ? query_time_json(newest) : json_null(),
+			 "launch_templates", "total", (json_int_t)sum(lt_counts), "by_compliance",
+			 compliance_object(lt_counts));
 	return resp_json(resp, 200, body);
 fail:
 	json_decref(accounts);

@@ -29,6 +29,9 @@ const struct route routes[] = {
 	{"GET", "/v1/instances/{account}/{region}/{instance_id}", ROLE_READER, route_instance_get, ROUTE_BODY_NONE},
 	{"GET", "/v1/evaluations", ROLE_READER, route_evaluations_list, ROUTE_BODY_NONE},
 	{"GET", "/v1/summary", ROLE_READER, route_summary, ROUTE_BODY_NONE},
+	/* launch templates */
+	{"GET", "/v1/launch-templates", ROLE_READER, route_templates_list, ROUTE_BODY_NONE},
+	{"GET", "/v1/launch-templates/{account}/{region}/{launch_template_id}", ROLE_READER, route_template_get, ROUTE_BODY_NONE},
 	/* deliveries and sweep */
 	{"GET", "/v1/deliveries", ROLE_READER, route_deliveries_list, ROUTE_BODY_NONE},
 	{"GET", "/v1/sweeps", ROLE_READER, route_sweeps_list, ROUTE_BODY_NONE},

@@ -49,6 +49,10 @@ int route_summary(struct request *req, struct response *resp);
  * age, inbox and outbox depth) to out; route_metrics calls it before rendering. */
 int query_metrics_render(struct request *req, struct buf *out);
 
+/* launch templates: route_templates.c */
+int route_templates_list(struct request *req, struct response *resp);
+int route_template_get(struct request *req, struct response *resp);
+
 /* deliveries and sweep: route_deliveries.c */
 int route_deliveries_list(struct request *req, struct response *resp);
 int route_sweeps_list(struct request *req, struct response *resp);

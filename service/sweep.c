@@ -34,6 +34,7 @@
 #include "status.h"
 #include "store_sweep.h"
 #include "store_verdict.h"
+#include "sweep_lt.h"
 #include "sweep_plan.h"
 #include "waiter.h"
 #include "writer.h"
@@ -483,6 +484,10 @@ static int64_t sweep_pair(struct sweep *s, struct store *db, const struct job *j
 	rc = retire_unlisted(s, db, p, job, at, &seen);
 	if (rc)
 		snprintf(msg, sizeof(msg), "evaluating the listing: %s", status_str(rc));
+	/* The templates after the instances, in the same worker: bounded by the same
+	 * concurrency (its calls do not wait on the account's throttling hold). */
+	else if (sweep_lt_pair(srv, s->ev, db, job->account, job->region, at, NULL) != IT_OK)
+		(void)0;   /* the template step logs its own failure; the pair's record is the instances' */
 out:
 	if (rc)
 		log_kv(&srv->log, LOG_WARN, NULL, "A sweep failed; it is tried again at its next turn.",

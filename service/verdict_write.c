@@ -2,6 +2,7 @@
 #include "verdict_write.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "backoff.h"
 #include "clock.h"
@@ -17,8 +18,10 @@ void prepared_finish(struct prepared *p)
 		verdict_row_finish(&p->rows[i]);
 	free(p->rows);
 	free(p->how);
+	lt_work_free(p->lt);
 	p->rows = NULL;
 	p->how = NULL;
+	p->lt = NULL;
 	p->nrows = 0;
 }
 
@@ -54,6 +57,8 @@ static int write_events(struct store *db, void *ctx)
 		rc = outbox_apply_verdicts(db, p->rows, p->nrows, j->settings, j->now, p->how, &counts);
 		if (rc == IT_OK && p->nrows == 1 && counts.stale == 1)
 			p->outcome = "stale";
+		if (rc == IT_OK && lt_work_size(p->lt))
+			rc = lt_write(db, p->lt, j->settings, j->now, &p->lt_done);
 		if (rc == IT_OK)
 			rc = store_inbox_done(db, p->ir->seq, j->now, p->outcome);
 		j->done++;
@@ -83,6 +88,7 @@ int verdict_write_events(struct server *srv, const struct outbox_settings *setti
 			continue;
 		}
 		outbox_count_applied(srv->metrics, ps[k].rows, ps[k].how, ps[k].nrows);
+		lt_count_written(srv->metrics, &ps[k].lt_done, lt_work_trigger(ps[k].lt));
 		metrics_observe(srv->metrics, "italic_evaluation_latency_seconds", NULL,
 				(double)(now - ps[k].ir->received_at) / 1000.0);
 	}
@@ -121,5 +127,43 @@ int verdict_write_rows(struct server *srv, const struct outbox_settings *setting
 			*ret_applied = j.counts.applied;
 	}
 	free(j.how);
+	return rc;
+}
+
+struct templates_job {
+	const struct outbox_settings *settings;
+	const struct lt_work *w;
+	int64_t now;
+	struct lt_written done;
+};
+
+static int write_templates(struct store *db, void *ctx)
+{
+	struct templates_job *j = ctx;
+
+	return lt_write(db, j->w, j->settings, j->now, &j->done);
+}
+
+int verdict_write_templates(struct server *srv, const struct outbox_settings *settings, const struct lt_work *w,
+			    const char *trigger, struct lt_written *ret)
+{
+	struct templates_job j;
+	int rc = IT_OK;
+
+	memset(&j, 0, sizeof(j));
+	j.settings = settings;
+	j.w = w;
+	j.now = clock_now_ms(srv->clock);
+	if (lt_work_size(w))
+		rc = writer_run(srv->writer, write_templates, &j);
+	if (rc == IT_OK) {
+		lt_count_written(srv->metrics, &j.done, trigger);
+		if (j.done.settled)
+			deliverers_wake(srv->deliverers);
+		if (ret) {
+			ret->settled += j.done.settled;
+			ret->changed += j.done.changed;
+		}
+	}
 	return rc;
 }

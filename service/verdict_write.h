@@ -10,7 +10,9 @@
  *    its verdicts and marked done, or put back with backoff to be read again, all in
  *    one transaction, so a crash leaves every event fully done or still pending;
  *  - verdicts made outside the inbox (verdict_write_rows): re-evaluations, timers,
- *    scheduled invocations' records and the sweep's listing.
+ *    scheduled invocations' records and the sweep's listing;
+ *  - launch templates judged outside the inbox (verdict_write_templates; an event's
+ *    are written with its instances by verdict_write_events): lt_write().
  */
 #ifndef ITALIC_VERDICT_WRITE_H
 #define ITALIC_VERDICT_WRITE_H
@@ -18,6 +20,7 @@
 #include <stddef.h>
 
 #include "compiler.h"
+#include "judge_lt.h"
 #include "outbox.h"
 #include "server.h"
 #include "store_inbox.h"
@@ -32,6 +35,8 @@ struct prepared {
 	int retry;                 /* put back with backoff instead of writing */
 	int rc;                    /* why, when retry */
 	const char *outcome;       /* the inbox row's: evaluated, stale, unparseable */
+	struct lt_work *lt;        /* owned: what it says of launch templates (judge_lt.h) */
+	struct lt_written lt_done; /* filled by the write */
 };
 
 void prepared_finish(struct prepared *p);
@@ -47,5 +52,12 @@ int verdict_write_events(struct server *srv, const struct outbox_settings *setti
  * or the writer's status (then nothing was written). */
 int verdict_write_rows(struct server *srv, const struct outbox_settings *settings, const struct verdict_row *rows,
 		       size_t n, size_t *ret_applied) WARN_UNUSED;
+
+/* Writes a launch template work made outside the inbox (re-evaluation, timers, the
+ * sweep) in one writer job with trigger, then counts it and wakes the deliverers;
+ * *ret (may be NULL) adds what it settled. IT_OK or the writer's status (then nothing
+ * was written). */
+int verdict_write_templates(struct server *srv, const struct outbox_settings *settings, const struct lt_work *w,
+			    const char *trigger, struct lt_written *ret) WARN_UNUSED;
 
 #endif

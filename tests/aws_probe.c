@@ -8,7 +8,8 @@
  * Commands: creds | creds-for | describe-instances ID... | list-instances |
  *   describe-images ID... | image-metadata ID... |
  *   put-evaluations TOKEN ID=COMPLIANCE[=ANNOTATION]... | import-findings FILE |
- *   put-object BUCKET KEY FILE
+ *   put-object BUCKET KEY FILE | list-launch-templates | describe-launch-templates ID... |
+ *   lt-versions TEMPLATE|all [resolve] VERSION... | get-parameter NAME
  * The AWS_* environment is read once, as the service does. Each run of the command
  * (--repeat) prints one JSON line: {"ok":true,"result":...} or {"ok":false,
  * "status":"ethrottle","code":...,"request_id":...,"http_status":...,"attempts":...};
@@ -27,6 +28,7 @@
 #include "aws_http.h"
 #include "aws_s3.h"
 #include "aws_securityhub.h"
+#include "aws_ssm.h"
 #include "parse.h"
 #include "status.h"
 
@@ -168,6 +170,79 @@ static int run(struct aws_ctx *ctx, const struct opts *o, int argc, char **argv,
 			*ret = json_pack("{s:o}", "items", a);
 		}
 		aws_ec2_instance_images_free(&r);
+		return rc;
+	}
+	if (!strcmp(cmd, "list-launch-templates") || !strcmp(cmd, "describe-launch-templates")) {
+		struct aws_ec2_launch_templates r;
+		json_t *all = json_array();
+		char *tok = NULL;
+		int pages = 0;
+		do {
+			if (!strcmp(cmd, "describe-launch-templates"))
+				rc = aws_ec2_describe_launch_templates(ctx, o->account, o->region,
+								       (const char *const *)argv + 1, (size_t)argc - 1, &r, err);
+			else
+				rc = aws_ec2_list_launch_templates(ctx, o->account, o->region, tok, &r, err);
+			free(tok);
+			tok = NULL;
+			if (rc)
+				break;
+			pages++;
+			for (size_t i = 0; i < r.n; i++)
+				json_array_append_new(all, json_pack("{s:o,s:o,s:I,s:I,s:o,s:o}", "id",
+					str_or_null(r.items[i].template_id), "name", str_or_null(r.items[i].name),
+					"default_version", (json_int_t)r.items[i].default_version, "latest_version",
+					(json_int_t)r.items[i].latest_version, "create_time", time_or_null(r.items[i].create_ms),
+					"tags", tags_json(r.items[i].tags, r.items[i].n_tags)));
+			if (r.next_token)
+				tok = strdup(r.next_token);
+			aws_ec2_launch_templates_free(&r);
+		} while (tok && pages < IT_AWS_MAX_PAGES);
+		free(tok);
+		if (rc == 0)
+			*ret = json_pack("{s:o,s:i}", "templates", all, "pages", pages);
+		else
+			json_decref(all);
+		return rc;
+	}
+	if (!strcmp(cmd, "lt-versions") && argc >= 3) {
+		struct aws_ec2_lt_versions r;
+		const char *tid = strcmp(argv[1], "all") ? argv[1] : NULL;
+		int resolve = !strcmp(argv[2], "resolve"), first = resolve ? 3 : 2, pages = 0;
+		json_t *all = json_array();
+		char *tok = NULL;
+		do {
+			rc = aws_ec2_describe_lt_versions(ctx, o->account, o->region, tid, (const char *const *)argv + first,
+							  (size_t)(argc - first), resolve, tok, &r, err);
+			free(tok);
+			tok = NULL;
+			if (rc)
+				break;
+			pages++;
+			for (size_t i = 0; i < r.n; i++)
+				json_array_append_new(all, json_pack("{s:o,s:I,s:i,s:o}", "id",
+					str_or_null(r.items[i].template_id), "version", (json_int_t)r.items[i].number,
+					"default", r.items[i].is_default, "image_id", str_or_null(r.items[i].image_id)));
+			if (r.next_token)
+				tok = strdup(r.next_token);
+			aws_ec2_lt_versions_free(&r);
+		} while (tok && pages < IT_AWS_MAX_PAGES);
+		free(tok);
+		if (rc == 0)
+			*ret = json_pack("{s:o,s:i}", "versions", all, "pages", pages);
+		else
+			json_decref(all);
+		return rc;
+	}
+	if (!strcmp(cmd, "get-parameter") && argc == 2) {
+		struct aws_ssm_parameter p;
+		memset(&p, 0, sizeof(p));
+		rc = aws_ssm_get_parameter(ctx, o->account, o->region, argv[1], &p, err);
+		if (rc == 0)
+			*ret = json_pack("{s:o,s:o,s:I,s:o,s:o}", "name", str_or_null(p.name), "value", str_or_null(p.value),
+					 "version", (json_int_t)p.version, "data_type", str_or_null(p.data_type), "selector",
+					 str_or_null(p.selector));
+		aws_ssm_parameter_free(&p);
 		return rc;
 	}
 	if (!strcmp(cmd, "put-evaluations") && argc >= 3) {

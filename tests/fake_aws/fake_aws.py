@@ -29,7 +29,10 @@ key belongs to, region = the credential scope's region)
 ------------------------------------------------------------------------------------
   sts          POST / Action=AssumeRole | AssumeRoleWithWebIdentity (Query XML)
   ec2          POST / Action=DescribeInstances | DescribeImages |
-               DescribeInstanceImageMetadata (Query XML, NextToken paging)
+               DescribeInstanceImageMetadata | DescribeLaunchTemplates |
+               DescribeLaunchTemplateVersions (Query XML, NextToken paging; ResolveAlias
+               resolves resolve:ssm: images from the ssm parameters below)
+  ssm          POST / X-Amz-Target AmazonSSM.GetParameter (JSON 1.1)
   config       POST / X-Amz-Target StarlingDoveService.PutEvaluations (JSON 1.1)
   securityhub  POST /findings/import (rest-json)
   events       POST / X-Amz-Target AWSEvents.PutEvents (JSON 1.1): 1..10 entries, each
@@ -77,7 +80,16 @@ Control API (JSON in, JSON out)
   POST /__control/imds      {"role": "role-name", "disabled": false,
                              "region": "eu-west-1" | null (placement/region: 404 when null)}
   POST /__control/container {"token": "Bearer x" | null}
-  POST /__control/page_size {"size": N}     DescribeInstances listing page size
+  POST /__control/page_size {"size": N}     DescribeInstances listing page size (and the
+                             launch-template listings', at most their MaxResults)
+  POST /__control/launch_templates [{"account","region","LaunchTemplateId",
+                             "LaunchTemplateName","DefaultVersion":1,"CreateTime",
+                             "Tags":{...},"Versions":[{"VersionNumber":1,"ImageId":
+                             "ami-..."|"resolve:ssm:..."|null,"CreateTime"}]}]  replace
+  POST /__control/ssm_parameters [{"account" (or "public" for /aws/service/...),
+                             "region","Name","Value","Version":1,"Labels":["prod"],
+                             "DataType":"aws:ec2:image","Type":"String"}]  replace; one
+                             entry per parameter version
   POST /__control/fleet     {"pairs": [[account, region, count], ...], "image": "ami-..."}
                              generated instances, listed besides /__control/instances:
                              instance k of a pair is fleet_instance_id(account, region, k),
@@ -103,6 +115,9 @@ Control API (JSON in, JSON out)
                              "events":[{"entry": <as sent>, "detail": <parsed>,
                              "account", "region", "event_id"}]}
   GET  /__control/objects    -> {"bucket/key": base64 of the stored body}
+
+ResolveAlias on a resolve:ssm: image no parameter answers fails the call with 400
+InvalidParameterValue (what EC2 itself answers is not documented; Italic then asks SSM).
 
 Partial failures: PutEvaluations lists an evaluation in FailedEvaluations when its
 ComplianceResourceId starts with "i-fail" or "i-0fa11ed"; BatchImportFindings lists a
@@ -171,6 +186,8 @@ class State:
         self.recording = True
         self.counts = {}
         self.inflight = {"now": 0, "max": 0, "by_account": {}, "max_by_account": {}}
+        self.launch_templates = []
+        self.ssm_parameters = []
         self.evaluations = []
         self.findings = []
         self.objects = {}
@@ -449,7 +466,165 @@ def ec2(action, params, account, region):
         return (f'<DescribeInstanceImageMetadataResponse xmlns="{EC2_NS}"><requestId>{rid}'
                 f"</requestId><instanceImageMetadataSet>{''.join(items)}"
                 f"</instanceImageMetadataSet></DescribeInstanceImageMetadataResponse>")
+    if action in ("DescribeLaunchTemplates", "DescribeLaunchTemplateVersions"):
+        return launch_templates(action, params, account, region, rid)
     raise AwsError(400, "InvalidAction", f"The action {action} is not valid")
+
+
+# ---- EC2 launch templates and SSM parameters ----
+
+def ssm_lookup(account, region, ref):
+    """The parameter version ref (a GetParameter Name: name[:selector] or an ARN[:selector])
+    means in account/region, or raises AwsError as SSM would."""
+    owner = account
+    if ref.startswith("arn:"):
+        parts = ref.split(":", 5)
+        if len(parts) != 6 or parts[2] != "ssm" or not parts[5].startswith("parameter/"):
+            raise AwsError(400, "ValidationException", "bad parameter ARN")
+        owner, region = parts[4], parts[3]
+        name, _, sel = parts[5][len("parameter/"):].partition(":")
+        if "/" in name and not name.startswith("/"):
+            name = "/" + name
+    else:
+        name, _, sel = ref.partition(":")
+    with STATE.lock:
+        cands = [dict(p) for p in STATE.ssm_parameters
+                 if p.get("Name") == name and p.get("region", region) == region
+                 and p.get("account", CENTRAL_ACCOUNT) in (owner, "public")]
+    if not cands:
+        raise AwsError(400, "ParameterNotFound", "")
+    if sel.isdigit():
+        cands = [p for p in cands if int(p.get("Version", 1)) == int(sel)]
+    elif sel:
+        cands = [p for p in cands if sel in p.get("Labels", [])]
+    if not cands:
+        raise AwsError(400, "ParameterVersionNotFound", f"Systems Manager could not find version {sel}")
+    best = max(cands, key=lambda p: int(p.get("Version", 1)))
+    best["_selector"] = (":" + sel) if sel else None
+    best["_owner"] = owner
+    return best
+
+
+def ssm(op, body, account, region):
+    if op != "GetParameter":
+        raise AwsError(400, "UnknownOperationException", op)
+    doc = json.loads(body or b"{}")
+    name = doc.get("Name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 2048 or set(doc) - {"Name", "WithDecryption"}:
+        raise AwsError(400, "ValidationException", "bad GetParameter request")
+    p = ssm_lookup(account, region, name)
+    out = {"Name": p["Name"], "Type": p.get("Type", "String"), "Value": p["Value"],
+           "Version": int(p.get("Version", 1)), "LastModifiedDate": 1672158681.205,
+           "ARN": f"arn:aws:ssm:{region}:{p['_owner']}:parameter/{p['Name'].lstrip('/')}",
+           "DataType": p.get("DataType", "text")}
+    if p["_selector"]:
+        out["Selector"] = p["_selector"]
+    return json.dumps({"Parameter": out})
+
+
+def lt_xml(t):
+    versions = [v["VersionNumber"] for v in t.get("Versions", [])] or [1]
+    return (f"<item><createTime>{escape(t.get('CreateTime', '2026-01-15T10:00:00.000Z'))}</createTime>"
+            f"<createdBy>arn:aws:iam::{t.get('account', CENTRAL_ACCOUNT)}:root</createdBy>"
+            f"<defaultVersionNumber>{int(t.get('DefaultVersion', 1))}</defaultVersionNumber>"
+            f"<latestVersionNumber>{max(versions)}</latestVersionNumber>"
+            f"<launchTemplateId>{escape(t['LaunchTemplateId'])}</launchTemplateId>"
+            f"<launchTemplateName>{escape(t.get('LaunchTemplateName', 'tmpl'))}</launchTemplateName>"
+            f"{tag_xml(t.get('Tags'))}</item>")
+
+
+def lt_version_xml(t, v, account, region, resolve):
+    image = v.get("ImageId")
+    if image and resolve and image.startswith("resolve:ssm:"):
+        try:
+            image = ssm_lookup(account, region, image[len("resolve:ssm:"):])["Value"]
+        except AwsError:
+            raise AwsError(400, "InvalidParameterValue",
+                           f"The parameter {image} in launch template version {v['VersionNumber']} "
+                           "could not be resolved")
+    data = f"<imageId>{escape(image)}</imageId>" if image else ""
+    default = int(t.get("DefaultVersion", 1)) == int(v["VersionNumber"])
+    return (f"<item><createTime>{escape(v.get('CreateTime', '2026-01-15T10:00:00.000Z'))}</createTime>"
+            f"<createdBy>arn:aws:iam::{account}:root</createdBy>"
+            f"<defaultVersion>{'true' if default else 'false'}</defaultVersion>"
+            f"<launchTemplateData>{data}<instanceType>t3.micro</instanceType>"
+            f"<networkInterfaceSet><item><deviceIndex>0</deviceIndex></item></networkInterfaceSet>"
+            f"</launchTemplateData>"
+            f"<launchTemplateId>{escape(t['LaunchTemplateId'])}</launchTemplateId>"
+            f"<launchTemplateName>{escape(t.get('LaunchTemplateName', 'tmpl'))}</launchTemplateName>"
+            f"<versionNumber>{int(v['VersionNumber'])}</versionNumber></item>")
+
+
+def pick_versions(t, wanted):
+    by_num = {int(v["VersionNumber"]): v for v in t.get("Versions", [])}
+    if not wanted:
+        return [by_num[n] for n in sorted(by_num)]
+    out = []
+    for w in wanted:
+        if w == "$Default":
+            n = int(t.get("DefaultVersion", 1))
+        elif w == "$Latest":
+            n = max(by_num) if by_num else 1
+        elif w.isdigit():
+            n = int(w)
+        else:
+            raise AwsError(400, "InvalidLaunchTemplateId.VersionNotFound", f"bad version {w}")
+        if n not in by_num:
+            raise AwsError(400, "InvalidLaunchTemplateId.VersionNotFound",
+                           f"Could not find launch template version {w} for launch template "
+                           f"{t['LaunchTemplateId']}")
+        if by_num[n] not in out:
+            out.append(by_num[n])
+    return out
+
+
+def launch_templates(action, params, account, region, rid):
+    with STATE.lock:
+        lts = [dict(t) for t in STATE.launch_templates
+               if t.get("account", CENTRAL_ACCOUNT) == account and t.get("region", "us-east-1") == region]
+        page = STATE.page_size
+    page = min(page, int(params.get("MaxResults", "1000") or 1000))
+    start = int(params.get("NextToken", "0") or 0)
+    if action == "DescribeLaunchTemplates":
+        ids = numbered(params, "LaunchTemplateId")
+        if ids:
+            known = {t["LaunchTemplateId"] for t in lts}
+            missing = [x for x in ids if x not in known]
+            if missing:
+                raise AwsError(400, "InvalidLaunchTemplateId.NotFound",
+                               f"The specified launch template, with template ID {missing[0]}, "
+                               "does not exist.")
+            sel, nxt = [t for t in lts if t["LaunchTemplateId"] in ids], None
+        else:
+            sel = lts[start:start + page]
+            nxt = str(start + page) if start + page < len(lts) else None
+        tok = f"<nextToken>{nxt}</nextToken>" if nxt else ""
+        return (f'<DescribeLaunchTemplatesResponse xmlns="{EC2_NS}"><requestId>{rid}</requestId>'
+                f"<launchTemplates>{''.join(lt_xml(t) for t in sel)}</launchTemplates>{tok}"
+                f"</DescribeLaunchTemplatesResponse>")
+    # DescribeLaunchTemplateVersions
+    wanted = numbered(params, "LaunchTemplateVersion")
+    resolve = params.get("ResolveAlias") == "true"
+    tid = params.get("LaunchTemplateId")
+    nxt = None
+    if tid:
+        t = next((t for t in lts if t["LaunchTemplateId"] == tid), None)
+        if t is None:
+            raise AwsError(400, "InvalidLaunchTemplateId.NotFound",
+                           f"The specified launch template, with template ID {tid}, does not exist.")
+        items = [lt_version_xml(t, v, account, region, resolve) for v in pick_versions(t, wanted)]
+    else:
+        if not wanted or any(w not in ("$Default", "$Latest") for w in wanted):
+            raise AwsError(400, "InvalidParameterCombination",
+                           "only $Default and $Latest describe every launch template")
+        pairs = [(t, v) for t in lts for v in pick_versions(t, wanted)]
+        sel = pairs[start:start + page]
+        nxt = str(start + page) if start + page < len(pairs) else None
+        items = [lt_version_xml(t, v, account, region, resolve) for t, v in sel]
+    tok = f"<nextToken>{nxt}</nextToken>" if nxt else ""
+    return (f'<DescribeLaunchTemplateVersionsResponse xmlns="{EC2_NS}"><requestId>{rid}</requestId>'
+            f"<launchTemplateVersionSet>{''.join(items)}</launchTemplateVersionSet>{tok}"
+            f"</DescribeLaunchTemplateVersionsResponse>")
 
 
 # ---- STS ----
@@ -583,6 +758,12 @@ class Handler(BaseHTTPRequestHandler):
             elif what == "objects":
                 import base64
                 out = {k: base64.b64encode(v["body"]).decode() for k, v in STATE.objects.items()}
+            elif what == "launch_templates":
+                STATE.launch_templates = data
+                out = {"ok": True}
+            elif what == "ssm_parameters":
+                STATE.ssm_parameters = data
+                out = {"ok": True}
             elif what == "page_size":
                 STATE.page_size = int(data["size"])
                 out = {"ok": True}
@@ -707,12 +888,12 @@ class Handler(BaseHTTPRequestHandler):
                         headers.get("X-Amz-Target", "") or method, method=method, path=path,
                         host=host, akid=akid, status=e.status, error=e.code)
             style = "sts" if svc == "sts" else ("s3" if svc == "s3" else "ec2")
-            if svc in ("config", "securityhub", "events"):
+            if svc in ("config", "securityhub", "ssm", "events"):
                 return self.send(e.status, json.dumps({"__type": e.code, "message": e.message}),
                                  "application/x-amz-json-1.1", {"x-amzn-ErrorType": e.code})
             return self.send(e.status, xml_error(e.code, e.message, style))
 
-        if service in ("config", "events"):
+        if service in ("config", "ssm", "events"):
             op = headers.get("X-Amz-Target", "").split(".")[-1]
         elif service == "securityhub":
             op = "BatchImportFindings" if path == "/findings/import" else path
@@ -723,7 +904,7 @@ class Handler(BaseHTTPRequestHandler):
         rec = dict(service=service, operation=op, method=method, path=path, host=host,
                    akid=akid, account=account, region=region,
                    body=body.decode("utf-8", "replace")[:4096])
-        json_style = service in ("config", "securityhub", "events")
+        json_style = service in ("config", "securityhub", "ssm", "events")
         listing = service == "ec2" and op == "DescribeInstances" and not numbered(params, "InstanceId")
         with STATE.lock:
             fault = STATE.take_fault(service, op, account, listing)
@@ -785,7 +966,8 @@ class Handler(BaseHTTPRequestHandler):
                 code = {"ec2": "RequestLimitExceeded", "sts": "Throttling",
                         "s3": "SlowDown", "config": "ThrottlingException",
                         "events": "ThrottlingException",
-                        "securityhub": "TooManyRequestsException"}.get(service, "Throttling")
+                        "securityhub": "TooManyRequestsException",
+                        "ssm": "ThrottlingException"}.get(service, "Throttling")
                 raise AwsError(fault.get("status", 503 if service in ("ec2", "s3") else 400),
                                code, "Rate exceeded")
             if fault and fault["kind"] == "5xx":
@@ -801,6 +983,10 @@ class Handler(BaseHTTPRequestHandler):
                 out = sts(op, params)
             elif service == "config":
                 out, ctype_out = self.put_evaluations(op, body, account, region)
+            elif service == "ssm":
+                if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
+                    raise AwsError(400, "SerializationException", "bad content type")
+                out, ctype_out = ssm(op, body, account, region), "application/x-amz-json-1.1"
             elif service == "securityhub":
                 out, ctype_out = self.import_findings(body, account, region)
             elif service == "events":

@@ -41,3 +41,9 @@ ROUTES += [
     ("GET", "/v1/evaluations", "reader", None),
     ("GET", "/v1/summary", "reader", None),
 ]
+
+# launch templates
+ROUTES += [
+    ("GET", "/v1/launch-templates", "reader", None),
+    ("GET", "/v1/launch-templates/111122223333/us-east-1/lt-0123456789abcdef0", "reader", None),
+]

@@ -201,6 +201,7 @@ def test_siem_objects_gzip_json_lines(make_server, fake_aws):
     for l in lines:
         assert l["compliance"] == "COMPLIANT" and l["account"] == ACCOUNT and l["trigger"] == "event"
         assert l["image_id"] == GOOD_AMI and l["matched_rule"] == "golden" and l["state"] == "running"
+        assert l["resource_type"] == "AwsEc2Instance"   # launch templates write AwsEc2LaunchTemplate
     puts = calls(fake_aws, "s3", "PutObject")
     assert puts and all(p["account"] == "999999999999" for p in puts)   # the service's own account
     assert all(p["headers"]["Content-Type"] == "application/gzip" for p in puts)

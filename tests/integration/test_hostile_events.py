@@ -312,8 +312,13 @@ def test_a_made_up_account_stops_being_swept_after_a_day_of_failures(make_server
     fake_aws.control("instances", [fake_instance(inst, BAD_AMI, account=fake)])
     assert post(srv, state_change("running", account=fake, region=REGION, instance_id=inst,
                                   event_time=iso_ms())).status == 202
-    again = wait_for(lambda: (pair() or {}).get("status") == "ok" and pair()["last_finished_at"] and
-                     pair()["last_started_at"] > stopped["last_started_at"] and pair(), 20, "swept again")
+    # A run that started after the stop and has finished (between its start and its end
+    # the row still shows the previous run's error).
+    def swept_again():
+        p = pair() or {}
+        return (p.get("status") == "ok" and p["last_started_at"] > stopped["last_started_at"] and
+                p["last_finished_at"] and p["last_finished_at"] >= p["last_started_at"] and p)
+    again = wait_for(swept_again, 20, "swept again")
     assert again["stopped_at"] is None and again["error"] is None
 
 

@@ -297,7 +297,7 @@ GET_ROUTES = [
     "/healthz", "/readyz", "/openapi.yaml", "/metrics", "/v1/rules", "/v1/rules/golden", "/v1/exemptions",
     "/v1/exemptions/nothing", "/v1/images/us-east-1/ami-12345678", "/v1/audit", "/v1/deliveries", "/v1/sweeps",
     "/v1/instances", "/v1/instances/111122223333/us-east-1/i-0123456789abcdef0", "/v1/evaluations",
-    "/v1/summary",
+    "/v1/summary", "/v1/launch-templates", "/v1/launch-templates/111122223333/us-east-1/lt-0123456789abcdef0",
 ]
 
 

@@ -130,6 +130,28 @@ static void test_change_detail(void)
 		  "without a base, the path");
 	json_decref(d);
 
+	/* a launch template's change: its type and id, no instance, the template's link */
+	c = change();
+	c.instance_id = c.launch_template_id = "lt-0abcd1234ef567890";
+	CHECK(alert_change_detail(&c, "https://i.example", &d) == IT_OK, "a template's detail");
+	CHECK_STR(json_string_value(json_object_get(d, "resource_type")), "AwsEc2LaunchTemplate", "resource_type");
+	CHECK_STR(json_string_value(json_object_get(d, "launch_template_id")), "lt-0abcd1234ef567890", "template id");
+	CHECK(json_is_null(json_object_get(d, "instance_id")), "instance_id null");
+	CHECK_STR(json_string_value(json_object_get(d, "url")),
+		  "https://i.example/v1/launch-templates/111122223333/eu-west-1/lt-0abcd1234ef567890", "template url");
+	{
+		char *body = NULL;
+		json_t *b;
+		CHECK(alert_slack_body(d, &body) == IT_OK, "template slack body");
+		b = body ? json_loads(body, 0, NULL) : NULL;
+		CHECK(b && strncmp(json_string_value(json_object_get(b, "text")),
+				   "Italic: launch template lt-0abcd1234ef567890 (111122223333/eu-west-1", 68) == 0,
+		      "slack names the template: %s", body ? body : "");
+		json_decref(b);
+		free(body);
+	}
+	json_decref(d);
+
 	bad = change();
 	bad.to = NULL;
 	CHECK(alert_change_detail(&bad, NULL, &untouched) == IT_EINVAL && untouched == (json_t *)0x1, "no to");
@@ -359,6 +381,20 @@ static void test_arn(void)
 	CHECK(alert_instance_arn("1111", "us-east-1", "i-1", out, sizeof(out)) == IT_EINVAL, "bad account");
 	CHECK(alert_instance_arn("111122223333", "nowhere", "i-1", out, sizeof(out)) == IT_EINVAL, "bad region");
 	CHECK(alert_instance_arn("111122223333", "us-east-1", "i-1", tiny, sizeof(tiny)) == IT_ETOOBIG, "short buffer");
+	{
+		/* an alert's resource: the launch template when it names one, else the instance */
+		json_t *c = json_pack("{s:s,s:s,s:n,s:s}", "account", "111122223333", "region", "cn-north-1",
+				      "instance_id", "launch_template_id", "lt-0abcd1234ef567890");
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_OK, "template arn");
+		CHECK_STR(out, "arn:aws-cn:ec2:cn-north-1:111122223333:launch-template/lt-0abcd1234ef567890", "template");
+		json_object_set_new(c, "launch_template_id", json_string("i-1"));
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_EINVAL, "not a template id");
+		json_object_del(c, "launch_template_id");
+		json_object_set_new(c, "instance_id", json_string("i-1"));
+		CHECK(alert_resource_arn(c, out, sizeof(out)) == IT_OK, "instance arn");
+		CHECK_STR(out, "arn:aws-cn:ec2:cn-north-1:111122223333:instance/i-1", "instance");
+		json_decref(c);
+	}
 }
 
 int main(void)

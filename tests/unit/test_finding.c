@@ -143,6 +143,43 @@ int main(void)
 	}
 	json_decref(p);
 
+	/* A launch template (its default version): its own resource type, ARN, details and
+	 * titles; the template id keys the finding. */
+	p = load("{\"resource_type\":\"AwsEc2LaunchTemplate\",\"account\":\"123456789012\","
+		 "\"region\":\"us-east-1\",\"launch_template_id\":\"lt-0abcd1234ef567890\",\"name\":\"web\","
+		 "\"default_version\":2,\"latest_version\":3,\"image\":\"resolve:ssm:/golden/web\","
+		 "\"image_id\":\"ami-0abcdef1234567890\",\"compliance\":\"NON_COMPLIANT\","
+		 "\"previous_compliance\":\"COMPLIANT\",\"reasons\":[],\"matched_rule\":null,\"exemption\":null,"
+		 "\"observed_at\":\"2026-01-15T10:00:00Z\",\"evaluated_at\":\"2026-01-15T10:00:02.250Z\","
+		 "\"record_state\":\"ACTIVE\","
+		 "\"instance_path\":\"/v1/launch-templates/123456789012/us-east-1/lt-0abcd1234ef567890\"}");
+	CHECK(finding_build(p, 1768470000000LL, &f) == IT_OK, "build template");
+	CHECK_STR(get(f, "Id"), "italic/123456789012/us-east-1/lt-0abcd1234ef567890", "template finding id");
+	CHECK_STR(get(f, "Resources.0.Type"), "AwsEc2LaunchTemplate", "template resource type");
+	CHECK_STR(get(f, "Resources.0.Id"), "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abcd1234ef567890",
+		  "template arn");
+	CHECK_STR(get(f, "Resources.0.Details.AwsEc2LaunchTemplate.Id"), "lt-0abcd1234ef567890", "details id");
+	CHECK_STR(get(f, "Resources.0.Details.AwsEc2LaunchTemplate.LaunchTemplateName"), "web", "details name");
+	CHECK_STR(get(f, "Resources.0.Details.AwsEc2LaunchTemplate.LaunchTemplateData.ImageId"),
+		  "resolve:ssm:/golden/web", "details image as written");
+	CHECK(json_integer_value(json_object_get(
+		      json_object_get(json_object_get(json_array_get(json_object_get(f, "Resources"), 0), "Details"),
+				      "AwsEc2LaunchTemplate"),
+		      "DefaultVersionNumber")) == 2,
+	      "details default version");
+	CHECK_STR(get(f, "Title"), "EC2 launch template lt-0abcd1234ef567890 launches an AMI that is not approved",
+		  "template title");
+	CHECK_STR(get(f, "Description"), "Italic judged this launch template NON_COMPLIANT.", "template sentence");
+	CHECK_STR(get(f, "Compliance.Status"), "FAILED", "template failed");
+	CHECK_STR(get(f, "ProductFields.italic/image"), "resolve:ssm:/golden/web", "product field image");
+	CHECK_STR(get(f, "ProductFields.italic/instance_path"),
+		  "/v1/launch-templates/123456789012/us-east-1/lt-0abcd1234ef567890", "template path");
+	json_decref(f);
+	json_object_set_new(p, "launch_template_id", json_string("i-0123456789abcdef0"));
+	ret = NULL;
+	CHECK(finding_build(p, 0, &ret) == IT_EINVAL && !ret, "a template finding needs a template id");
+	json_decref(p);
+
 	cut = finding_cut_utf8("ab\xc3\xa9", 3);
 	CHECK_STR(cut, "ab", "cut before a split character");
 	free(cut);

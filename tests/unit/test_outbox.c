@@ -114,6 +114,105 @@ static void test_alerts(void)
 	CHECK(count("eventbridge") == 3 && count("webhook") == 6, "per destination");
 }
 
+/* A launch template's deliveries: Config with its resource type, Security Hub on a
+ * change, a SIEM line per settled verdict, an alert into NON_COMPLIANT. */
+static int64_t pending_payload(const char *dest, const char *id, json_t **ret)
+{
+	struct outbox_row rows[16];
+	size_t n = 0;
+	int64_t found = 0;
+
+	/* a lease takes one group: lease group after group until the row shows */
+	*ret = NULL;
+	for (int round = 0; round < 32 && !found; round++) {
+		if (store_outbox_lease(s, dest, 1000000, 1000, rows, 16, &n) != IT_OK)
+			return -1;
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (!*ret && strcmp(rows[i].instance_id, id) == 0) {
+				*ret = json_loads(rows[i].payload, 0, NULL);
+				found = rows[i].id;
+			}
+			outbox_row_finish(&rows[i]);
+		}
+	}
+	return found;
+}
+
+static void test_templates(void)
+{
+	struct outbox_settings cfg;
+	struct outbox_template t;
+	int64_t sh0, siem0, eb0, cf0;
+	json_t *p;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.config_report = cfg.securityhub = cfg.siem = 1;
+	cfg.alert_webhook = 1;
+	cfg.alert_on = ALERT_ON_NONCOMPLIANT;
+	cfg.alert_max_per_minute = 100;
+	memset(&t, 0, sizeof(t));
+	t.account = "111122223333";
+	t.region = "eu-west-1";
+	t.template_id = "lt-0abcd1234ef567890";
+	t.name = "web";
+	t.default_version = 2;
+	t.latest_version = 3;
+	t.image_ref = "resolve:ssm:/golden/web";
+	t.image_id = "ami-0abcdef1234567890";
+	t.compliance = "NON_COMPLIANT";
+	t.reasons_json = "[\"resolve:ssm:/golden/web named ami-0abcdef1234567890\",\"no rule allows it\"]";
+	t.observed_at = 1768478370123;
+	t.evaluated_at = 1768478371000;
+	t.trigger = "event";
+	t.trigger_event_id = "ev-1";
+	t.result_token = "tok-lt";
+	sh0 = count("securityhub");
+	siem0 = count("siem");
+	eb0 = count("webhook");
+	cf0 = count("config");
+	CHECK(outbox_enqueue_template(s, &cfg, &t, "COMPLIANT", 300000) == IT_OK, "enqueue template");
+	CHECK(count("config") == cf0 + 1 && count("securityhub") == sh0 + 1 && count("siem") == siem0 + 1 &&
+		      count("webhook") == eb0 + 1,
+	      "a change into NON_COMPLIANT: config, securityhub, siem and the alert");
+
+	CHECK(pending_payload("config", t.template_id, &p) > 0 && p, "config row keyed by the template");
+	CHECK_STR(json_string_value(json_object_get(p, "resource_type")), "AWS::EC2::LaunchTemplate", "config type");
+	CHECK_STR(json_string_value(json_object_get(p, "resource_id")), "lt-0abcd1234ef567890", "config resource");
+	json_decref(p);
+	CHECK(pending_payload("securityhub", t.template_id, &p) > 0 && p, "securityhub row");
+	CHECK_STR(json_string_value(json_object_get(p, "resource_type")), "AwsEc2LaunchTemplate", "finding type");
+	CHECK_STR(json_string_value(json_object_get(p, "image")), "resolve:ssm:/golden/web", "image as written");
+	CHECK(json_integer_value(json_object_get(p, "default_version")) == 2, "default version");
+	CHECK_STR(json_string_value(json_object_get(p, "instance_path")),
+		  "/v1/launch-templates/111122223333/eu-west-1/lt-0abcd1234ef567890", "template path");
+	json_decref(p);
+	CHECK(pending_payload("siem", t.template_id, &p) > 0 && p, "siem row");
+	CHECK_STR(json_string_value(json_object_get(p, "resource_type")), "AwsEc2LaunchTemplate", "siem type");
+	CHECK_STR(json_string_value(json_object_get(p, "launch_template_id")), "lt-0abcd1234ef567890", "siem id");
+	CHECK(!json_object_get(p, "instance_id"), "a template line names no instance");
+	json_decref(p);
+	CHECK(pending_payload("webhook", t.template_id, &p) > 0 && p, "alert row");
+	CHECK_STR(json_string_value(json_object_get(p, "resource_type")), "AwsEc2LaunchTemplate", "alert type");
+	CHECK(json_is_null(json_object_get(p, "instance_id")), "alert instance_id null");
+	CHECK_STR(json_string_value(json_object_get(p, "url")),
+		  "/v1/launch-templates/111122223333/eu-west-1/lt-0abcd1234ef567890", "alert links the template");
+	json_decref(p);
+
+	/* the same compliance again (a sweep): the SIEM line only */
+	t.trigger = "sweep";
+	CHECK(outbox_enqueue_template(s, &cfg, &t, "NON_COMPLIANT", 300001) == IT_OK, "again");
+	CHECK(count("config") == cf0 + 1 && count("securityhub") == sh0 + 1 && count("siem") == siem0 + 2 &&
+		      count("webhook") == eb0 + 1,
+	      "unchanged from a sweep: siem only");
+	/* INSUFFICIENT_DATA never answers Config */
+	t.trigger = "event";
+	t.compliance = "INSUFFICIENT_DATA";
+	CHECK(outbox_enqueue_template(s, &cfg, &t, "NON_COMPLIANT", 300002) == IT_OK, "insufficient");
+	CHECK(count("config") == cf0 + 1 && count("securityhub") == sh0 + 2, "no config, a finding update");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/italic-test-outboxq-XXXXXX", err[256];
@@ -155,6 +254,7 @@ int main(void)
 	json_decref(p);
 	outbox_row_finish(&r);
 	test_alerts();
+	test_templates();
 	store_close(s);
 	unlink(path);
 	return tap_done();
