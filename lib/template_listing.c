@@ -123,7 +123,8 @@ int template_listing(struct aws_ctx *ctx, const char *account, const char *regio
 	} while (tok && ++pages < IT_AWS_MAX_PAGES);
 	free(tok);
 	tok = NULL;
-	qsort(l.e, l.n, sizeof(*l.e), by_id);
+	if (l.n > 1)   /* l.e is NULL when the Region has none: qsort wants an array */
+		qsort(l.e, l.n, sizeof(*l.e), by_id);
 	if (l.n) {
 		pages = 0;
 		do {

@@ -49,7 +49,7 @@ static int known(void *ctx, const char *template_id)
 	struct step *s = ctx;
 
 	snprintf(s->after, sizeof(s->after), "%s", template_id);
-	if (bsearch(template_id, s->ids, s->n, sizeof(*s->ids), by_id))
+	if (s->n && bsearch(template_id, s->ids, s->n, sizeof(*s->ids), by_id))
 		return IT_OK;
 	s->gone++;
 	return evaluator_lt_pass_unlisted(s->pass, s->account, s->region, template_id, s->at);
@@ -82,7 +82,8 @@ int sweep_lt_pair(struct server *srv, struct evaluator *ev, struct store *db, co
 	/* the listing is whole: the stored templates it does not show are gone (the ids
 	 * arrive sorted, so a binary search finds the listed ones) */
 	if (rc == IT_OK) {
-		qsort(s.ids, s.n, sizeof(*s.ids), by_id);
+		if (s.n > 1)   /* s.ids is NULL when the listing showed none */
+			qsort(s.ids, s.n, sizeof(*s.ids), by_id);
 		do {
 			n = 0;
 			rc = store_template_ids(db, account, region, s.after, KNOWN_PAGE, known, &s, &n);
