@@ -690,7 +690,8 @@ static int64_t dispatch(struct sweep *s, int64_t now, struct plan_pair **cand)
 		}
 	}
 	metrics_set(s->srv->metrics, "italic_sweep_overdue_pairs", NULL, (double)overdue);
-	qsort(cand, nc, sizeof(*cand), by_due);
+	if (nc > 1)   /* cand is NULL while no pair is known: qsort wants an array */
+		qsort(cand, nc, sizeof(*cand), by_due);
 	for (size_t c = 0; c < nc && s->running < s->nworkers; c++) {
 		struct plan_pair *pp = cand[c];
 		struct plan_acct *pa = acct_of(s, pp->account);
