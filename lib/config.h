@@ -54,6 +54,8 @@ struct config {
 	char siem_prefix[CONFIG_STR];
 	uint64_t siem_flush_seconds;
 	uint64_t sweep_interval_s;
+	uint64_t sweep_concurrency;
+	uint64_t sweep_per_account;
 	uint64_t workers;
 	char log_level[16];
 	int metrics_public;

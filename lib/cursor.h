@@ -10,7 +10,7 @@
  *   len+account  len+region  len+instance_id   (each length one byte, bounded)
  *   mac(16) = first 16 bytes of HMAC-SHA256(key, everything before)
  *
- * base64url without padding. The key is a per-database secret (store_query_secret),
+ * base64url without padding. The key is a per-database secret (store_cursor_key_get),
  * so a cursor edited by a client, made up, or minted by another database fails the
  * MAC. kind and scope (a digest of the list, sort and filters it was issued for) make
  * a cursor from one query useless for another; issued_ms bounds its age. Integers are

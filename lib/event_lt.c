@@ -201,7 +201,10 @@ static int lt_new(struct event *ev, enum event_lt_action action, struct event_lt
 
 	if (!lt || event_dup(&lt->account, ev->account) || event_dup(&lt->region, ev->region)) {
 		event_lt_free(lt);
-		return json_err_set(err, IT_ENOMEM, "", "out of memory");
+		/* IT_ENOMEM itself, not json_err_set's return: at -O3 GCC cannot see that one is
+		 * nonzero and finds a NULL *ret used after a 0 (-Werror=null-dereference). */
+		(void)json_err_set(err, IT_ENOMEM, "", "out of memory");
+		return IT_ENOMEM;
 	}
 	lt->action = action;
 	*ret = lt;

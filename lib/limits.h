@@ -72,7 +72,8 @@
 #define IT_SUMMARY_EXEMPTIONS  100             /* exemptions expiring soon, soonest first */
 #define IT_SUMMARY_EXPIRY_DAYS 7               /* "expiring soon" window */
 #define IT_METRICS_ACCOUNTS    50              /* per-account gauges, largest accounts only */
-#define IT_RETENTION_BATCH     1000            /* rows per purge transaction */
+#define IT_RETENTION_BATCH     1000            /* rows per purge transaction, at most (sized by time) */
+#define IT_RETENTION_BATCH_START 20            /* ... and the first of a pass (cold pages: ~2 ms a row at 10M) */
 #define IT_RETENTION_PAUSE_MS  50              /* between purge transactions */
 #define IT_RETENTION_INTERVAL_S 600            /* between purge passes */
 
@@ -218,6 +219,7 @@
 						       being swept (made-up accounts, regions) */
 /* Policy HTTP API (service/route_simulations.c) */
 #define IT_SIM_MAX_CHANGES     1000            /* changed instances listed in one simulation answer */
+#define IT_SIM_FACTS_CACHE     4096            /* (region, image) facts slots a simulation keeps (lib/simulate.c) */
 
 /* Launch templates (lib/launch_template.c, lib/event_lt.c, lib/aws_ec2.c, lib/aws_ssm.c,
  * lib/store_template.c; docs/launch-templates.md) */

@@ -13,23 +13,62 @@
 
 #define SIM_PAGE 200
 
-/* The image facts of the previous instance, kept because consecutive instances (one
- * account and region at a time) often run the same image. */
-struct facts_cache {
+/*
+ * Image facts by (region, image id), read once per simulation instead of once per
+ * instance: instances come in (account, region, instance id) order, so consecutive
+ * ones rarely share an image, and reading and parsing the stored facts was most of the
+ * time of a simulation over a million instances. Open addressing over
+ * IT_SIM_FACTS_CACHE slots, at most three quarters full; when full it is emptied and
+ * refilled (a fleet with more images than that reads some twice, never unboundedly
+ * many into memory). An image with no registered facts is cached as unknown.
+ */
+struct facts_slot {
 	char region[IT_REGION_SIZE];
 	char image_id[IT_IMAGE_ID_SIZE];
-	struct image_facts *f;
+	struct image_facts *f;     /* NULL: empty slot */
 };
+
+struct facts_cache {
+	struct facts_slot *slots;  /* IT_SIM_FACTS_CACHE */
+	size_t used;
+};
+
+static uint64_t facts_hash(const char *region, const char *image_id)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	for (const char *p = region; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '/') * 1099511628211ULL;
+	for (const char *p = image_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static void facts_cache_clear(struct facts_cache *c)
+{
+	for (size_t i = 0; c->slots && i < IT_SIM_FACTS_CACHE; i++) {
+		image_facts_free(c->slots[i].f);
+		c->slots[i].f = NULL;
+	}
+	c->used = 0;
+}
 
 static int facts_for(struct store *s, struct facts_cache *c, const char *region, const char *image_id,
 		     const struct image_facts **ret)
 {
 	struct image_facts *f = NULL;
+	size_t i;
 	int rc;
 
-	if (c->f && strcmp(c->region, region) == 0 && strcmp(c->image_id, image_id) == 0) {
-		*ret = c->f;
-		return IT_OK;
+	if (strlen(region) >= sizeof(c->slots[0].region) || strlen(image_id) >= sizeof(c->slots[0].image_id))
+		return IT_EINVAL;
+	for (i = facts_hash(region, image_id) % IT_SIM_FACTS_CACHE; c->slots[i].f;
+	     i = (i + 1) % IT_SIM_FACTS_CACHE) {
+		if (strcmp(c->slots[i].region, region) == 0 && strcmp(c->slots[i].image_id, image_id) == 0) {
+			*ret = c->slots[i].f;
+			return IT_OK;
+		}
 	}
 	rc = store_image_get(s, region, image_id, &f, NULL);
 	if (rc == IT_ENOTFOUND) {
@@ -40,12 +79,26 @@ static int facts_for(struct store *s, struct facts_cache *c, const char *region,
 	} else if (rc) {
 		return rc;
 	}
-	image_facts_free(c->f);
-	c->f = f;
-	snprintf(c->region, sizeof(c->region), "%s", region);
-	snprintf(c->image_id, sizeof(c->image_id), "%s", image_id);
+	if (c->used >= IT_SIM_FACTS_CACHE / 4 * 3) {
+		facts_cache_clear(c);
+		i = facts_hash(region, image_id) % IT_SIM_FACTS_CACHE;
+	}
+	snprintf(c->slots[i].region, sizeof(c->slots[i].region), "%s", region);
+	snprintf(c->slots[i].image_id, sizeof(c->slots[i].image_id), "%s", image_id);
+	c->slots[i].f = f;
+	c->used++;
 	*ret = f;
 	return IT_OK;
+}
+
+/* Instance tags matter to a verdict only through exemptions by tag (rule criteria
+ * name the image's tags): without one in either set, a simulation never parses them. */
+static int needs_instance_tags(const struct rule_set *set)
+{
+	for (size_t i = 0; i < set->n_exemptions; i++)
+		if (set->exemptions[i]->tag_key)
+			return 1;
+	return 0;
 }
 
 /* Judges one stored instance under set into *v. */
@@ -121,10 +174,11 @@ int simulate_run(struct store *s, const struct rule_set *current, const struct r
 	char after_a[IT_ACCOUNT_ID_SIZE] = "", after_r[IT_REGION_SIZE] = "", after_i[IT_INSTANCE_ID_SIZE] = "";
 	size_t from_n[COMPLIANCE__MAX] = {0}, to_n[COMPLIANCE__MAX] = {0};
 	size_t n = 0, evaluated = 0, changed = 0, skipped = 0;
-	struct facts_cache cache = {"", "", NULL};
+	struct facts_cache cache = {calloc(IT_SIM_FACTS_CACHE, sizeof(struct facts_slot)), 0};
 	struct verdict_row *page = calloc(SIM_PAGE, sizeof(*page));
 	json_t *changes = json_array(), *out = NULL;
-	int rc = page && changes ? IT_OK : IT_ENOMEM, in_txn = 0;
+	int rc = page && changes && cache.slots ? IT_OK : IT_ENOMEM, in_txn = 0;
+	int want_tags = needs_instance_tags(current) || needs_instance_tags(proposed);
 
 	/* A deferred read transaction: one snapshot for every page, no write lock. */
 	if (rc == IT_OK) {
@@ -145,7 +199,7 @@ int simulate_run(struct store *s, const struct rule_set *current, const struct r
 				skipped++;
 				continue;
 			}
-			if (row->tags_json)
+			if (row->tags_json && want_tags)
 				tags = json_loads(row->tags_json, 0, NULL);
 			rc = judge(s, &cache, current, row, tags, now_ms, &from);
 			if (rc == IT_OK)
@@ -192,7 +246,8 @@ int simulate_run(struct store *s, const struct rule_set *current, const struct r
 			rc = IT_ENOMEM;
 	}
 	json_decref(changes);
-	image_facts_free(cache.f);
+	facts_cache_clear(&cache);
+	free(cache.slots);
 	free(page);
 	if (rc == IT_OK)
 		*ret = out;

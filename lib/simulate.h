@@ -15,6 +15,14 @@
  * same facts, so every reported change comes from the rules alone. Instances whose
  * current verdict is NOT_APPLICABLE (terminated, deleted) are skipped and counted.
  * An instance without a known image is INSUFFICIENT_DATA on both sides.
+ *
+ * Cost at fleet size: instances are read SIM_PAGE at a time by keyset, so memory does
+ * not grow with the fleet (a page of rows, at most IT_SIM_FACTS_CACHE image facts, at
+ * most max_changes listed changes); each (region, image) is read and parsed once, and
+ * instance tags only when an exemption by tag needs them. bench/RESULTS.md: about 3 s
+ * and 36 MiB of RSS over 1 million instances (15 s when the facts were read per
+ * instance). The read transaction lasts that long, so the WAL cannot be checkpointed
+ * past its snapshot meanwhile (service/checkpointer.h).
  */
 #ifndef ITALIC_SIMULATE_H
 #define ITALIC_SIMULATE_H

@@ -26,8 +26,7 @@ struct stmt_slot {
 struct store {
 	sqlite3 *db;
 	struct stmt_slot slots[STMT_CACHE];
-	int wal_max_frames;      /* store_wal_keeper: 0 = not the keeper */
-	int wal_frames;          /* WAL size after the last commit (from the WAL hook) */
+	int wal_frames;          /* store_wal_watch: WAL size after the last commit */
 };
 
 /*
@@ -54,6 +53,9 @@ static const char *const pragmas[] = {
 	"PRAGMA foreign_keys=ON",
 	"PRAGMA temp_store=MEMORY",
 	"PRAGMA cache_size=-16000",   /* 16 MiB per connection */
+	/* After a long reader (a backup) let the WAL grow to gigabytes, the file shrinks back
+	 * to this at the next restart instead of keeping its size for good (store.h). */
+	"PRAGMA journal_size_limit=" STORE_WAL_KEEP_BYTES_STR,
 };
 
 /*
@@ -401,26 +403,57 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-int store_wal_keeper(struct store *s, int max_frames)
+int store_wal_watch(struct store *s)
 {
-	if (max_frames < 1)
-		return IT_EINVAL;
-	s->wal_max_frames = max_frames;
-	/* Replaces the automatic-checkpoint hook of this connection. */
+	/* Replaces this connection's automatic-checkpoint hook. */
 	sqlite3_wal_hook(s->db, wal_hook, s);
 	return IT_OK;
 }
 
-int store_checkpoint_if_due(struct store *s)
+int store_wal_frames(struct store *s)
 {
-	int log = 0, done = 0, rc;
+	return s->wal_frames;
+}
 
-	if (!s->wal_max_frames || s->wal_frames < s->wal_max_frames)
-		return IT_OK;
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
-	if (rc == SQLITE_OK)
-		s->wal_frames = 0;
-	return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? IT_OK : store_status(rc);
+/* The RESTART step's busy handler: the same short sleeps as busy_wait, but giving up
+ * once STORE_RESTART_WAIT_MS have passed (ctx: the deadline, CLOCK_MONOTONIC ns). */
+static int restart_wait(void *ctx, int count)
+{
+	const int64_t *deadline = ctx;
+	struct timespec now, ts = {0, 100 * 1000L};
+
+	(void)count;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((int64_t)now.tv_sec * 1000000000LL + now.tv_nsec >= *deadline)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+int store_checkpoint(struct store *s, int restart_frames, struct store_checkpoint *ret)
+{
+	struct store_checkpoint c = {0, 0, 0};
+	struct timespec now;
+	int64_t deadline;
+	int rc;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &c.wal_frames, &c.copied_frames);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+		return store_status(rc);
+	if (restart_frames > 0 && c.wal_frames >= restart_frames) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec + STORE_RESTART_WAIT_MS * 1000000LL;
+		sqlite3_busy_handler(s->db, restart_wait, &deadline);
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &c.wal_frames,
+					       &c.copied_frames);
+		sqlite3_busy_handler(s->db, busy_wait, NULL);
+		/* SQLITE_BUSY: a reader or the writer held on past the wait; try next time. */
+		c.restarted = rc == SQLITE_OK;
+		if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+			return store_status(rc);
+	}
+	*ret = c;
+	return IT_OK;
 }
 
 const char *store_errmsg(struct store *s)

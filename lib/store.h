@@ -104,16 +104,46 @@ int store_commit(struct store *s) WARN_UNUSED;
 void store_rollback(struct store *s);
 
 /*
- * Makes this connection the one that keeps the WAL short: automatic (passive)
- * checkpoints are turned off for it, and store_checkpoint_if_due() after each of its
- * commits runs a RESTART checkpoint once the WAL holds more than max_frames pages. With
- * many short readers a passive checkpoint never gets to restart the WAL, which then
- * grows without bound and slows every read; RESTART waits (briefly) for the readers.
+ * The WAL is kept short by two connections (service/checkpointer.h): the writer's,
+ * which only records how long the WAL is, and the checkpointer's, which copies the WAL
+ * into the database file off the writer's path.
+ *
+ * store_wal_watch() turns automatic checkpoints off for s (they would run inside the
+ * writer's commit, which every waiting request then waits for) and records the WAL's
+ * length in frames after each of s's commits; store_wal_frames() reads it (0 before the
+ * first commit). Only the thread using s may call either.
  */
-int store_wal_keeper(struct store *s, int max_frames) WARN_UNUSED;
-/* Runs the checkpoint store_wal_keeper asked for, if due. Returns IT_OK (also when a
- * busy reader made it give up: it is tried again after the next commit). */
-int store_checkpoint_if_due(struct store *s);
+int store_wal_watch(struct store *s) WARN_UNUSED;
+int store_wal_frames(struct store *s);
+
+/*
+ * One checkpoint pass, on a connection that writes nothing itself.
+ *
+ * First a PASSIVE checkpoint: it copies every frame no reader still needs into the
+ * database file and syncs it, without taking a lock any writer waits for. Then, when
+ * the WAL holds at least restart_frames frames (restart_frames 0: never), a RESTART
+ * checkpoint, so that the next commit writes the WAL from its beginning again; without
+ * it the WAL only grows while writes never pause. A RESTART holds the write lock while
+ * it copies what the writer added since the PASSIVE step and while it waits for
+ * readers of older snapshots, so it waits at most STORE_RESTART_WAIT_MS in all (for the
+ * write lock and for those readers) and otherwise gives up: a long reader (a backup, a
+ * simulation) then delays the restart, never the writer for longer than that.
+ *
+ * *ret (written on success): frames in the WAL, frames copied so far, and whether the
+ * WAL was restarted. A RESTART that gave up is not an error. Errors: IT_EIO, IT_EFULL,
+ * IT_EDB from the PASSIVE step.
+ */
+#define STORE_RESTART_WAIT_MS 10
+/* The WAL file is truncated to this after a restart (PRAGMA journal_size_limit): above
+ * the 16 MiB the checkpointer lets it reach, so in normal running it is never truncated
+ * and grown again; after a backup it does not stay gigabytes long. */
+#define STORE_WAL_KEEP_BYTES_STR "67108864"
+struct store_checkpoint {
+	int wal_frames;
+	int copied_frames;
+	int restarted;
+};
+int store_checkpoint(struct store *s, int restart_frames, struct store_checkpoint *ret) WARN_UNUSED;
 
 /* Last SQLite error text of this connection (borrowed). */
 const char *store_errmsg(struct store *s);

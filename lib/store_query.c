@@ -1,14 +1,8 @@
-/* store_query.c: reads of the query API, retention, secrets, backup (see store_query.h). */
+/* store_query.c: reads of the query API (see store_query.h). */
 #include "store_query.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "limits.h"
 #include "status.h"
@@ -103,17 +97,29 @@ static const char SQL_HISTORY[] = "SELECT " E_COLS " FROM evaluations"
 
 /* ---- summary ---------------------------------------------------------------------- */
 
-#define C_WHERE " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR region = ?2)"
-static const char SQL_TOTALS[] = "SELECT compliance, sum(n) FROM instance_counts" C_WHERE
+/*
+ * Unscoped or scoped by account: from instance_accounts (migrations/0011), one row per
+ * account, largest first by its index. Scoped by region: from instance_counts, one row
+ * per (account, region, compliance), read through its region index.
+ */
+#define A_WHERE " WHERE (?1 IS NULL OR account = ?1)"
+#define R_WHERE " WHERE region = ?2 AND (?1 IS NULL OR account = ?1)"
+static const char SQL_TOTALS[] = "SELECT sum(compliant), sum(non_compliant), sum(not_applicable),"
+	" sum(insufficient_data) FROM instance_accounts" A_WHERE;
+static const char SQL_TOTALS_REGION[] = "SELECT compliance, sum(n) FROM instance_counts" R_WHERE
 	" GROUP BY compliance";
-static const char SQL_ACCOUNTS[] = "SELECT account, sum(n) AS t,"
+static const char SQL_ACCOUNTS[] = "SELECT account, total, compliant, non_compliant, not_applicable,"
+	" insufficient_data FROM instance_accounts" A_WHERE " ORDER BY total DESC, account LIMIT ?3";
+static const char SQL_ACCOUNTS_REGION[] = "SELECT account, sum(n) AS t,"
 	" sum(CASE WHEN compliance = 'COMPLIANT' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'NON_COMPLIANT' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'NOT_APPLICABLE' THEN n ELSE 0 END),"
 	" sum(CASE WHEN compliance = 'INSUFFICIENT_DATA' THEN n ELSE 0 END)"
-	" FROM instance_counts" C_WHERE " GROUP BY account ORDER BY t DESC, account LIMIT ?3";
-static const char SQL_ACCOUNT_COUNT[] = "SELECT count(DISTINCT account) FROM instance_counts" C_WHERE;
-static const char SQL_ANY[] = "SELECT 1 FROM instance_counts" C_WHERE " LIMIT 1";
+	" FROM instance_counts" R_WHERE " GROUP BY account ORDER BY t DESC, account LIMIT ?3";
+static const char SQL_ACCOUNT_COUNT[] = "SELECT count(*) FROM instance_accounts" A_WHERE;
+static const char SQL_ACCOUNT_COUNT_REGION[] = "SELECT count(DISTINCT account) FROM instance_counts" R_WHERE;
+static const char SQL_ANY[] = "SELECT 1 FROM instance_accounts" A_WHERE " LIMIT 1";
+static const char SQL_ANY_REGION[] = "SELECT 1 FROM instance_counts" R_WHERE " LIMIT 1";
 
 /* From the trigger-kept instance_nc_images (a few rows per account and region). */
 #define TOP(where) "SELECT image_id, sum(n) AS t FROM instance_nc_images" where \
@@ -141,20 +147,6 @@ static const char SQL_EXPIRING[] = "SELECT id, json_extract(body, '$.reason'), j
 static const char SQL_INBOX_DEPTH[] = "SELECT count(*), min(received_at) FROM inbox WHERE state = 0";
 static const char SQL_OUTBOX_DEPTH[] = "SELECT count(*) FROM deliveries WHERE state = 'pending'";
 
-/* ---- settings, retention ------------------------------------------------------------ */
-
-static const char SQL_SECRET_GET[] = "SELECT value FROM settings WHERE key = ?1";
-static const char SQL_SECRET_PUT[] = "INSERT INTO settings(key, value, created_at) VALUES (?1, ?2, ?3)"
-	" ON CONFLICT(key) DO NOTHING";
-static const char SQL_PURGE_EVALS[] = "DELETE FROM evaluations WHERE id IN"
-	" (SELECT id FROM evaluations WHERE evaluated_at < ?1 ORDER BY evaluated_at LIMIT ?2)";
-static const char SQL_PURGE_INBOX[] = "DELETE FROM inbox WHERE seq IN"
-	" (SELECT seq FROM inbox WHERE state = 2 AND done_at < ?1 LIMIT ?2)";
-/* A failed delivery has no done_at: its age is its creation. */
-static const char SQL_PURGE_DELIVERIES[] = "DELETE FROM deliveries WHERE id IN"
-	" (SELECT id FROM deliveries WHERE state IN ('done', 'failed')"
-	" AND coalesce(done_at, created_at) < ?1 LIMIT ?2)";
-
 static const struct query_statement statements[] = {
 	{"instances_all_eval", SQL_I_ALL_EVAL, "instances"},
 	{"instances_all_obs", SQL_I_ALL_OBS, "instances"},
@@ -176,12 +168,16 @@ static const struct query_statement statements[] = {
 	{"evaluations_rule", SQL_E_RULE, "evaluations"},
 	{"history", SQL_HISTORY, "evaluations"},
 	{"totals", SQL_TOTALS, NULL},
+	{"totals_region", SQL_TOTALS_REGION, "instance_counts"},
 	{"accounts", SQL_ACCOUNTS, NULL},
+	{"accounts_region", SQL_ACCOUNTS_REGION, "instance_counts"},
 	{"account_count", SQL_ACCOUNT_COUNT, NULL},
+	{"account_count_region", SQL_ACCOUNT_COUNT_REGION, "instance_counts"},
 	{"any", SQL_ANY, NULL},
+	{"any_region", SQL_ANY_REGION, "instance_counts"},
 	{"top_images_all", SQL_TOP_ALL, NULL},
 	{"top_images_acct", SQL_TOP_ACCT, NULL},
-	{"top_images_region", SQL_TOP_REGION, NULL},
+	{"top_images_region", SQL_TOP_REGION, "instance_nc_images"},
 	{"top_images_both", SQL_TOP_BOTH, NULL},
 	{"newest_all", SQL_NEWEST_ALL, "instances"},
 	{"newest_acct", SQL_NEWEST_ACCT, "instances"},
@@ -189,10 +185,6 @@ static const struct query_statement statements[] = {
 	{"newest_both", SQL_NEWEST_BOTH, "instances"},
 	{"expiring_exemptions", SQL_EXPIRING, "exemptions"},
 	{"inbox_depth", SQL_INBOX_DEPTH, "inbox"},
-	{"purge_evaluations", SQL_PURGE_EVALS, "evaluations"},
-	{"purge_inbox", SQL_PURGE_INBOX, "inbox"},
-	{"purge_deliveries", SQL_PURGE_DELIVERIES, "deliveries"},
-	{"secret_get", SQL_SECRET_GET, NULL},
 };
 
 const struct query_statement *store_query_statements(size_t *ret_n)
@@ -483,12 +475,18 @@ int store_query_totals(struct store *s, const char *account, const char *region,
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = store_stmt(s, SQL_TOTALS, &st);
+	rc = store_stmt(s, region ? SQL_TOTALS_REGION : SQL_TOTALS, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)
 		return rc;
 	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		if (!region) {
+			/* One row of four sums, in query_compliance order (NULL: no rows, 0). */
+			for (int i = 0; i < QUERY_COMPLIANCE__MAX; i++)
+				counts[i] = sqlite3_column_int64(st, i);
+			continue;
+		}
 		int i = compliance_index(store_col_text(st, 0));
 		if (i >= 0)
 			counts[i] = sqlite3_column_int64(st, 1);
@@ -509,7 +507,7 @@ int store_query_accounts(struct store *s, const char *account, const char *regio
 
 	if (max < 0)
 		return IT_EINVAL;
-	rc = store_stmt(s, SQL_ACCOUNTS, &st);
+	rc = store_stmt(s, region ? SQL_ACCOUNTS_REGION : SQL_ACCOUNTS, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)
@@ -529,7 +527,7 @@ int store_query_accounts(struct store *s, const char *account, const char *regio
 	if (rc != SQLITE_DONE)
 		return store_status(rc);
 	if (ret_total_accounts) {
-		rc = store_stmt(s, SQL_ACCOUNT_COUNT, &st);
+		rc = store_stmt(s, region ? SQL_ACCOUNT_COUNT_REGION : SQL_ACCOUNT_COUNT, &st);
 		if (rc == IT_OK)
 			rc = bind_scope(st, account, region);
 		if (rc)
@@ -582,7 +580,7 @@ int store_query_newest(struct store *s, const char *account, const char *region,
 
 	/* A scope with no instances answers from the small count table, so the walk of
 	 * SQL_NEWEST_REGION never runs to the end of the index. */
-	rc = store_stmt(s, SQL_ANY, &st);
+	rc = store_stmt(s, region ? SQL_ANY_REGION : SQL_ANY, &st);
 	if (rc == IT_OK)
 		rc = bind_scope(st, account, region);
 	if (rc)
@@ -712,194 +710,4 @@ int store_query_outbox_depth(struct store *s, int64_t *ret_depth)
 		return store_status(rc);
 	*ret_depth = depth;
 	return IT_OK;
-}
-
-/* ---- secrets ------------------------------------------------------------------------ */
-
-static int secret_read(struct store *s, const char *name, size_t len, uint8_t *out, int *ret_found)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = store_stmt(s, SQL_SECRET_GET, &st);
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, name);
-	rc = store_step(s, st);
-	if (rc == SQLITE_ROW) {
-		if ((size_t)sqlite3_column_bytes(st, 0) != len) {
-			sqlite3_reset(st);
-			return IT_EDB;
-		}
-		memcpy(out, sqlite3_column_blob(st, 0), len);
-		*ret_found = 1;
-		rc = IT_OK;
-	} else {
-		*ret_found = 0;
-		rc = rc == SQLITE_DONE ? IT_OK : store_status(rc);
-	}
-	sqlite3_reset(st);
-	return rc;
-}
-
-int store_query_secret(struct store *s, const char *name, size_t len, int64_t now_ms, uint8_t *ret)
-{
-	uint8_t buf[64], fresh[64];
-	sqlite3_stmt *st;
-	int rc, found = 0;
-
-	if (!name || len == 0 || len > sizeof(buf))
-		return IT_EINVAL;
-	rc = secret_read(s, name, len, buf, &found);
-	if (rc == IT_OK && !found) {
-		if (getrandom(fresh, len, 0) != (ssize_t)len)
-			return IT_EIO;
-		rc = store_stmt(s, SQL_SECRET_PUT, &st);
-		if (rc == IT_OK) {
-			store_bind_text(st, 1, name);
-			sqlite3_bind_blob(st, 2, fresh, (int)len, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 3, now_ms);
-			rc = store_status(store_step(s, st));
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-		}
-		explicit_bzero(fresh, sizeof(fresh));
-		/* Read back: a concurrent first use may have won the insert. */
-		if (rc == IT_OK)
-			rc = secret_read(s, name, len, buf, &found);
-		if (rc == IT_OK && !found)
-			rc = IT_EDB;
-	}
-	if (rc == IT_OK)
-		memcpy(ret, buf, len);
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-/* ---- retention ---------------------------------------------------------------------- */
-
-static int purge_one(struct store *s, const char *sql, int64_t before_ms, int batch, int64_t *ret_n)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = store_begin(s);
-	if (rc)
-		return rc;
-	rc = store_stmt(s, sql, &st);
-	if (rc == IT_OK) {
-		sqlite3_bind_int64(st, 1, before_ms);
-		sqlite3_bind_int(st, 2, batch);
-		rc = store_status(store_step(s, st));
-		sqlite3_reset(st);
-	}
-	if (rc) {
-		store_rollback(s);
-		return rc;
-	}
-	*ret_n = sqlite3_changes(store_db(s));
-	return store_commit(s);
-}
-
-int store_query_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch,
-		      struct purge_counts *ret)
-{
-	struct purge_counts c = {0, 0, 0};
-	int64_t history_cutoff;
-	int rc;
-
-	if (batch < 1 || retention_days < 1 || retention_days > 36500)
-		return IT_EINVAL;
-	history_cutoff = now_ms - (int64_t)retention_days * 86400000LL;
-	rc = purge_one(s, SQL_PURGE_EVALS, history_cutoff, batch, &c.evaluations);
-	if (rc == IT_OK)
-		rc = purge_one(s, SQL_PURGE_INBOX, now_ms - QUERY_INBOX_KEEP_MS, batch, &c.inbox);
-	if (rc == IT_OK)
-		rc = purge_one(s, SQL_PURGE_DELIVERIES, history_cutoff, batch, &c.deliveries);
-	if (rc)
-		return rc;
-	*ret = c;
-	return IT_OK;
-}
-
-/* ---- backup ------------------------------------------------------------------------- */
-
-static void pause_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	if (ms > 0)
-		nanosleep(&ts, NULL);
-}
-
-int store_query_backup(struct store *src, const char *path, int step_pages, int pause)
-{
-	sqlite3 *dst = NULL, *sdb = store_db(src);
-	sqlite3_backup *b = NULL;
-	char tmp[4096 + 16];
-	int fd, rc, st = IT_OK, in_txn = 0;
-
-	if (step_pages < 1 || snprintf(tmp, sizeof(tmp), "%s.partial", path) >= (int)sizeof(tmp))
-		return IT_EINVAL;
-	if (access(path, F_OK) == 0)
-		return IT_EEXIST;
-	/* The copy is written next to its destination and linked into place only when
-	 * complete, so PATH never names half a database. */
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errno == ENOSPC ? IT_EFULL : IT_EIO;
-	/* exactly 0600 whatever the umask: the copy holds the same secrets as the original */
-	if (fchmod(fd, 0600) != 0) {
-		close(fd);
-		unlink(tmp);
-		return IT_EIO;
-	}
-	close(fd);
-	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		st = IT_EIO;
-		goto out;
-	}
-	/* One snapshot for the whole copy: with a read transaction open on src, steps
-	 * never see other connections' commits, so the backup neither restarts nor mixes
-	 * two states of the database; WAL lets writers go on meanwhile. */
-	rc = sqlite3_exec(sdb, "BEGIN", NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
-		in_txn = 1;
-		rc = sqlite3_exec(sdb, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-	}
-	if (rc != SQLITE_OK) {
-		st = store_status(rc);
-		goto out;
-	}
-	b = sqlite3_backup_init(dst, "main", sdb, "main");
-	if (!b) {
-		st = store_status(sqlite3_errcode(dst));
-		goto out;
-	}
-	for (;;) {
-		rc = sqlite3_backup_step(b, step_pages);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-			pause_ms(pause);
-			continue;
-		}
-		st = store_status(rc);
-		break;
-	}
-	rc = sqlite3_backup_finish(b);
-	b = NULL;
-	if (st == IT_OK && rc != SQLITE_OK)
-		st = store_status(rc);
-out:
-	if (b)
-		sqlite3_backup_finish(b);
-	if (in_txn)
-		sqlite3_exec(sdb, "COMMIT", NULL, NULL, NULL);
-	if (dst && sqlite3_close(dst) != SQLITE_OK && st == IT_OK)
-		st = IT_EIO;
-	if (st == IT_OK && link(tmp, path) != 0)
-		st = errno == EEXIST ? IT_EEXIST : errno == ENOSPC ? IT_EFULL : IT_EIO;
-	unlink(tmp);
-	return st;
 }

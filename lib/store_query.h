@@ -1,7 +1,7 @@
 /*
  * store_query.h: every read of the query API (lists, one instance, its history,
- * summary, dashboard gauges), the retention purge, the per-database secret behind
- * paging cursors, and the online backup.
+ * summary, dashboard gauges). The secret behind paging cursors is store_cursor_key.h,
+ * the retention purge store_retention.h, the online backup store_backup.h.
  *
  * Lists are keyset-paged, never OFFSET: a page is "the next limit rows strictly after
  * this key" in a total order (sort time descending, then the primary key descending),
@@ -161,44 +161,6 @@ int store_query_inbox_depth(struct store *s, int64_t *ret_depth, int64_t *ret_ol
 
 /* Rows of the outbox table `deliveries`; 0 while that table does not exist. */
 int store_query_outbox_depth(struct store *s, int64_t *ret_depth) WARN_UNUSED;
-
-/* ---- secrets, retention, backup ---- */
-
-/*
- * The per-database secret named name (len bytes, 1..64), created from getrandom() on
- * first use and kept in the settings table. Concurrent first uses agree on one value.
- * ret gets len bytes on success. Errors: IT_EINVAL, IT_EIO (no randomness), IT_EDB.
- */
-int store_query_secret(struct store *s, const char *name, size_t len, int64_t now_ms, uint8_t *ret)
-	WARN_UNUSED;
-
-/*
- * One retention step, each part in its own short transaction: deletes at most batch
- * evaluations with evaluated_at < now_ms - retention_days, at most batch inbox rows
- * that are done (state 2) with done_at < now_ms - QUERY_INBOX_KEEP_MS, and at most
- * batch deliveries that are finished (done, or failed for good) since before
- * now_ms - retention_days — the outbox would otherwise keep a row per verdict and
- * destination forever. Current verdicts (instances) and pending deliveries are never
- * touched. The counts deleted are written on success; a caller repeats until all are
- * below batch.
- */
-#define QUERY_INBOX_KEEP_MS (2LL * 24 * 3600 * 1000)
-struct purge_counts {
-	int64_t evaluations;
-	int64_t inbox;
-	int64_t deliveries;
-};
-int store_query_purge(struct store *s, int64_t now_ms, uint64_t retention_days, int batch,
-		      struct purge_counts *ret) WARN_UNUSED;
-
-/*
- * Copies the database of src into a new file at path with SQLite's online backup API,
- * step_pages pages per step, sleeping pause_ms between steps. The whole copy reads one
- * snapshot: a read transaction is held on src throughout, so writers carry on (WAL)
- * and the copy is consistent. path must not exist (the caller handles --force by
- * removing it). Errors: IT_EEXIST, IT_EIO, IT_EDB, IT_EFULL.
- */
-int store_query_backup(struct store *src, const char *path, int step_pages, int pause_ms) WARN_UNUSED;
 
 /* Every static statement of this module, for plan tests. */
 struct query_statement {

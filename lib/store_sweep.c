@@ -7,15 +7,11 @@
 #include "limits.h"
 #include "status.h"
 
-/* due_at: the pair's last start, or its first instance's first sight, plus interval. */
-static const char SQL_DUE[] =
-	"SELECT p.account, p.region, coalesce(w.last_started_at, 0), coalesce(w.last_finished_at, 0),"
-	" coalesce(w.instances_seen, 0), coalesce(w.changed, 0), w.error,"
-	" coalesce(w.last_started_at, p.first_seen) + ?2 AS due_at, coalesce(w.failing_since, 0), 0"
-	" FROM (SELECT account, region, min(first_seen_at) AS first_seen FROM instances GROUP BY account, region) p"
-	" LEFT JOIN sweeps w ON w.account = p.account AND w.region = p.region"
-	" WHERE w.stopped_at IS NULL"
-	" ORDER BY due_at, p.account, p.region";
+static const char SQL_PAIRS[] =
+	"SELECT p.account, p.region, p.first_seen_at, coalesce(w.last_started_at, 0), coalesce(w.failing_since, 0)"
+	" FROM sweep_pairs p LEFT JOIN sweeps w ON w.account = p.account AND w.region = p.region"
+	" WHERE (p.account, p.region) > (?1, ?2) AND w.stopped_at IS NULL"
+	" ORDER BY p.account, p.region LIMIT ?3";
 static const char SQL_BEGIN[] =
 	"INSERT INTO sweeps(account, region, last_started_at) VALUES (?1, ?2, ?3)"
 	" ON CONFLICT(account, region) DO UPDATE SET last_started_at = excluded.last_started_at";
@@ -60,32 +56,32 @@ static int read_row(sqlite3_stmt *st, void *row)
 	return IT_OK;
 }
 
-int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sweep_row *rows, size_t max,
-		    size_t *ret_n, int64_t *ret_next_at)
+static int read_pair(sqlite3_stmt *st, void *row)
+{
+	struct sweep_pair *p = row;
+	const char *a = store_col_text(st, 0), *g = store_col_text(st, 1);
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->account, sizeof(p->account), "%s", a ? a : "");
+	snprintf(p->region, sizeof(p->region), "%s", g ? g : "");
+	p->first_seen_at = sqlite3_column_int64(st, 2);
+	p->last_started_at = sqlite3_column_int64(st, 3);
+	p->failing_since = sqlite3_column_int64(st, 4);
+	return IT_OK;
+}
+
+int store_sweep_pairs(struct store *s, const char *after_account, const char *after_region, struct sweep_pair *rows,
+		      size_t max, size_t *ret_n)
 {
 	sqlite3_stmt *st;
-	int64_t next = 0;
-	size_t n = 0;
-	int rc = store_stmt(s, SQL_DUE, &st);
+	int rc = store_stmt(s, SQL_PAIRS, &st);
 
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 2, interval_ms);
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		int64_t due = sqlite3_column_int64(st, 7);
-		if (due > now || n == max) {
-			next = due;
-			break;
-		}
-		row_from(st, &rows[n++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_status(rc);
-	*ret_n = n;
-	if (ret_next_at)
-		*ret_next_at = next;
-	return IT_OK;
+	store_bind_text(st, 1, after_account ? after_account : "");
+	store_bind_text(st, 2, after_region ? after_region : "");
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	return store_fill(s, st, rows, sizeof(*rows), max, read_pair, NULL, ret_n);
 }
 
 int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now)

@@ -2,16 +2,15 @@
  * store_sweep.h: what the reconciliation sweep reads and records (tables instances and
  * sweeps, migration 0006), and the instance fact the Security Hub deliverer needs.
  *
- * A pair (account, region) is known once Italic holds a verdict for an instance in it.
- * Each pair is swept on its own schedule: due when its last sweep started an interval
- * ago, or — never swept — an interval after Italic first saw an instance there. So
- * pairs spread out over the interval by themselves instead of being listed all at once.
+ * A pair (account, region) is known once Italic holds a verdict for an instance in it
+ * (table sweep_pairs, kept by a trigger on instances). When each pair is swept is
+ * lib/sweep_plan.h's decision, from the times store_sweep_pairs() returns.
  * Writes (store_sweep_begin/_end/_resume) run inside the caller's (the writer's)
  * transaction.
  *
  * Giving up (issue 13): a pair whose sweeps have all failed for more than
  * IT_SWEEP_GIVE_UP_MS (a day) — an account no role can be assumed in, such as a
- * made-up one from a forged event — is stopped: store_sweep_due() no longer returns it.
+ * made-up one from a forged event — is stopped: store_sweep_pairs() no longer returns it.
  * It is swept again after store_sweep_resume(), which the evaluator calls when AWS has
  * answered a DescribeInstances for the pair (proof that it is real and reachable, which
  * no event can forge).
@@ -38,13 +37,23 @@ struct sweep_row {
 	int64_t stopped_at;          /* 0, or when the pair stopped being swept */
 };
 
+/* A known pair as the sweep's schedule needs it (lib/sweep_plan.h). */
+struct sweep_pair {
+	char account[IT_ACCOUNT_ID_SIZE];
+	char region[IT_REGION_SIZE];
+	int64_t first_seen_at;       /* when Italic first saw an instance there */
+	int64_t last_started_at;     /* 0: never swept */
+	int64_t failing_since;       /* 0, or when the current run of failed sweeps began */
+};
+
 /*
- * Up to max known pairs due at now for a sweep every interval_ms, most overdue first.
- * *ret_next_at (may be NULL) receives when the next pair not returned falls due (0 when
- * no pair is known). Rows are value records (nothing to free).
+ * Known pairs that are not stopped, ordered by (account, region), after the given key
+ * ("" "" for the start), up to max (a page: the caller loops until *ret_n < max). Read
+ * from sweep_pairs (migrations/0011, one row per pair) and sweeps, never from
+ * instances, so listing 10,000 pairs does not read a million instances.
  */
-int store_sweep_due(struct store *s, int64_t now, int64_t interval_ms, struct sweep_row *rows, size_t max,
-		    size_t *ret_n, int64_t *ret_next_at) WARN_UNUSED;
+int store_sweep_pairs(struct store *s, const char *after_account, const char *after_region, struct sweep_pair *rows,
+		      size_t max, size_t *ret_n) WARN_UNUSED;
 
 /* Records that a sweep of the pair started at now (creates its row). In a transaction. */
 int store_sweep_begin(struct store *s, const char *account, const char *region, int64_t now) WARN_UNUSED;
@@ -56,8 +65,8 @@ int store_sweep_begin(struct store *s, const char *account, const char *region, 
 int store_sweep_end(struct store *s, const char *account, const char *region, int64_t now, int64_t seen,
 		    int64_t changed, const char *error) WARN_UNUSED;
 
-/* Sweeps a stopped pair again (due an interval after its last sweep started, which for a
- * pair stopped for long is at once) and forgets its run of failures; a no-op
+/* Sweeps a stopped pair again (store_sweep_pairs returns it again; it is due at its next
+ * slot) and forgets its run of failures; a no-op
  * for a pair that is not stopped or not recorded. *ret_resumed (may be NULL) says
  * whether it was stopped. In a transaction. */
 int store_sweep_resume(struct store *s, const char *account, const char *region, int *ret_resumed) WARN_UNUSED;

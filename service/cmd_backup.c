@@ -1,7 +1,7 @@
 /*
  * cmd_backup.c: `italic backup [--db PATH] [--force] DEST`: a consistent copy of the
  * live database, taken with SQLite's online backup API while the service keeps
- * serving and writing (store_query_backup reads one snapshot in small steps).
+ * serving and writing (store_backup_copy reads one snapshot in small steps).
  *
  * The copy is written beside DEST, stamped with its snapshot time (store_snapshot.h:
  * a lower bound, taken just before the copy's read snapshot starts) and linked into
@@ -22,7 +22,7 @@
 #include "commands.h"
 #include "parse.h"
 #include "status.h"
-#include "store_query.h"
+#include "store_backup.h"
 #include "store_snapshot.h"
 
 #define BACKUP_STEP_PAGES 256   /* 1 MiB at 4 KiB pages: the writer's lock is never held long */
@@ -141,7 +141,7 @@ int cmd_backup(int argc, char **argv, const struct clock *clk)
 	/* Read before the copy's snapshot starts: everything committed before it is in. */
 	snapshot_ms = clock_now_ms(clk);
 	(void)unlink(tmp);   /* left by an interrupted run */
-	rc = store_query_backup(s, tmp, BACKUP_STEP_PAGES, BACKUP_PAUSE_MS);
+	rc = store_backup_copy(s, tmp, BACKUP_STEP_PAGES, BACKUP_PAUSE_MS);
 	store_close(s);
 	if (rc == IT_OK)
 		rc = store_snapshot_stamp(tmp, snapshot_ms, clock_now_ms(clk));

@@ -53,6 +53,8 @@ static void declare_metrics(struct metrics *m)
 			"Group commits of the single writer (events, verdicts, deliveries), by result.");
 	metrics_declare(m, "italic_writer_jobs_total", METRIC_COUNTER,
 			"Jobs written by group commits (divide by commits for the mean batch).");
+	metrics_declare(m, "italic_writer_batch_seconds", METRIC_HISTOGRAM,
+			"Duration of one group commit, from BEGIN to the end of COMMIT (its fsync included).");
 	metrics_declare(m, "italic_aws_calls_total", METRIC_COUNTER, "AWS API calls by service, operation and outcome.");
 	metrics_declare(m, "italic_image_cache_total", METRIC_COUNTER, "Image facts lookups by cache result.");
 	metrics_declare(m, "italic_evaluations_total", METRIC_COUNTER, "Verdicts written, by compliance and trigger.");

@@ -8,8 +8,8 @@
 #include "clock.h"
 #include "limits.h"
 #include "status.h"
-#include "store_query.h"
 #include "store_rejected.h"
+#include "store_retention.h"
 #include "store_template.h"
 #include "waiter.h"
 
@@ -24,19 +24,21 @@ struct retention {
 static void pass(struct retention *r)
 {
 	struct server *srv = r->srv;
-	struct purge_counts total = {0, 0, 0}, c;
+	struct retention_counts total = {0, 0, 0}, c;
 	int64_t lt = 0;
-	int rc;
+	int batch = IT_RETENTION_BATCH_START, rc;
 
 	for (;;) {
-		rc = store_query_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, IT_RETENTION_BATCH, &c);
+		int64_t t0 = clock_mono_ms();
+
+		rc = store_retention_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, batch, &c);
 		if (rc) {
 			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
 			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
 			break;
 		}
 		/* launch template history ages the same way (store_template.h) */
-		rc = store_template_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, IT_RETENTION_BATCH, &lt);
+		rc = store_template_purge(r->db, clock_now_ms(srv->clock), srv->cfg.retention_days, batch, &lt);
 		if (rc) {
 			log_kv(&srv->log, LOG_WARN, NULL, "The retention purge failed; the next pass tries again.",
 			       "error.code", status_str(rc), "error.message", status_text(rc), NULL);
@@ -50,9 +52,10 @@ static void pass(struct retention *r)
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"deliveries\"", (uint64_t)c.deliveries);
 		metrics_add(srv->metrics, "italic_retention_deleted_total", "table=\"launch_template_evaluations\"",
 			    (uint64_t)lt);
-		if (c.evaluations < IT_RETENTION_BATCH && c.inbox < IT_RETENTION_BATCH && c.deliveries < IT_RETENTION_BATCH &&
-		    lt < IT_RETENTION_BATCH)
+		if (c.evaluations < batch && c.inbox < batch && c.deliveries < batch && lt < batch)
 			break;
+		/* The next batch by the time this one held the write lock (the writer waited). */
+		batch = store_retention_next_batch(batch, clock_mono_ms() - t0, IT_RETENTION_BATCH);
 		waiter_pause(r->wake, &r->stop, IT_RETENTION_PAUSE_MS);
 		if (atomic_load(&r->stop))
 			break;

@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "parse.h"
 #include "status.h"
+#include "store_cursor_key.h"
 
 static const char *const states[] = {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"};
 
@@ -176,7 +177,7 @@ int qparams_parse(struct request *req, unsigned accepted, struct qparams *q, str
 
 int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN])
 {
-	return store_query_secret(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(req->srv->clock), key);
+	return store_cursor_key_get(request_db(req), "cursor_hmac_key", CURSOR_KEY_LEN, clock_now_ms(req->srv->clock), key);
 }
 
 int query_scope(const char *kind, const struct qparams *q, uint8_t out[CURSOR_SCOPE_LEN])

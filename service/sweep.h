@@ -9,12 +9,16 @@
  * Verdicts are written by evaluator_observe() with trigger "sweep" and the listing's
  * start as observed_at, so an event newer than the listing always wins.
  *
- * Pacing: pairs are swept one at a time, each on its own schedule (due an interval
- * after its last start, or after Italic first saw an instance there), so many pairs
- * spread over the interval instead of bursting; between two pairs the thread pauses
- * SWEEP_PAUSE_MS (1 s, or a tenth of a short interval). Within one pair the pages are
- * read one after another; throttling is retried with backoff by aws_call(). Each
- * pair's last run is recorded in table sweeps (GET /v1/sweeps).
+ * Pacing (issue 19: 10,000 pairs in an interval): each pair is due at its own slot in
+ * the interval (lib/sweep_plan.h: a hash of the pair spreads them evenly, and pairs
+ * overdue at start-up are spread over the next interval instead of listed at once). Up
+ * to ITALIC_SWEEP_CONCURRENCY pairs are listed at a time, at most
+ * ITALIC_SWEEP_PER_ACCOUNT of one account, so one slow account holds a few workers and
+ * never the rest. A listing reads one page at a time (MaxResults 1000) and keeps only
+ * the ids it saw, so 50,000 instances in one pair cost 400 KB, not the listing. A page
+ * throttled after aws_call()'s own retries holds the whole account back (backoff,
+ * sweep_plan_hold_ms) and is read again when the hold ends. Each pair's last run is
+ * recorded in table sweeps (GET /v1/sweeps); metrics italic_sweep_*.
  *
  * Runs only with AWS (srv->aws) and a non-zero interval.
  */
@@ -24,8 +28,6 @@
 #include "compiler.h"
 #include "evaluator.h"
 #include "server.h"
-
-#define SWEEP_PAUSE_MS 1000
 
 struct sweep;
 

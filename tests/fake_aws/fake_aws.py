@@ -64,7 +64,9 @@ Control API (JSON in, JSON out)
                              InvalidAction (400)
   POST /__control/faults    [{"service":"ec2","operation":"DescribeImages"(or "*"),
                              "kind":"throttle"|"5xx"|"slow"|"malformed"|"error",
-                             "count":N, "sleep":seconds, "status":400, "code":"X"}]
+                             "count":N, "sleep":seconds, "status":400, "code":"X",
+                             "account":"111122223333" (optional: only that account),
+                             "listing": true (optional: only DescribeInstances without ids)}]
                              appended; each matching request uses one count
   POST /__control/clear_faults {}          forget every fault not yet used
   POST /__control/events_failures [{"match": "text in the Detail", "code": "InternalFailure",
@@ -88,8 +90,27 @@ Control API (JSON in, JSON out)
                              "region","Name","Value","Version":1,"Labels":["prod"],
                              "DataType":"aws:ec2:image","Type":"String"}]  replace; one
                              entry per parameter version
+  POST /__control/fleet     {"pairs": [[account, region, count], ...], "image": "ami-..."}
+                             generated instances, listed besides /__control/instances:
+                             instance k of a pair is fleet_instance_id(account, region, k),
+                             running, from image; nothing is stored per instance, so a pair
+                             may hold 50,000 and 10,000 pairs cost nothing
+  POST /__control/latency   {"ms": 200, "service": "ec2"|"*", "operation": "..."|"*",
+                             "accounts": {"111122223333": 5000}}  every matching answer
+                             waits ms (an account listed waits its own ms); {} turns it off
+  POST /__control/rate_limit {"per_second": 5, "burst": 5, "service": "ec2",
+                             "accounts": ["..."] (null: every account)}  a token bucket per
+                             (account, Region) like EC2's: a request without a token gets
+                             RequestLimitExceeded (503); {} turns it off
+  POST /__control/recording {"on": false}   keep counts only (GET /__control/counts), not
+                             every request (a bench of 20,000 calls)
+  GET  /__control/counts     -> {"ec2 DescribeInstances 200": n, ...}
+  GET  /__control/inflight   -> {"now", "max", "max_by_account": {...}} for listings
+                             (DescribeInstances without ids being answered at once); POST
+                             resets the maxima
   GET  /__control/requests   -> [{"service","operation","method","path","host",
-                             "akid","account","region","status","headers","body"}]
+                             "akid","account","region","status","headers","body","t"}]
+                             (t: when the request arrived, Unix seconds)
   GET  /__control/state      -> {"evaluations":[...],"findings":[...],"objects":{...},
                              "events":[{"entry": <as sent>, "detail": <parsed>,
                              "account", "region", "event_id"}]}
@@ -157,6 +178,14 @@ class State:
         self.imds_tokens = set()
         self.container = {"token": None}
         self.page_size = 1000
+        self.fleet = {}            # (account, region) -> count of generated instances
+        self.fleet_image = "ami-0f1ee7f1ee7f1ee70"
+        self.latency = {}
+        self.rate_limit = {}
+        self.buckets = {}          # (account, region) -> [tokens, last refill time]
+        self.recording = True
+        self.counts = {}
+        self.inflight = {"now": 0, "max": 0, "by_account": {}, "max_by_account": {}}
         self.launch_templates = []
         self.ssm_parameters = []
         self.evaluations = []
@@ -174,13 +203,17 @@ class State:
         return {"AccessKeyId": akid, "SecretAccessKey": secret, "Token": token,
                 "Expiration": iso(expires)}
 
-    def take_fault(self, service, operation):
+    def take_fault(self, service, operation, account=None, listing=False):
         for f in self.faults:
             if f.get("count", 1) <= 0:
                 continue
             if f.get("service", "*") not in ("*", service):
                 continue
             if f.get("operation", "*") not in ("*", operation):
+                continue
+            if f.get("account") not in (None, account):
+                continue
+            if f.get("listing") and not listing:
                 continue
             f["count"] = f.get("count", 1) - 1
             return dict(f)
@@ -334,11 +367,37 @@ def numbered(params, prefix):
     return out
 
 
+def fleet_instance_id(account, region, k):
+    """Instance k of a generated pair (/__control/fleet): the bench seeds Italic with the
+    same ids."""
+    return "i-" + hashlib.sha256(f"{account}/{region}/{k}".encode()).hexdigest()[:17]
+
+
+def fleet_instances(account, region, count, start, n, image):
+    return [{"account": account, "region": region, "InstanceId": fleet_instance_id(account, region, k),
+             "ImageId": image, "State": "running", "StateCode": 16}
+            for k in range(start, min(count, start + n))]
+
+
+FLEET_IDS = {}   # (account, region, count) -> {id: k}, built on the first lookup by id
+
+
+def fleet_by_ids(account, region, count, ids, image):
+    with STATE.lock:
+        index = FLEET_IDS.get((account, region, count))
+        if index is None:
+            index = {fleet_instance_id(account, region, k): k for k in range(count)}
+            FLEET_IDS[(account, region, count)] = index
+    return [fleet_instances(account, region, count, index[x], 1, image)[0] for x in ids if x in index]
+
+
 def ec2(action, params, account, region):
     with STATE.lock:
         instances = [dict(i) for i in STATE.instances
                      if i.get("account", CENTRAL_ACCOUNT) == account
                      and i.get("region", "us-east-1") == region]
+        generated = STATE.fleet.get((account, region), 0)
+        fleet_image = STATE.fleet_image
         images = [dict(i) for i in STATE.images if i.get("region", region) == region]
         page = STATE.page_size
         supported = STATE.metadata_supported
@@ -346,6 +405,8 @@ def ec2(action, params, account, region):
     if action == "DescribeInstances":
         ids = numbered(params, "InstanceId")
         if ids:
+            if generated:
+                instances += fleet_by_ids(account, region, generated, ids, fleet_image)
             known = {i["InstanceId"] for i in instances}
             missing = [x for x in ids if x not in known]
             if missing:
@@ -354,9 +415,14 @@ def ec2(action, params, account, region):
             sel = [i for i in instances if i["InstanceId"] in ids]
             nxt = None
         else:
+            # The listed instances first, then the generated ones: one numbering.
             start = int(params.get("NextToken", "0") or 0)
+            total = len(instances) + generated
             sel = instances[start:start + page]
-            nxt = str(start + page) if start + page < len(instances) else None
+            if len(sel) < page and start + len(sel) < total:
+                g0 = max(0, start - len(instances))
+                sel += fleet_instances(account, region, generated, g0, page - len(sel), fleet_image)
+            nxt = str(start + page) if start + page < total else None
         body = "".join(instance_xml(i) for i in sel)
         tok = f"<nextToken>{nxt}</nextToken>" if nxt else ""
         return (f'<DescribeInstancesResponse xmlns="{EC2_NS}"><requestId>{rid}</requestId>'
@@ -701,6 +767,28 @@ class Handler(BaseHTTPRequestHandler):
             elif what == "page_size":
                 STATE.page_size = int(data["size"])
                 out = {"ok": True}
+            elif what == "fleet":
+                STATE.fleet = {(a, r): int(n) for a, r, n in data.get("pairs", [])}
+                STATE.fleet_image = data.get("image", STATE.fleet_image)
+                out = {"ok": True, "pairs": len(STATE.fleet)}
+            elif what == "latency":
+                STATE.latency = dict(data or {})
+                out = {"ok": True}
+            elif what == "rate_limit":
+                STATE.rate_limit = dict(data or {})
+                STATE.buckets = {}
+                out = {"ok": True}
+            elif what == "recording":
+                STATE.recording = bool(data.get("on", True))
+                out = {"ok": True}
+            elif what == "counts":
+                out = dict(STATE.counts)
+            elif what == "inflight":
+                if method == "POST":
+                    STATE.inflight["max"] = STATE.inflight["now"]
+                    STATE.inflight["max_by_account"] = dict(STATE.inflight["by_account"])
+                out = {"now": STATE.inflight["now"], "max": STATE.inflight["max"],
+                       "max_by_account": dict(STATE.inflight["max_by_account"])}
             elif what == "requests":
                 out = list(STATE.requests)
             elif what == "state":
@@ -719,8 +807,12 @@ class Handler(BaseHTTPRequestHandler):
         kw.setdefault("headers", {k: v for k, v in self.headers.items()
                                   if k.lower() not in ("authorization",
                                                        "x-amz-security-token")})
+        kw["t"] = time.time()
+        key = "%s %s %s" % (kw.get("service"), kw.get("operation"), kw.get("status"))
         with STATE.lock:
-            STATE.requests.append(kw)
+            STATE.counts[key] = STATE.counts.get(key, 0) + 1
+            if STATE.recording:
+                STATE.requests.append(kw)
 
     # -- credential endpoints --
     def imds(self, method, path):
@@ -813,8 +905,58 @@ class Handler(BaseHTTPRequestHandler):
                    akid=akid, account=account, region=region,
                    body=body.decode("utf-8", "replace")[:4096])
         json_style = service in ("config", "securityhub", "ssm", "events")
+        listing = service == "ec2" and op == "DescribeInstances" and not numbered(params, "InstanceId")
         with STATE.lock:
-            fault = STATE.take_fault(service, op)
+            fault = STATE.take_fault(service, op, account, listing)
+            delay = self.latency_for(service, op, account)
+            limited = self.rate_limited(service, account, region)
+            if listing:
+                fl = STATE.inflight
+                fl["now"] += 1
+                fl["max"] = max(fl["max"], fl["now"])
+                fl["by_account"][account] = fl["by_account"].get(account, 0) + 1
+                fl["max_by_account"][account] = max(fl["max_by_account"].get(account, 0),
+                                                    fl["by_account"][account])
+        try:
+            self.answer(service, op, params, account, region, path, host, headers, body, rec,
+                        json_style, fault, delay, limited)
+        finally:
+            if listing:
+                with STATE.lock:
+                    STATE.inflight["now"] -= 1
+                    STATE.inflight["by_account"][account] -= 1
+
+    def latency_for(self, service, op, account):
+        """Seconds this answer waits (/__control/latency); STATE.lock held."""
+        lat = STATE.latency
+        if not lat or lat.get("service", "*") not in ("*", service) or \
+                lat.get("operation", "*") not in ("*", op):
+            return 0.0
+        return float(lat.get("accounts", {}).get(account, lat.get("ms", 0))) / 1000.0
+
+    def rate_limited(self, service, account, region):
+        """Takes a token from the (account, Region) bucket; True when there was none."""
+        rl = STATE.rate_limit
+        if not rl or rl.get("service", "ec2") != service:
+            return False
+        if rl.get("accounts") is not None and account not in rl["accounts"]:
+            return False
+        per_s, burst = float(rl.get("per_second", 5)), float(rl.get("burst", 5))
+        t = time.monotonic()
+        tokens, last = STATE.buckets.get((account, region), (burst, t))
+        tokens = min(burst, tokens + (t - last) * per_s)
+        if tokens < 1:
+            STATE.buckets[(account, region)] = (tokens, t)
+            return True
+        STATE.buckets[(account, region)] = (tokens - 1, t)
+        return False
+
+    def answer(self, service, op, params, account, region, path, host, headers, body, rec,
+               json_style, fault, delay, limited):
+        if delay:
+            time.sleep(delay)
+        if limited:
+            fault = {"kind": "throttle"}
         status, out, ctype_out, extra = 200, "", "text/xml", {}
         try:
             if fault and fault["kind"] == "slow":

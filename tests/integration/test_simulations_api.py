@@ -149,3 +149,24 @@ def test_changes_are_capped(server):
     assert res["counts"]["to"]["NON_COMPLIANT"] == 1005
     ids = [x["instance_id"] for x in res["changes"]]
     assert ids == sorted(ids)
+
+
+def test_same_image_id_judged_by_each_regions_facts(server):
+    """The simulation reads each (region, image) once and keeps it: one image id
+    registered differently in two regions must be judged by each region's own facts."""
+    admin = server.token("admin")
+    img = "ami-0dddddddddddddd44"
+    for region, owner, alias in (("eu-west-1", "137112412989", "amazon"), ("ap-south-1", "999988887777", None)):
+        facts = {"owner_id": owner, "name": "img-d", "creation_date": "2025-06-01T00:00:00Z", "tags": {}}
+        if alias:
+            facts["owner_alias"] = alias
+        assert server.request("PUT", "/v1/images/%s/%s" % (region, img), body=facts, token=admin).status == 200
+    for iid, region in (("i-000000000000000e1", "eu-west-1"), ("i-000000000000000e2", "ap-south-1"),
+                        ("i-000000000000000e3", "eu-west-1")):
+        launch(server, iid, img, region=region)
+        wait_compliance(server, iid, "NON_COMPLIANT", region=region)
+    settle(server)
+    res = simulate(server, admin, {"rules": [rule("amazon", criteria={"owners": ["amazon"]})]})
+    assert res["evaluated"] == 3 and res["changed"] == 2, res
+    assert {(c["region"], c["instance_id"], c["to"]) for c in res["changes"]} == {
+        ("eu-west-1", "i-000000000000000e1", "COMPLIANT"), ("eu-west-1", "i-000000000000000e3", "COMPLIANT")}

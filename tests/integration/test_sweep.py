@@ -1,6 +1,9 @@
 """The reconciliation sweep against the fake AWS: an instance no event announced is
 evaluated, one that vanished is retired, one whose state changed unnoticed is fixed,
 and each pair's last sweep is visible in GET /v1/sweeps."""
+import hashlib
+import json
+import os
 import sqlite3
 
 from aws_fixtures import fake_aws  # noqa: F401  (pytest fixture)
@@ -108,3 +111,160 @@ def test_sweep_off_without_aws(make_server):
     assert "The reconciliation sweep is off" in srv.logs()
     assert "Deliveries are off" in srv.logs()
     assert srv.get("/v1/sweeps", token=srv.token("reader")).json() == {"items": [], "next_cursor": None}
+
+
+# ---- issue 19: many pairs, bounded concurrency, throttling, paging --------------------
+
+def fleet_instance_id(account, region, k):
+    """The fake's id for instance k of a generated pair (fake_aws.fleet_instance_id)."""
+    return "i-" + hashlib.sha256(f"{account}/{region}/{k}".encode()).hexdigest()[:17]
+
+
+def known_pairs(srv, pairs, per_pair=1, first_seen=1):
+    """Italic knows per_pair generated instances (fake_aws fleet ids) in each pair, judged
+    long ago: every pair is overdue, so each is swept at its slot in the first interval."""
+    srv.cli("migrate")
+    con = sqlite3.connect(srv.db, timeout=10)
+    with con:
+        for account, region in pairs:
+            for k in range(per_pair):
+                con.execute("INSERT INTO instances(account, region, instance_id, image_id, state, compliance,"
+                            " reasons, observed_at, evaluated_at, first_seen_at) VALUES"
+                            " (?, ?, ?, ?, 'running', 'COMPLIANT', '[]', ?, ?, ?)",
+                            (account, region, fleet_instance_id(account, region, k), GOOD_AMI, first_seen,
+                             first_seen, first_seen))
+    con.close()
+
+
+def sweep_server(make_server, fake, pairs, per_pair=1, **env):
+    e = fake.env(ITALIC_AWS="auto", ITALIC_MEMBER_ROLE="ItalicMember", ITALIC_CONFIG_REPORT="off")
+    e.update(env)
+    srv = make_server(env=e, start=False)
+    path = os.path.join(srv.dir, "rules.json")
+    with open(path, "w") as f:
+        json.dump({"rules": [{"id": "golden", "name": "Golden images", "criteria": {"owners": ["amazon"]}}]}, f)
+    srv.cli("rules", "import", path)
+    known_pairs(srv, pairs, per_pair)
+    return srv.start()
+
+
+def sweeps_by_pair(srv):
+    rd = srv.token("reader")
+    return {(i["account"], i["region"]): i for i in srv.get("/v1/sweeps?limit=1000", token=rd).json()["items"]}
+
+
+def listings(fake, account=None):
+    return [r for r in fake.requests("ec2", "DescribeInstances")
+            if "InstanceId" not in r["body"] and (account is None or r["account"] == account)]
+
+
+ACCTS = ["210000000001", "210000000002", "210000000003", "210000000004"]
+REGS = ["us-east-1", "us-west-2", "eu-west-1"]
+
+
+def test_sweep_concurrency_bounded_overall_and_per_account(make_server, fake_aws):
+    """12 pairs in 4 accounts, each listing answered after 400 ms: never more than
+    ITALIC_SWEEP_CONCURRENCY listings at once, never two of one account, and more than one
+    at a time (the bound is used, pairs are not swept one by one)."""
+    pairs = [(a, r) for a in ACCTS for r in REGS]
+    fake_aws.control("images", images())
+    fake_aws.control("fleet", {"pairs": [[a, r, 2] for a, r in pairs], "image": GOOD_AMI})
+    fake_aws.control("latency", {"ms": 400, "service": "ec2", "operation": "DescribeInstances"})
+    srv = sweep_server(make_server, fake_aws, pairs, per_pair=2, ITALIC_SWEEP_INTERVAL="4s",
+                       ITALIC_SWEEP_CONCURRENCY="3", ITALIC_SWEEP_PER_ACCOUNT="1")
+    done = wait_for(lambda: (lambda s: s if len(s) == 12 and all(i["last_finished_at"] and i["status"] == "ok"
+                                                                for i in s.values()) else None)(sweeps_by_pair(srv)),
+                    30, "all 12 pairs swept")
+    seen = fake_aws._call("GET", "inflight")
+    assert 2 <= seen["max"] <= 3, seen
+    assert max(seen["max_by_account"].values()) == 1, seen
+    assert all(i["instances_seen"] == 2 and i["changed"] == 0 for i in done.values()), done
+    # Spread over the interval, not in one burst: the 12 first listings did not all start
+    # within the first second.
+    starts = sorted(r["t"] for r in listings(fake_aws))[:12]
+    assert starts[-1] - starts[0] > 1.0, starts
+    metrics = srv.get("/metrics", token=srv.token("reader")).body
+    assert "italic_sweep_pairs 12" in metrics
+    assert "italic_sweep_lateness_seconds_count" in metrics
+
+
+def test_slow_account_does_not_delay_the_others(make_server, fake_aws):
+    """One account answers every listing after 8 s; the other accounts' pairs are all swept
+    while its first listing is still waiting."""
+    slow = ACCTS[0]
+    pairs = [(a, r) for a in ACCTS[:3] for r in REGS]
+    fake_aws.control("images", images())
+    fake_aws.control("fleet", {"pairs": [[a, r, 1] for a, r in pairs], "image": GOOD_AMI})
+    fake_aws.control("latency", {"ms": 50, "service": "ec2", "operation": "DescribeInstances",
+                                 "accounts": {slow: 8000}})
+    srv = sweep_server(make_server, fake_aws, pairs, ITALIC_SWEEP_INTERVAL="3s", ITALIC_SWEEP_CONCURRENCY="3",
+                       ITALIC_SWEEP_PER_ACCOUNT="2")
+    t0 = time.time()
+
+    def others_done():
+        s = sweeps_by_pair(srv)
+        fast = [s.get((a, r)) for a, r in pairs if a != slow]
+        return s if all(i and i["last_finished_at"] for i in fast) else None
+    s = wait_for(others_done, 20, "the fast accounts' pairs swept")
+    took = time.time() - t0
+    slow_done = [s[(a, r)] for a, r in pairs if a == slow and (a, r) in s and s[(a, r)]["last_finished_at"]]
+    assert not slow_done, (took, slow_done)
+    assert took < 8, took
+    # Two of the slow account's pairs at most were waiting at once: it held 2 of 3 workers.
+    assert fake_aws._call("GET", "inflight")["max_by_account"][slow] <= 2
+
+
+def test_throttled_account_is_held_back_and_swept_after(make_server, fake_aws):
+    """Account A's listings are throttled for two calls' worth of attempts (aws_call()
+    retries each call 4 times). The sweep holds A back between the calls (at least the
+    hold's minimum, more than the client's own backoff), then lists it; account B is not
+    held."""
+    a, b = ACCTS[0], ACCTS[1]
+    pairs = [(a, "us-east-1"), (b, "us-east-1"), (b, "eu-west-1")]
+    fake_aws.control("images", images())
+    fake_aws.control("fleet", {"pairs": [[x, r, 1] for x, r in pairs], "image": GOOD_AMI})
+    fake_aws.control("faults", [{"service": "ec2", "operation": "DescribeInstances", "kind": "throttle",
+                                 "account": a, "count": 8, "listing": True}])
+    srv = sweep_server(make_server, fake_aws, pairs, ITALIC_SWEEP_INTERVAL="3s", ITALIC_SWEEP_PER_ACCOUNT="1")
+    s = wait_for(lambda: (lambda s: s if s.get((a, "us-east-1"), {}).get("last_finished_at") else None)(
+        sweeps_by_pair(srv)), 30, "the throttled account swept in the end")
+    assert s[(a, "us-east-1")]["status"] == "ok" and s[(a, "us-east-1")]["error"] is None
+    calls = sorted(r["t"] for r in listings(fake_aws, a))
+    assert len(calls) >= 9, calls          # 8 throttled attempts, then the one that was answered
+    # Attempts 4 -> 5 and 8 -> 9 straddle a hold: at least half the hold base (0.5 s).
+    assert calls[4] - calls[3] >= 0.45 and calls[8] - calls[7] >= 0.45, calls
+    m = srv.get("/metrics", token=srv.token("reader")).body
+    assert "italic_sweep_throttled_total 2" in m, [l for l in m.splitlines() if "throttled" in l]
+    # B was swept while A was held: its listings are not spaced by A's holds.
+    b_done = [s[p] for p in pairs if p[0] == b]
+    assert all(i["status"] == "ok" for i in b_done)
+    assert min(i["last_finished_at"] for i in b_done) <= s[(a, "us-east-1")]["last_finished_at"]
+
+
+def test_large_pair_is_read_page_by_page(make_server, fake_aws):
+    """350 instances Italic never heard of, listed 100 a page, plus one Italic knows that
+    AWS no longer lists: every page is judged, the unlisted one retired, nothing else."""
+    acct, region = ACCTS[2], "eu-west-1"
+    gone = "i-0000000000000ee01"
+    fake_aws.control("images", images())
+    fake_aws.control("page_size", {"size": 100})
+    fake_aws.control("fleet", {"pairs": [[acct, region, 350]], "image": BAD_AMI})
+    srv = sweep_server(make_server, fake_aws, [(acct, region)], per_pair=1, ITALIC_SWEEP_INTERVAL="3s")
+    con = sqlite3.connect(srv.db, timeout=10)
+    with con:
+        con.execute("INSERT INTO instances(account, region, instance_id, image_id, state, compliance, reasons,"
+                    " observed_at, evaluated_at, first_seen_at) VALUES (?, ?, ?, ?, 'running', 'COMPLIANT', '[]',"
+                    " 1, 1, 1)", (acct, region, gone, GOOD_AMI))
+    con.close()
+    s = wait_for(lambda: (lambda s: s if s.get((acct, region), {}).get("last_finished_at") else None)(
+        sweeps_by_pair(srv)), 30, "the large pair swept")
+    item = s[(acct, region)]
+    assert item["instances_seen"] == 350 and item["status"] == "ok", item
+    pages = listings(fake_aws, acct)
+    assert len(pages) >= 4 and sum(1 for p in pages if "NextToken" in p["body"]) >= 3
+    assert all("MaxResults=1000" in p["body"] for p in pages)
+    n = rows(srv.db, "SELECT count(*) AS n FROM instances WHERE account = ? AND region = ? AND"
+                     " compliance = 'NON_COMPLIANT'", (acct, region))[0]["n"]
+    # 349 unannounced (from BAD_AMI) and the known fleet instance 0, now judged from BAD_AMI too
+    assert n == 350, n
+    assert verdict(srv.db, gone)["compliance"] == "NOT_APPLICABLE"

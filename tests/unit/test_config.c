@@ -35,6 +35,7 @@ int main(void)
 	CHECK_STR(c.db, "./italic.db", "default db");
 	CHECK(c.verify == 1 && c.securityhub == 0 && c.config_report == 1, "on/off defaults");
 	CHECK(c.sweep_interval_s == 21600, "6h default");
+	CHECK(c.sweep_concurrency == 8 && c.sweep_per_account == 2, "sweep concurrency defaults");
 	CHECK(c.workers >= 1, "workers default");
 	CHECK(c.aws == CONFIG_AWS_AUTO, "aws auto");
 

@@ -4,6 +4,7 @@
 
 #include "image_facts.h"
 #include "json_io.h"
+#include "limits.h"
 #include "rule.h"
 #include "simulate.h"
 #include "status.h"
@@ -15,15 +16,15 @@
 
 #define NOW 1767225600000LL   /* 2026-01-01T00:00:00Z */
 
-static void put(struct store *s, const char *inst, const char *image, const char *state, const char *compliance,
-		const char *tags)
+static void put_in(struct store *s, const char *region, const char *inst, const char *image, const char *state,
+		   const char *compliance, const char *tags)
 {
 	struct verdict_row v;
 	enum verdict_apply how;
 
 	memset(&v, 0, sizeof(v));
 	snprintf(v.account, sizeof(v.account), "111122223333");
-	snprintf(v.region, sizeof(v.region), "us-east-1");
+	snprintf(v.region, sizeof(v.region), "%s", region);
 	snprintf(v.instance_id, sizeof(v.instance_id), "%s", inst);
 	snprintf(v.image_id, sizeof(v.image_id), "%s", image);
 	snprintf(v.state, sizeof(v.state), "%s", state);
@@ -35,6 +36,35 @@ static void put(struct store *s, const char *inst, const char *image, const char
 	v.tags_json = tags ? strdup(tags) : NULL;
 	CHECK(store_verdict_apply(s, &v, &how, NULL) == IT_OK, "apply %s", inst);
 	verdict_row_finish(&v);
+}
+
+/* put_in without a check per row (for thousands of rows). */
+static int put_quiet(struct store *s, const char *region, const char *inst, const char *image, const char *compliance)
+{
+	struct verdict_row v;
+	enum verdict_apply how;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.account, sizeof(v.account), "111122223333");
+	snprintf(v.region, sizeof(v.region), "%s", region);
+	snprintf(v.instance_id, sizeof(v.instance_id), "%s", inst);
+	snprintf(v.image_id, sizeof(v.image_id), "%s", image);
+	snprintf(v.state, sizeof(v.state), "running");
+	snprintf(v.compliance, sizeof(v.compliance), "%s", compliance);
+	snprintf(v.trigger, sizeof(v.trigger), "event");
+	v.observed_at = 1000;
+	v.evaluated_at = 1001;
+	v.reasons_json = strdup("[]");
+	rc = store_verdict_apply(s, &v, &how, NULL);
+	verdict_row_finish(&v);
+	return rc;
+}
+
+static void put(struct store *s, const char *inst, const char *image, const char *state, const char *compliance,
+		const char *tags)
+{
+	put_in(s, "us-east-1", inst, image, state, compliance, tags);
 }
 
 static void add_rule(struct rule_set *set, const char *text)
@@ -158,6 +188,59 @@ int main(void)
 
 	CHECK(rows(s, "SELECT count(*) FROM evaluations") == 5, "no history written");
 	CHECK(rows(s, "SELECT count(*) FROM audit_log") == 1, "no audit written");
+
+	/* Facts are cached by region and image: one image id registered differently in two
+	 * regions is judged by each region's facts. */
+	{
+		struct image_facts *f = image_facts_new("ami-cccccccc");
+		snprintf(f->owner_alias, sizeof(f->owner_alias), "amazon");
+		snprintf(f->owner_id, sizeof(f->owner_id), "137112412989");
+		f->tags_known = 1;
+		CHECK(store_image_put(s, "eu-west-1", f, "test", NOW - 1000) == IT_OK, "register in eu-west-1");
+		snprintf(f->owner_alias, sizeof(f->owner_alias), "%s", "");
+		snprintf(f->owner_id, sizeof(f->owner_id), "999988887777");
+		CHECK(store_image_put(s, "us-west-2", f, "test", NOW - 1000) == IT_OK, "and in us-west-2, not Amazon's");
+		image_facts_free(f);
+	}
+	put_in(s, "eu-west-1", "i-0000000e1", "ami-cccccccc", "running", "COMPLIANT", NULL);
+	put_in(s, "us-west-2", "i-0000000e2", "ami-cccccccc", "running", "COMPLIANT", NULL);
+	rule_set_finish(&proposed);
+	CHECK(simulate_run(s, &current, &proposed, NOW, 100, &res) == IT_OK, "run two regions");
+	c = change_of(res, "i-0000000e1");
+	CHECK(c && strcmp(json_string_value(json_object_get(c, "from")), "COMPLIANT") == 0, "Amazon's in eu-west-1");
+	c = change_of(res, "i-0000000e2");
+	CHECK(!c, "not Amazon's in us-west-2: NON_COMPLIANT on both sides, no change");
+	json_decref(res);
+
+	/* More images than the facts cache holds (it is emptied and refilled): every
+	 * verdict is still judged by its own image's facts. Odd images are Amazon's. */
+	CHECK(store_exec(s, "BEGIN") == IT_OK, "begin many");
+	{
+		int bad = 0;
+		for (int i = 0; i < IT_SIM_FACTS_CACHE; i++) {
+			char img[32], inst[32], sql[512];
+
+			snprintf(img, sizeof(img), "ami-%08x", 0x10000000 + i);
+			snprintf(inst, sizeof(inst), "i-1%08x", i);
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO images(region, image_id, facts, updated_at, updated_by) VALUES ('ap-south-1',"
+				 " '%s', '{\"image_id\":\"%s\",\"owner_id\":\"%s\"%s,\"tags\":{}}', 0, 'test')", img,
+				 img, i % 2 ? "137112412989" : "999988887777", i % 2 ? ",\"owner_alias\":\"amazon\"" : "");
+			bad += store_exec(s, sql) != IT_OK;
+			bad += put_quiet(s, "ap-south-1", inst, img, i % 2 ? "COMPLIANT" : "NON_COMPLIANT") != IT_OK;
+		}
+		CHECK(bad == 0, "%d instances and their images registered (%d failures)", IT_SIM_FACTS_CACHE, bad);
+	}
+	CHECK(store_exec(s, "COMMIT") == IT_OK, "commit many");
+	CHECK(simulate_run(s, &current, &proposed, NOW, 10, &res) == IT_OK, "run many images");
+	/* The proposed set is empty now (fail closed: NON_COMPLIANT whatever the facts): of
+	 * the earlier fleet the three Amazon-allowed instances and the one with unknown
+	 * facts change; of the new ones, exactly the Amazon-owned half. */
+	CHECK(json_integer_value(json_object_get(res, "changed")) == 4 + IT_SIM_FACTS_CACHE / 2, "changed %lld",
+	      (long long)json_integer_value(json_object_get(res, "changed")));
+	CHECK(count(res, "from", "COMPLIANT") == 3 + IT_SIM_FACTS_CACHE / 2, "from COMPLIANT %lld",
+	      (long long)count(res, "from", "COMPLIANT"));
+	json_decref(res);
 
 	rule_set_finish(&current);
 	rule_set_finish(&proposed);

@@ -1,12 +1,13 @@
-/* test_store: pragmas, statement cache, transactions, status mapping, pool lending, and
- * the runners every store_* function uses (store_each/store_one/store_done/store_fill/
- * store_page/store_int64): what each returns, where each stops, and that each leaves its
- * statement reset. */
+/* test_store: pragmas, statement cache, transactions, status mapping, pool lending, the
+ * WAL watch and the checkpoint pass, and the runners every store_* function uses
+ * (store_each/store_one/store_done/store_fill/store_page/store_int64): what each returns,
+ * where each stops, and that each leaves its statement reset. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "status.h"
@@ -46,6 +47,82 @@ static void *borrow(void *arg)
 		store_pool_put(w->pool, s);
 	}
 	return NULL;
+}
+
+/* One commit on s of n rows of ~3.5 KiB each (a page apiece). */
+static int commit_rows(struct store *s, int n)
+{
+	int rc = store_begin(s);
+
+	for (int i = 0; rc == IT_OK && i < n; i++)
+		rc = store_exec(s, "INSERT INTO big(b) VALUES (randomblob(3500))");
+	return rc == IT_OK ? store_commit(s) : rc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_checkpoint(const char *path)
+{
+	struct store *w = NULL, *c = NULL, *r = NULL;
+	struct store_checkpoint got = {-1, -1, -1};
+	char wal[4200];
+	struct stat sb;
+	sqlite3_stmt *st = NULL;
+	int before;
+	double t0;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	CHECK(store_open(path, 0, &w, NULL, 0) == IT_OK && store_open(path, 0, &c, NULL, 0) == IT_OK &&
+	      store_open(path, 0, &r, NULL, 0) == IT_OK, "three connections");
+	CHECK(store_wal_watch(w) == IT_OK && store_wal_frames(w) == 0, "watched, nothing committed yet");
+	CHECK(store_exec(w, "CREATE TABLE big(b BLOB)") == IT_OK, "table");
+	/* 1,200 frames in one commit: past SQLite's automatic checkpoint (1,000), which the
+	 * watch turned off, so the WAL keeps them all and the next commit appends. */
+	CHECK(commit_rows(w, 1200) == IT_OK && store_wal_frames(w) > 1200, "frames counted: %d",
+	      store_wal_frames(w));
+	before = store_wal_frames(w);
+	CHECK(commit_rows(w, 10) == IT_OK && store_wal_frames(w) > before, "no automatic checkpoint: %d > %d",
+	      store_wal_frames(w), before);
+	CHECK(stat(wal, &sb) == 0 && sb.st_size > 1200 * 4096, "WAL file holds them (%lld bytes)",
+	      (long long)sb.st_size);
+
+	/* A passive pass below the restart length copies everything and restarts nothing;
+	 * with no reader left in the WAL, the next commit starts it again from the top. */
+	CHECK(store_checkpoint(c, 1000000, &got) == IT_OK && got.wal_frames == store_wal_frames(w) &&
+	      got.copied_frames == got.wal_frames && got.restarted == 0, "passive pass: %d of %d copied",
+	      got.copied_frames, got.wal_frames);
+
+	/* A reader on an older snapshot: the RESTART gives up after its short wait instead
+	 * of holding the write lock for the busy timeout (5 s), and the WAL keeps growing. */
+	CHECK(commit_rows(w, 50) == IT_OK, "more rows");
+	CHECK(store_exec(r, "BEGIN") == IT_OK && sqlite3_prepare_v2(store_db(r), "SELECT count(*) FROM big", -1,
+								    &st, NULL) == SQLITE_OK &&
+	      sqlite3_step(st) == SQLITE_ROW, "reader holds a snapshot");
+	CHECK(commit_rows(w, 50) == IT_OK, "rows past the reader's snapshot");
+	before = store_wal_frames(w);
+	t0 = now_s();
+	CHECK(store_checkpoint(c, 1, &got) == IT_OK && got.restarted == 0 && got.wal_frames == before &&
+	      got.copied_frames < got.wal_frames, "restart gave up: %d of %d copied", got.copied_frames,
+	      got.wal_frames);
+	CHECK(now_s() - t0 < 2.0, "and did not wait out the busy timeout (%.3f s)", now_s() - t0);
+	CHECK(commit_rows(w, 1) == IT_OK && store_wal_frames(w) > before, "WAL not restarted under the reader");
+	sqlite3_finalize(st);
+	CHECK(store_exec(r, "COMMIT") == IT_OK, "reader done");
+
+	/* Without the reader the RESTART succeeds: the next commit writes from frame 1. */
+	CHECK(store_checkpoint(c, 1, &got) == IT_OK && got.restarted == 1 && got.copied_frames == got.wal_frames,
+	      "restarted after copying all %d frames", got.wal_frames);
+	CHECK(commit_rows(w, 1) == IT_OK && store_wal_frames(w) < 10, "WAL written from its start: %d frames",
+	      store_wal_frames(w));
+	CHECK(store_checkpoint(c, 0, &got) == IT_OK && got.restarted == 0, "restart_frames 0: never a restart");
+	store_close(r);
+	store_close(c);
+	store_close(w);
 }
 
 static int mode_of(const char *path)
@@ -258,6 +335,11 @@ int main(void)
 		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA foreign_keys", -1, &st, NULL) == SQLITE_OK &&
 		      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1, "foreign keys on");
 		sqlite3_finalize(st);
+		CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA journal_size_limit", -1, &st, NULL) == SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW &&
+		      sqlite3_column_int64(st, 0) == strtoll(STORE_WAL_KEEP_BYTES_STR, NULL, 10),
+		      "WAL truncated back after a restart");
+		sqlite3_finalize(st);
 	}
 	CHECK(store_stmt(s, SQL_INS, &a) == IT_OK && store_stmt(s, SQL_INS, &b) == IT_OK && a == b,
 	      "statement prepared once per connection");
@@ -305,6 +387,7 @@ int main(void)
 	test_runners(s);
 	store_close(s);
 	store_close(NULL);
+	test_checkpoint(path);
 	unlink(path);
 	test_private_files();
 	return tap_done();

@@ -1,4 +1,4 @@
-/* test_store_sweep: pairs due by first sight and by last start, begin/end record,
+/* test_store_sweep: known pairs with their first sight and last start, begin/end record,
  * listing with keyset paging, first_seen; plus the outbox additions the deliverers use
  * (oldest due, superseded, lease inside a caller's transaction). */
 #include <stdlib.h>
@@ -32,17 +32,18 @@ int main(void)
 	char path[] = "/tmp/italic-test-sweep-XXXXXX", err[256];
 	struct store *s;
 	struct sweep_row rows[8];
+	struct sweep_pair pairs[8];
 	struct outbox_row orows[4];
 	size_t n = 99;
-	int64_t next = -1, ms = -1, oldest = -1;
+	int64_t ms = -1, oldest = -1;
 	int fd = mkstemp(path), sup = -1;
 
 	close(fd);
 	CHECK(store_open(path, 0, &s, err, sizeof(err)) == IT_OK, "open");
 	CHECK(store_migrate(s, italic_migrations, NULL, err, sizeof(err)) == IT_OK, "migrate %s", err);
 
-	/* Nothing known: nothing due, no next. */
-	CHECK(store_sweep_due(s, 10000, 1000, rows, 8, &n, &next) == IT_OK && n == 0 && next == 0, "empty");
+	/* Nothing known: no pairs. */
+	CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 0, "empty");
 	CHECK(store_sweep_first_seen(s, "111122223333", "us-east-1", "i-00000001", &ms) == IT_ENOTFOUND && ms == -1,
 	      "unknown instance");
 	CHECK(store_sweep_end(s, "111122223333", "us-east-1", 1, 0, 0, NULL) == IT_ENOTFOUND, "end without begin");
@@ -53,23 +54,25 @@ int main(void)
 	CHECK(store_sweep_first_seen(s, "111122223333", "us-east-1", "i-00000001", &ms) == IT_OK && ms == 5000,
 	      "first seen");
 
-	/* Never swept: due an interval after the pair's first instance. */
-	CHECK(store_sweep_due(s, 3999, 1000, rows, 8, &n, &next) == IT_OK && n == 0 && next == 4000,
-	      "not yet (n=%zu next=%lld)", n, (long long)next);
-	CHECK(store_sweep_due(s, 4000, 1000, rows, 8, &n, &next) == IT_OK && n == 1 && next == 9000,
-	      "us-east-1 due (n=%zu next=%lld)", n, (long long)next);
-	CHECK_STR(rows[0].region, "us-east-1", "most overdue first");
-	CHECK(rows[0].last_started_at == 0, "never started");
-	CHECK(store_sweep_due(s, 9000, 1000, rows, 8, &n, &next) == IT_OK && n == 2 && next == 0, "both due");
-	CHECK(store_sweep_due(s, 9000, 1000, rows, 1, &n, &next) == IT_OK && n == 1 && next == 9000, "max respected");
+	/* Known pairs: the first sight of each (the earliest instance's, whatever the order
+	 * of the inserts), never swept yet; pages by key. */
+	CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 2, "two pairs (n=%zu)", n);
+	CHECK_STR(pairs[0].region, "eu-west-1", "ordered by region");
+	CHECK(pairs[0].first_seen_at == 8000 && pairs[1].first_seen_at == 3000, "first sight %lld %lld",
+	      (long long)pairs[0].first_seen_at, (long long)pairs[1].first_seen_at);
+	CHECK(pairs[0].last_started_at == 0 && pairs[0].failing_since == 0, "never started");
+	CHECK(store_sweep_pairs(s, "", "", pairs, 1, &n) == IT_OK && n == 1, "max respected");
+	CHECK(store_sweep_pairs(s, "111122223333", "eu-west-1", pairs, 8, &n) == IT_OK && n == 1 &&
+	      strcmp(pairs[0].region, "us-east-1") == 0, "after a key");
 
-	/* A sweep moves the pair's next time to its start + interval. */
+	/* A sweep's start is the pair's new base. */
 	CHECK(store_sweep_begin(s, "111122223333", "us-east-1", 9500) == IT_OK, "begin");
 	CHECK(store_sweep_end(s, "111122223333", "us-east-1", 9600, 2, 1, NULL) == IT_OK, "end");
 	CHECK(store_sweep_begin(s, "111122223333", "eu-west-1", 9700) == IT_OK, "begin eu");
 	CHECK(store_sweep_end(s, "111122223333", "eu-west-1", 9800, 0, 0, "DescribeInstances: denied") == IT_OK, "end eu");
-	CHECK(store_sweep_due(s, 10000, 1000, rows, 8, &n, &next) == IT_OK && n == 0 && next == 10500,
-	      "swept: next at start + interval (%lld)", (long long)next);
+	CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 2 && pairs[0].last_started_at == 9700 &&
+	      pairs[0].failing_since == 9700 && pairs[1].last_started_at == 9500 && pairs[1].failing_since == 0,
+	      "swept: last starts and the failing one");
 	CHECK(store_sweep_begin(s, "111122223333", "us-east-1", 20000) == IT_OK, "begin again");
 
 	CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && n == 2, "list");
@@ -98,18 +101,18 @@ int main(void)
 			      store_sweep_end(s, A, R, T0 + DAY, 0, 0, "AssumeRole: denied") == IT_OK, "a day of failures");
 		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].failing_since == T0 &&
 			      rows[0].stopped_at == 0, "exactly a day: not stopped");
-		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 3, "still due");
+		CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 3, "still swept");
 		/* one millisecond more: stopped */
 		CHECK(store_sweep_begin(s, A, R, T0 + DAY) == IT_OK &&
 			      store_sweep_end(s, A, R, T0 + DAY + 1, 0, 0, "AssumeRole: denied") == IT_OK, "over a day");
 		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].stopped_at == T0 + DAY + 1 &&
 			      rows[0].failing_since == T0, "stopped (%lld)", (long long)rows[0].stopped_at);
-		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 2, "not due any more");
+		CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 2, "not swept any more");
 		for (size_t i = 0; i < n; i++)
-			CHECK(strcmp(rows[i].account, A) != 0, "the stopped pair is not returned");
+			CHECK(strcmp(pairs[i].account, A) != 0, "the stopped pair is not returned");
 		/* AWS answered for the pair: swept again, the run of failures forgotten */
 		CHECK(store_sweep_resume(s, A, R, &resumed) == IT_OK && resumed == 1, "resumed");
-		CHECK(store_sweep_due(s, T0 + 3 * DAY, 1000, rows, 8, &n, &next) == IT_OK && n == 3, "due again");
+		CHECK(store_sweep_pairs(s, "", "", pairs, 8, &n) == IT_OK && n == 3, "swept again");
 		CHECK(store_sweep_list(s, "", "", rows, 8, &n) == IT_OK && rows[0].stopped_at == 0 &&
 			      rows[0].failing_since == 0, "record cleared");
 		CHECK(store_sweep_resume(s, A, R, &resumed) == IT_OK && resumed == 0, "resume again: no-op");
