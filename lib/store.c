@@ -55,7 +55,7 @@ static const char *const pragmas[] = {
 	"PRAGMA cache_size=-16000",   /* 16 MiB per connection */
 	/* After a long reader (a backup) let the WAL grow to gigabytes, the file shrinks back
 	 * to this at the next restart instead of keeping its size for good (store.h). */
-	"PRAGMA journal_size_limit=" STORE_WAL_KEEP_BYTES_STR,
+	("PRAGMA journal_size_limit=" STORE_WAL_KEEP_BYTES_STR),   /* parenthesised: one element (clang -Wstring-concatenation) */
 };
 
 /*
