@@ -376,11 +376,16 @@ static int parse_create(const json_t *detail, const json_t *resp, struct event_l
 		rc = request_data(req, rpath, &data, dpath, sizeof(dpath), err);
 	if (rc)
 		return rc;
-	/* A new template has one version, 1, which is its default and latest. */
+	/* A new template has one version, 1, which is its default and latest: a number left
+	 * out reads 1, and the default may then not be after the latest either. */
 	if (!lt->default_version)
 		lt->default_version = 1;
 	if (!lt->latest_version)
 		lt->latest_version = 1;
+	if (lt->default_version > lt->latest_version) {
+		event_path(dpath, sizeof(dpath), path, "defaultVersionNumber");
+		return json_err_set(err, IT_EINVAL, dpath, "is after latestVersionNumber (1 when left out)");
+	}
 	if (data) {
 		rc = data_image(data, dpath, data_fields, &lt->version.image, err);
 		if (rc)
