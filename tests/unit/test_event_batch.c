@@ -253,6 +253,42 @@ static void test_item_rejections(void)
 	free(good);
 }
 
+/*
+ * A too-deep element is refused before jansson reads it, so its first byte may be one
+ * no JSON value starts with, NUL included (fuzz_event_batch found one in CI): it is a
+ * rejected item whose bytes begin at that byte, and its neighbour is still judged.
+ */
+static void test_nul_led_too_deep(void)
+{
+	char body[2 * IT_EVENT_MAX_DEPTH + 16];
+	struct json_err err = {{0}, {0}};
+	struct event_batch *b = NULL;
+	size_t k = 0;
+	int rc;
+
+	body[k++] = '[';
+	body[k++] = '\0';
+	for (int d = 0; d < IT_EVENT_MAX_DEPTH + 1; d++)
+		body[k++] = '[';
+	for (int d = 0; d < IT_EVENT_MAX_DEPTH + 1; d++)
+		body[k++] = ']';
+	memcpy(body + k, ",{}]", 4);
+	k += 4;
+	rc = event_batch_read(body, k, 10, &b, &err);
+	CHECK(rc == IT_OK && b, "NUL-led: rc %d (%s)", rc, err.message);
+	if (b) {
+		CHECK(b->n == 2 && b->items[0].status == EVENT_BATCH_REJECTED &&
+			      b->items[0].reason == EVENT_BATCH_TOO_LARGE,
+		      "NUL-led: n %zu status %d reason %d", b->n, b->items[0].status, b->items[0].reason);
+		CHECK(b->items[0].raw == body + 1 && b->items[0].raw_len == 2 * (IT_EVENT_MAX_DEPTH + 1) + 1,
+		      "NUL-led: raw at %td, %zu bytes", b->items[0].raw - body, b->items[0].raw_len);
+		CHECK(b->n == 2 && b->items[1].status == EVENT_BATCH_REJECTED &&
+			      b->items[1].reason == EVENT_BATCH_MALFORMED,
+		      "NUL-led: the {} neighbour is judged on its own (status %d)", b->items[1].status);
+	}
+	event_batch_free(b);
+}
+
 /* ---- exact bytes and the split ---- */
 
 static void test_split_exact(void)
@@ -539,6 +575,7 @@ int main(int argc, char **argv)
 	fixtures_dir = argv[1];
 	test_whole_body();
 	test_item_rejections();
+	test_nul_led_too_deep();
 	test_split_exact();
 	test_single();
 	test_admit();
