@@ -14,49 +14,18 @@
 #include "parse.h"
 #include "status.h"
 #include "tap.h"
+#include "fixture_files.h"
 
-#include <dirent.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
 static const char *samples_dir, *fixtures_dir;
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			*ret_len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
 /* Reads a sample, failing the whole test loudly when it is missing. */
 static char *sample(const char *name, size_t *len)
 {
-	char path[4096];
-	char *s;
-
-	snprintf(path, sizeof(path), "%s/%s", samples_dir, name);
-	s = read_file(path, len);
-	if (!s) {
-		fprintf(stderr, "FATAL: sample %s is missing: the AWS samples must be present\n", path);
-		exit(2);
-	}
-	return s;
+	return fixture_must(samples_dir, name, len, "AWS sample");
 }
 
 static char *replace_all(const char *s, const char *from, const char *to)
@@ -313,50 +282,16 @@ static void test_limits(void)
 
 /* ---- 2. bad/ fixtures ---- */
 
-static int ends_with(const char *s, const char *suffix)
+static void one_bad(void *ctx, const char *name, const char *body, size_t len, int want_rc, const char *field)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
+	(void)ctx;
+	parse_bad(body, len, want_rc, field, name);
 }
 
 static void test_bad_fixtures(void)
 {
-	char dir[4096], path[4096 + 512];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
+	int n = fixture_each_bad(fixtures_dir, one_bad, NULL);
 
-	snprintf(dir, sizeof(dir), "%s/bad", fixtures_dir);
-	d = opendir(dir);
-	CHECK(d != NULL, "open %s", dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char *body, *want, *field;
-		size_t len, wl;
-		int want_rc;
-		if (!ends_with(e->d_name, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		body = read_file(path, &len);
-		snprintf(path + strlen(path) - 5, 5, ".err");
-		want = read_file(path, &wl);
-		CHECK(body && want, "%s: needs .json and .err", e->d_name);
-		if (body && want) {
-			field = strchr(want, '\n');
-			CHECK(field != NULL, "%s: .err has two lines", e->d_name);
-			if (field) {
-				*field++ = '\0';
-				field[strcspn(field, "\n")] = '\0';
-				want_rc = strcmp(want, "etoobig") == 0 ? IT_ETOOBIG : IT_EINVAL;
-				parse_bad(body, len, want_rc, field, e->d_name);
-			}
-		}
-		free(body);
-		free(want);
-		n++;
-	}
-	closedir(d);
 	CHECK(n >= 90, "bad fixtures found: %d", n);
 }
 
@@ -714,39 +649,25 @@ static void test_invocation_samples(void)
 
 /* ---- 4. accepted fixtures against .out ---- */
 
+static void one_good(void *ctx, const char *name, const char *body, size_t len, const char *want)
+{
+	struct event *ev = parse_ok(body, name);
+	char *got;
+
+	(void)ctx;
+	(void)len;
+	if (ev) {
+		got = render_str(ev);
+		CHECK(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", name, got, want);
+		free(got);
+	}
+	event_free(ev);
+}
+
 static void test_good_fixtures(void)
 {
-	struct dirent *e;
-	DIR *d = opendir(fixtures_dir);
-	char path[4096 + 512];
-	int n = 0;
+	int n = fixture_each_good(fixtures_dir, one_good, NULL);
 
-	CHECK(d != NULL, "open %s", fixtures_dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char *body, *want, *got;
-		struct event *ev;
-		size_t len, wl;
-		if (!ends_with(e->d_name, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", fixtures_dir, e->d_name);
-		body = read_file(path, &len);
-		snprintf(path + strlen(path) - 5, 5, ".out");
-		want = read_file(path, &wl);
-		CHECK(body && want, "%s: needs .json and .out", e->d_name);
-		ev = body ? parse_ok(body, e->d_name) : NULL;
-		if (ev && want) {
-			got = render_str(ev);
-			CHECK(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", e->d_name, got, want);
-			free(got);
-		}
-		event_free(ev);
-		free(body);
-		free(want);
-		n++;
-	}
-	closedir(d);
 	CHECK(n >= 19, "accepted fixtures found: %d", n);
 }
 
@@ -760,7 +681,7 @@ static struct event *fixture_with(const char *name, ...)
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s/%s", fixtures_dir, name);
-	body = read_file(path, &len);
+	body = fixture_read(path, &len);
 	CHECK(body != NULL, "fixture %s", name);
 	if (!body)
 		return NULL;
@@ -887,7 +808,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--render") == 0) {
 		size_t len;
-		char *body = read_file(argv[2], &len);
+		char *body = fixture_read(argv[2], &len);
 		struct json_err err = {{0}, {0}};
 		struct event *ev = NULL;
 		int rc = body ? event_parse(body, len, &ev, &err) : IT_EIO;

@@ -12,45 +12,15 @@
 #include "limits.h"
 #include "status.h"
 #include "tap.h"
+#include "fixture_files.h"
 
 #include <stdlib.h>
 
 static const char *fixtures_dir;
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			*ret_len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
 static char *fixture(const char *rel, size_t *len)
 {
-	char path[4096];
-	char *s;
-
-	snprintf(path, sizeof(path), "%s/%s", fixtures_dir, rel);
-	s = read_file(path, len);
-	if (!s) {
-		fprintf(stderr, "FATAL: fixture %s is missing\n", path);
-		exit(2);
-	}
-	return s;
+	return fixture_must(fixtures_dir, rel, len, "fixture");
 }
 
 static struct event_batch *read_ok(const char *body, size_t max, const char *ctx)

@@ -14,46 +14,15 @@
 #include "parse.h"
 #include "status.h"
 #include "tap.h"
+#include "fixture_files.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 static const char *fixtures_dir;
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			*ret_len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
 static char *fixture(const char *name, size_t *len)
 {
-	char path[4096];
-	char *s;
-
-	snprintf(path, sizeof(path), "%s/%s", fixtures_dir, name);
-	s = read_file(path, len);
-	if (!s) {
-		fprintf(stderr, "FATAL: fixture %s is missing\n", path);
-		exit(2);
-	}
-	return s;
+	return fixture_must(fixtures_dir, name, len, "fixture");
 }
 
 /* ---- rendering (the .out format) ---- */
@@ -151,12 +120,6 @@ static void parse_bad(const char *body, size_t len, int want_rc, const char *wan
 		event_free(ev);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* The invariants of event_lt.h, checked on every accepted event. */
 static void check_invariants(const struct event *ev, const char *what)
 {
@@ -177,82 +140,38 @@ static void check_invariants(const struct event *ev, const char *what)
 		CHECK(!ev->obs[i].lt_id || valid_launch_template_id(ev->obs[i].lt_id), "%s: obs lt_id", what);
 }
 
+static void one_bad(void *ctx, const char *name, const char *body, size_t len, int want_rc, const char *field)
+{
+	(void)ctx;
+	parse_bad(body, len, want_rc, field, name);
+}
+
 static void test_bad_fixtures(void)
 {
-	char dir[4096], path[4096 + 512];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
+	int n = fixture_each_bad(fixtures_dir, one_bad, NULL);
 
-	snprintf(dir, sizeof(dir), "%s/bad", fixtures_dir);
-	d = opendir(dir);
-	CHECK(d != NULL, "open %s", dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char *body, *want, *field;
-		size_t len, wl;
-		if (!ends_with(e->d_name, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		body = read_file(path, &len);
-		snprintf(path + strlen(path) - 5, 5, ".err");
-		want = read_file(path, &wl);
-		CHECK(body && want, "%s: needs .json and .err", e->d_name);
-		if (body && want) {
-			field = strchr(want, '\n');
-			CHECK(field != NULL, "%s: .err has two lines", e->d_name);
-			if (field) {
-				*field++ = '\0';
-				field[strcspn(field, "\n")] = '\0';
-				parse_bad(body, len, strcmp(want, "etoobig") == 0 ? IT_ETOOBIG : IT_EINVAL, field,
-					  e->d_name);
-			}
-		}
-		free(body);
-		free(want);
-		n++;
-	}
-	closedir(d);
 	CHECK(n >= 44, "bad fixtures found: %d", n);
+}
+
+static void one_good(void *ctx, const char *name, const char *body, size_t len, const char *want)
+{
+	struct event *ev = parse_ok(body, len, name);
+	char *got;
+
+	(void)ctx;
+	if (ev) {
+		check_invariants(ev, name);
+		got = render_str(ev);
+		CHECK(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", name, got, want);
+		free(got);
+	}
+	event_free(ev);
 }
 
 static void test_good_fixtures(void)
 {
-	struct dirent *e;
-	DIR *d = opendir(fixtures_dir);
-	char path[4096 + 512];
-	int n = 0;
+	int n = fixture_each_good(fixtures_dir, one_good, NULL);
 
-	CHECK(d != NULL, "open %s", fixtures_dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char *body, *want, *got;
-		struct event *ev;
-		size_t len, wl;
-		if (!ends_with(e->d_name, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", fixtures_dir, e->d_name);
-		body = read_file(path, &len);
-		snprintf(path + strlen(path) - 5, 5, ".out");
-		want = read_file(path, &wl);
-		CHECK(body && want, "%s: needs .json and .out", e->d_name);
-		ev = body ? parse_ok(body, len, e->d_name) : NULL;
-		if (ev) {
-			check_invariants(ev, e->d_name);
-			if (want) {
-				got = render_str(ev);
-				CHECK(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", e->d_name, got, want);
-				free(got);
-			}
-		}
-		event_free(ev);
-		free(body);
-		free(want);
-		n++;
-	}
-	closedir(d);
 	CHECK(n >= 22, "accepted fixtures found: %d", n);
 }
 
@@ -402,7 +321,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--render") == 0) {
 		size_t len;
-		char *body = read_file(argv[2], &len);
+		char *body = fixture_read(argv[2], &len);
 		struct json_err err = {{0}, {0}};
 		struct event *ev = NULL;
 		int rc = body ? event_parse(body, len, &ev, &err) : IT_EIO;
