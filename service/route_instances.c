@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "apiutil.h"
 #include "limits.h"
 #include "parse.h"
 #include "route_query.h"
@@ -57,13 +58,6 @@ static int add_row(void *ctx, const struct query_row *r)
 	return rc;
 }
 
-static int store_failure(struct response *resp, int rc)
-{
-	unsigned st = http_status_for(rc);
-	return resp_problem(resp, st >= 500 ? st : 500,
-			    st == 503 ? "database busy or unavailable; retry" : "could not read the database", NULL);
-}
-
 /* Shared by /v1/instances and /v1/evaluations: run the list, answer JSON or CSV. */
 int query_list(struct request *req, struct response *resp, int evaluations)
 {
@@ -82,7 +76,7 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 		return IT_OK;
 	rc = query_cursor_key(req, key);
 	if (rc)
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	rc = query_scope(evaluations ? "evaluations" : "instances", &q, scope);
 	if (rc)
 		return rc;
@@ -111,7 +105,7 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	if (rc) {
 		json_decref(out.items);
 		buf_reset(&resp->body);
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	}
 	next = query_cursor_out(&page, kind, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {
@@ -154,31 +148,19 @@ int route_instance_get(struct request *req, struct response *resp)
 
 	if (req->nparams != 3)
 		return IT_EINVAL;
-	if (!valid_account_id(account))
-		return resp_problem_field(resp, 400, "account", "account must be a 12-digit AWS account ID");
-	if (!valid_region(region))
-		return resp_problem_field(resp, 400, "region", "region must be an AWS region name such as us-east-1");
+	if (apiutil_path_account_region(resp, account, region))
+		return IT_OK;
 	if (!valid_instance_id(instance_id))
 		return resp_problem_field(resp, 400, "instance_id", "instance_id must be i- followed by 8 or 17 hex digits");
-	if (qparams_parse(req, QP_LIMIT | QP_CURSOR, &q, resp))
-		return IT_OK;
-	rc = query_cursor_key(req, key);
-	if (rc)
-		return store_failure(resp, rc);
-	{
-		const char *parts[] = {"history", account, region, instance_id};
-		rc = cursor_scope(parts, 4, scope);
-		if (rc)
-			return rc;
-	}
-	if (query_cursor_in(req, &q, CURSOR_HISTORY, scope, key, &after, &has_after, resp))
+	if (query_history_cursor(req, CURSOR_HISTORY, "history", account, region, instance_id, &q, key, scope, &after,
+				 &has_after, resp))
 		return IT_OK;
 
 	rc = store_query_instance(request_db(req), account, region, instance_id, instance_one, &inst);
 	if (rc == IT_ENOTFOUND)
 		return resp_problem(resp, 404, "no verdict for this instance", NULL);
 	if (rc)
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	out.items = json_array();
 	rc = out.items ? store_query_history(request_db(req), account, region, instance_id,
 					     has_after ? &after : NULL, q.limit, add_row, &out, &page)
@@ -186,7 +168,7 @@ int route_instance_get(struct request *req, struct response *resp)
 	if (rc) {
 		json_decref(inst);
 		json_decref(out.items);
-		return store_failure(resp, rc);
+		return apiutil_read_failure(resp, rc);
 	}
 	next = query_cursor_out(&page, CURSOR_HISTORY, scope, key, clock_now_ms(req->srv->clock));
 	if (!next) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apiutil.h"
 #include "clock.h"
 #include "http_syntax.h"
 #include "limits.h"
@@ -242,6 +243,26 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	*ret_key = k;
 	*ret_has = 1;
 	return 0;
+}
+
+int query_history_cursor(struct request *req, enum cursor_kind kind, const char *what, const char *account,
+			 const char *region, const char *id, struct qparams *q, uint8_t key[CURSOR_KEY_LEN],
+			 uint8_t scope[CURSOR_SCOPE_LEN], struct query_key *ret_after, int *ret_has,
+			 struct response *resp)
+{
+	const char *parts[] = {what, account, region, id};
+	int rc;
+
+	if (qparams_parse(req, QP_LIMIT | QP_CURSOR, q, resp))
+		return 1;
+	rc = query_cursor_key(req, key);
+	if (rc == IT_OK)
+		rc = cursor_scope(parts, sizeof(parts) / sizeof(parts[0]), scope);
+	if (rc) {
+		(void)apiutil_read_failure(resp, rc);
+		return 1;
+	}
+	return query_cursor_in(req, q, kind, scope, key, ret_after, ret_has, resp);
 }
 
 /* A cursor and a page key carry the same identifiers; copied whole both ways. */

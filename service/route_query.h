@@ -62,6 +62,18 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 		    const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN],
 		    struct query_key *ret_key, int *ret_has, struct response *resp);
 
+/*
+ * One resource's history page (an instance's, a launch template's): parses limit and
+ * cursor, reads the database's cursor key into key, digests the scope (what, account,
+ * region, id) into scope, and decodes the cursor into *ret_after / *ret_has as
+ * query_cursor_in() does. Returns 0 when the request may proceed; otherwise resp holds
+ * the answer (400 for the query or cursor, 5xx when the key cannot be read).
+ */
+int query_history_cursor(struct request *req, enum cursor_kind kind, const char *what, const char *account,
+			 const char *region, const char *id, struct qparams *q, uint8_t key[CURSOR_KEY_LEN],
+			 uint8_t scope[CURSOR_SCOPE_LEN], struct query_key *ret_after, int *ret_has,
+			 struct response *resp);
+
 /* The cursor for the page after page, issued at now_ms (NULL JSON when there is none).
  * New reference. */
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,

@@ -343,18 +343,8 @@ int route_template_get(struct request *req, struct response *resp)
 	if (!valid_launch_template_id(id))
 		return resp_problem_field(resp, 400, "launch_template_id",
 					  "launch_template_id must be lt- followed by 8 or 17 hex digits");
-	if (qparams_parse(req, QP_LIMIT | QP_CURSOR, &q, resp))
-		return IT_OK;
-	rc = query_cursor_key(req, key);
-	if (rc)
-		return apiutil_read_failure(resp, rc);
-	{
-		const char *parts[] = {"template-history", account, region, id};
-		rc = cursor_scope(parts, 4, scope);
-		if (rc)
-			return rc;
-	}
-	if (query_cursor_in(req, &q, CURSOR_TEMPLATE_HISTORY, scope, key, &after, &has_after, resp))
+	if (query_history_cursor(req, CURSOR_TEMPLATE_HISTORY, "template-history", account, region, id, &q, key,
+				 scope, &after, &has_after, resp))
 		return IT_OK;
 
 	rc = store_template_get(request_db(req), account, region, id, take_template, &one);
