@@ -69,7 +69,6 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	struct query_page page;
 	struct list_out out = {NULL, NULL, evaluations, 0, 0};
 	struct qparams q;
-	json_t *next;
 	int has_after = 0, csv, rc;
 
 	if (qparams_parse(req, accepted, &q, resp))
@@ -102,25 +101,7 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 			rc = store_query_instances(request_db(req), &q.filter, q.sort, has_after ? &after : NULL,
 						   q.limit, add_row, &out, &page);
 	}
-	if (rc) {
-		json_decref(out.items);
-		buf_reset(&resp->body);
-		return apiutil_read_failure(resp, rc);
-	}
-	next = query_cursor_out(&page, kind, scope, key, clock_now_ms(req->srv->clock));
-	if (!next) {
-		json_decref(out.items);
-		return resp_problem(resp, 500, "could not build the next cursor", NULL);
-	}
-	if (out.csv) {
-		resp->status = 200;
-		resp->content_type = "text/csv; charset=utf-8; header=present";
-		if (json_is_string(next))
-			rc = resp_header(resp, "X-Next-Cursor", json_string_value(next));
-		json_decref(next);
-		return rc;
-	}
-	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", out.items, "next_cursor", next));
+	return query_list_answer(req, resp, rc, out.items, out.csv != NULL, &page, kind, scope, key);
 }
 
 int route_instances_list(struct request *req, struct response *resp)

@@ -245,6 +245,34 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 	return 0;
 }
 
+int query_list_answer(struct request *req, struct response *resp, int rc, json_t *items, int csv,
+		      const struct query_page *page, enum cursor_kind kind, const uint8_t scope[CURSOR_SCOPE_LEN],
+		      const uint8_t key[CURSOR_KEY_LEN])
+{
+	json_t *next;
+
+	if (rc) {
+		json_decref(items);
+		buf_reset(&resp->body);
+		return apiutil_read_failure(resp, rc);
+	}
+	next = query_cursor_out(page, kind, scope, key, clock_now_ms(req->srv->clock));
+	if (!next) {
+		json_decref(items);
+		return resp_problem(resp, 500, "could not build the next cursor", NULL);
+	}
+	if (csv) {
+		json_decref(items);
+		resp->status = 200;
+		resp->content_type = "text/csv; charset=utf-8; header=present";
+		if (json_is_string(next))
+			rc = resp_header(resp, "X-Next-Cursor", json_string_value(next));
+		json_decref(next);
+		return rc;
+	}
+	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+}
+
 int query_history_cursor(struct request *req, enum cursor_kind kind, const char *what, const char *account,
 			 const char *region, const char *id, struct qparams *q, uint8_t key[CURSOR_KEY_LEN],
 			 uint8_t scope[CURSOR_SCOPE_LEN], struct query_key *ret_after, int *ret_has,

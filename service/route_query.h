@@ -79,6 +79,16 @@ int query_history_cursor(struct request *req, enum cursor_kind kind, const char 
 json_t *query_cursor_out(const struct query_page *page, enum cursor_kind kind,
 			 const uint8_t scope[CURSOR_SCOPE_LEN], const uint8_t key[CURSOR_KEY_LEN], int64_t now_ms);
 
+/*
+ * The answer of a list route once its rows are read: rc is the store's status, items the
+ * JSON rows (stolen; NULL when csv, whose rows are already in resp->body). A store
+ * failure is its 5xx (the CSV dropped); otherwise 200 with the next page's cursor, as
+ * next_cursor or, for CSV, the X-Next-Cursor header.
+ */
+int query_list_answer(struct request *req, struct response *resp, int rc, json_t *items, int csv,
+		      const struct query_page *page, enum cursor_kind kind, const uint8_t scope[CURSOR_SCOPE_LEN],
+		      const uint8_t key[CURSOR_KEY_LEN]);
+
 /* The database's cursor key (created on first use). IT_OK or a store error. */
 int query_cursor_key(struct request *req, uint8_t key[CURSOR_KEY_LEN]);
 

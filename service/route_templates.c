@@ -232,7 +232,6 @@ int route_templates_list(struct request *req, struct response *resp)
 	struct query_key after;
 	struct query_page page;
 	struct qparams q;
-	json_t *next;
 	int has_after = 0, csv, rc;
 
 	if (qparams_parse(req, QP_ACCOUNT | QP_REGION | QP_COMPLIANCE | QP_IMAGE_ID | QP_LIMIT | QP_CURSOR, &q, resp))
@@ -259,25 +258,7 @@ int route_templates_list(struct request *req, struct response *resp)
 	if (rc == IT_OK)
 		rc = store_template_list(request_db(req), &q.filter, has_after ? &after : NULL, q.limit, add_template, &out,
 					 &page);
-	if (rc) {
-		json_decref(out.items);
-		buf_reset(&resp->body);
-		return apiutil_read_failure(resp, rc);
-	}
-	next = query_cursor_out(&page, CURSOR_TEMPLATES, scope, key, clock_now_ms(req->srv->clock));
-	if (!next) {
-		json_decref(out.items);
-		return resp_problem(resp, 500, "could not build the next cursor", NULL);
-	}
-	if (out.csv) {
-		resp->status = 200;
-		resp->content_type = "text/csv; charset=utf-8; header=present";
-		if (json_is_string(next))
-			rc = resp_header(resp, "X-Next-Cursor", json_string_value(next));
-		json_decref(next);
-		return rc;
-	}
-	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", out.items, "next_cursor", next));
+	return query_list_answer(req, resp, rc, out.items, out.csv != NULL, &page, CURSOR_TEMPLATES, scope, key);
 }
 
 /* ---- one template ---- */
