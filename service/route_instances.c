@@ -71,20 +71,9 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	struct qparams q;
 	int has_after = 0, csv, rc;
 
-	if (qparams_parse(req, accepted, &q, resp))
+	if (query_list_open(req, accepted, kind, evaluations ? "evaluations" : "instances", &q, key, scope, &after,
+			    &has_after, &csv, resp))
 		return IT_OK;
-	rc = query_cursor_key(req, key);
-	if (rc)
-		return apiutil_read_failure(resp, rc);
-	rc = query_scope(evaluations ? "evaluations" : "instances", &q, scope);
-	if (rc)
-		return rc;
-	if (query_cursor_in(req, &q, kind, scope, key, &after, &has_after, resp))
-		return IT_OK;
-
-	csv = query_wants_csv(req);
-	if (csv < 0)
-		return resp_problem_field(resp, 400, "Accept", "Accept is too long or lists too many media ranges");
 	if (csv) {
 		out.csv = &resp->body;
 		buf_reset(&resp->body);

@@ -273,6 +273,31 @@ int query_list_answer(struct request *req, struct response *resp, int rc, json_t
 	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
 }
 
+int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kind, const char *what,
+		    struct qparams *q, uint8_t key[CURSOR_KEY_LEN], uint8_t scope[CURSOR_SCOPE_LEN],
+		    struct query_key *ret_after, int *ret_has, int *ret_csv, struct response *resp)
+{
+	int rc;
+
+	if (qparams_parse(req, accepted, q, resp))
+		return 1;
+	rc = query_cursor_key(req, key);
+	if (rc == IT_OK)
+		rc = query_scope(what, q, scope);
+	if (rc) {
+		(void)apiutil_read_failure(resp, rc);
+		return 1;
+	}
+	if (query_cursor_in(req, q, kind, scope, key, ret_after, ret_has, resp))
+		return 1;
+	*ret_csv = query_wants_csv(req);
+	if (*ret_csv < 0) {
+		(void)resp_problem_field(resp, 400, "Accept", "Accept is too long or lists too many media ranges");
+		return 1;
+	}
+	return 0;
+}
+
 int query_history_cursor(struct request *req, enum cursor_kind kind, const char *what, const char *account,
 			 const char *region, const char *id, struct qparams *q, uint8_t key[CURSOR_KEY_LEN],
 			 uint8_t scope[CURSOR_SCOPE_LEN], struct query_key *ret_after, int *ret_has,

@@ -63,6 +63,18 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
 		    struct query_key *ret_key, int *ret_has, struct response *resp);
 
 /*
+ * The opening of a list route (/v1/instances, /v1/evaluations, /v1/launch-templates):
+ * parses the query against accepted, reads the cursor key into key, digests the query's
+ * scope (query_scope(what, q)) into scope, decodes the cursor into *ret_after /
+ * *ret_has, and sets *ret_csv when the client prefers CSV. Returns 0 when the request may
+ * proceed; otherwise resp holds the answer (400 for the query, cursor or Accept, 5xx when
+ * the key cannot be read).
+ */
+int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kind, const char *what,
+		    struct qparams *q, uint8_t key[CURSOR_KEY_LEN], uint8_t scope[CURSOR_SCOPE_LEN],
+		    struct query_key *ret_after, int *ret_has, int *ret_csv, struct response *resp);
+
+/*
  * One resource's history page (an instance's, a launch template's): parses limit and
  * cursor, reads the database's cursor key into key, digests the scope (what, account,
  * region, id) into scope, and decodes the cursor into *ret_after / *ret_has as
