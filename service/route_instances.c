@@ -71,9 +71,10 @@ int query_list(struct request *req, struct response *resp, int evaluations)
 	struct qparams q;
 	int has_after = 0, csv, rc;
 
-	if (query_list_open(req, accepted, kind, evaluations ? "evaluations" : "instances", &q, key, scope, &after,
-			    &has_after, &csv, resp))
-		return IT_OK;
+	rc = query_list_open(req, accepted, kind, evaluations ? "evaluations" : "instances", &q, key, scope, &after,
+			     &has_after, &csv, resp);
+	if (rc)
+		return rc < 0 ? rc : IT_OK;
 	if (csv) {
 		out.csv = &resp->body;
 		buf_reset(&resp->body);
@@ -122,9 +123,10 @@ int route_instance_get(struct request *req, struct response *resp)
 		return IT_OK;
 	if (!valid_instance_id(instance_id))
 		return resp_problem_field(resp, 400, "instance_id", "instance_id must be i- followed by 8 or 17 hex digits");
-	if (query_history_cursor(req, CURSOR_HISTORY, "history", account, region, instance_id, &q, key, scope, &after,
-				 &has_after, resp))
-		return IT_OK;
+	rc = query_history_cursor(req, CURSOR_HISTORY, "history", account, region, instance_id, &q, key, scope, &after,
+				  &has_after, resp);
+	if (rc)
+		return rc < 0 ? rc : IT_OK;
 
 	rc = store_query_instance(request_db(req), account, region, instance_id, instance_one, &inst);
 	if (rc == IT_ENOTFOUND)

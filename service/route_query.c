@@ -273,6 +273,27 @@ int query_list_answer(struct request *req, struct response *resp, int rc, json_t
 	return resp_json(resp, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
 }
 
+/*
+ * The rest of a page's opening once its scope is digested (scope_rc is how that went):
+ * the key, then the cursor. A failed digest is returned as it is, for the router's
+ * logged 500; it is not a database read.
+ */
+static int open_page(struct request *req, const struct qparams *q, enum cursor_kind kind, int scope_rc,
+		     const uint8_t scope[CURSOR_SCOPE_LEN], uint8_t key[CURSOR_KEY_LEN], struct query_key *ret_after,
+		     int *ret_has, struct response *resp)
+{
+	int rc;
+
+	if (scope_rc)
+		return scope_rc;
+	rc = query_cursor_key(req, key);
+	if (rc) {
+		(void)apiutil_read_failure(resp, rc);
+		return 1;
+	}
+	return query_cursor_in(req, q, kind, scope, key, ret_after, ret_has, resp);
+}
+
 int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kind, const char *what,
 		    struct qparams *q, uint8_t key[CURSOR_KEY_LEN], uint8_t scope[CURSOR_SCOPE_LEN],
 		    struct query_key *ret_after, int *ret_has, int *ret_csv, struct response *resp)
@@ -281,15 +302,9 @@ int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kin
 
 	if (qparams_parse(req, accepted, q, resp))
 		return 1;
-	rc = query_cursor_key(req, key);
-	if (rc == IT_OK)
-		rc = query_scope(what, q, scope);
-	if (rc) {
-		(void)apiutil_read_failure(resp, rc);
-		return 1;
-	}
-	if (query_cursor_in(req, q, kind, scope, key, ret_after, ret_has, resp))
-		return 1;
+	rc = open_page(req, q, kind, query_scope(what, q, scope), scope, key, ret_after, ret_has, resp);
+	if (rc)
+		return rc;
 	*ret_csv = query_wants_csv(req);
 	if (*ret_csv < 0) {
 		(void)resp_problem_field(resp, 400, "Accept", "Accept is too long or lists too many media ranges");
@@ -304,18 +319,11 @@ int query_history_cursor(struct request *req, enum cursor_kind kind, const char 
 			 struct response *resp)
 {
 	const char *parts[] = {what, account, region, id};
-	int rc;
 
 	if (qparams_parse(req, QP_LIMIT | QP_CURSOR, q, resp))
 		return 1;
-	rc = query_cursor_key(req, key);
-	if (rc == IT_OK)
-		rc = cursor_scope(parts, sizeof(parts) / sizeof(parts[0]), scope);
-	if (rc) {
-		(void)apiutil_read_failure(resp, rc);
-		return 1;
-	}
-	return query_cursor_in(req, q, kind, scope, key, ret_after, ret_has, resp);
+	return open_page(req, q, kind, cursor_scope(parts, sizeof(parts) / sizeof(parts[0]), scope), scope, key,
+			 ret_after, ret_has, resp);
 }
 
 /* A cursor and a page key carry the same identifiers; copied whole both ways. */

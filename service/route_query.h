@@ -67,8 +67,9 @@ int query_cursor_in(struct request *req, const struct qparams *q, enum cursor_ki
  * parses the query against accepted, reads the cursor key into key, digests the query's
  * scope (query_scope(what, q)) into scope, decodes the cursor into *ret_after /
  * *ret_has, and sets *ret_csv when the client prefers CSV. Returns 0 when the request may
- * proceed; otherwise resp holds the answer (400 for the query, cursor or Accept, 5xx when
- * the key cannot be read).
+ * proceed, 1 when resp holds the answer (400 for the query, cursor or Accept, 5xx when
+ * the key cannot be read), or a negative status when the scope could not be digested
+ * (out of memory): the handler returns it, for the router's 500.
  */
 int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kind, const char *what,
 		    struct qparams *q, uint8_t key[CURSOR_KEY_LEN], uint8_t scope[CURSOR_SCOPE_LEN],
@@ -78,8 +79,7 @@ int query_list_open(struct request *req, unsigned accepted, enum cursor_kind kin
  * One resource's history page (an instance's, a launch template's): parses limit and
  * cursor, reads the database's cursor key into key, digests the scope (what, account,
  * region, id) into scope, and decodes the cursor into *ret_after / *ret_has as
- * query_cursor_in() does. Returns 0 when the request may proceed; otherwise resp holds
- * the answer (400 for the query or cursor, 5xx when the key cannot be read).
+ * query_cursor_in() does. Returns as query_list_open() does.
  */
 int query_history_cursor(struct request *req, enum cursor_kind kind, const char *what, const char *account,
 			 const char *region, const char *id, struct qparams *q, uint8_t key[CURSOR_KEY_LEN],

@@ -234,9 +234,10 @@ int route_templates_list(struct request *req, struct response *resp)
 	struct qparams q;
 	int has_after = 0, csv, rc;
 
-	if (query_list_open(req, QP_ACCOUNT | QP_REGION | QP_COMPLIANCE | QP_IMAGE_ID | QP_LIMIT | QP_CURSOR,
-			    CURSOR_TEMPLATES, "launch-templates", &q, key, scope, &after, &has_after, &csv, resp))
-		return IT_OK;
+	rc = query_list_open(req, QP_ACCOUNT | QP_REGION | QP_COMPLIANCE | QP_IMAGE_ID | QP_LIMIT | QP_CURSOR,
+			     CURSOR_TEMPLATES, "launch-templates", &q, key, scope, &after, &has_after, &csv, resp);
+	if (rc)
+		return rc < 0 ? rc : IT_OK;
 	if (csv) {
 		out.csv = &resp->body;
 		buf_reset(&resp->body);
@@ -314,9 +315,10 @@ int route_template_get(struct request *req, struct response *resp)
 	if (!valid_launch_template_id(id))
 		return resp_problem_field(resp, 400, "launch_template_id",
 					  "launch_template_id must be lt- followed by 8 or 17 hex digits");
-	if (query_history_cursor(req, CURSOR_TEMPLATE_HISTORY, "template-history", account, region, id, &q, key,
-				 scope, &after, &has_after, resp))
-		return IT_OK;
+	rc = query_history_cursor(req, CURSOR_TEMPLATE_HISTORY, "template-history", account, region, id, &q, key,
+				  scope, &after, &has_after, resp);
+	if (rc)
+		return rc < 0 ? rc : IT_OK;
 
 	rc = store_template_get(request_db(req), account, region, id, take_template, &one);
 	if (rc == IT_ENOTFOUND)
