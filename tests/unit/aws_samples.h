@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "aws_double.h"
+#include "fixture_files.h"
 #include "tap.h"
 
 static const char *sample_dir = "tests/data/aws";
@@ -56,27 +58,11 @@ static inline struct aws_ctx *sample_ctx(struct aws_double *d, struct clock *clk
 static inline char *sample_read(const char *name, size_t *ret_len)
 {
 	char path[1024];
-	FILE *f;
-	char *data = NULL;
-	long n;
+	char *data;
 
 	snprintf(path, sizeof(path), "%s/%s", sample_dir, name);
-	f = fopen(path, "rb");
-	CHECK(f != NULL, "sample %s is readable (argv[1] is tests/data/aws)", path);
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			if (ret_len)
-				*ret_len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
+	CHECK(access(path, R_OK) == 0, "sample %s is readable (argv[1] is tests/data/aws)", path);
+	data = fixture_read(path, ret_len);
 	CHECK(data != NULL, "sample %s read", path);
 	return data;
 }

@@ -1,6 +1,8 @@
 /*
- * fixture_files.h: reading the event fixtures (tests/fixtures) in the event parsers'
- * tests (test_event, test_event_lt, test_event_batch).
+ * fixture_files.h: reading test data: fixture_read() is the one whole-file reader of the
+ * unit tests (the AWS samples, the SigV4 vectors, the rule import sample), and the rest
+ * walks the event fixtures (tests/fixtures) of the event parsers' tests (test_event,
+ * test_event_lt, test_event_batch).
  *
  * A fixture is <name>.json beside what parsing it must give: <name>.out (the rendered
  * event) in the accepted directory, <name>.err (the status word, "etoobig" or anything
@@ -25,7 +27,8 @@
 #include "status.h"
 #include "tap.h"
 
-/* The whole file, NUL-terminated (the length excludes the NUL), or NULL. */
+/* The whole file, NUL-terminated (the length, when ret_len is not NULL, excludes the
+ * NUL), or NULL. */
 static inline char *fixture_read(const char *path, size_t *ret_len)
 {
 	FILE *f = fopen(path, "rb");
@@ -38,7 +41,8 @@ static inline char *fixture_read(const char *path, size_t *ret_len)
 		data = malloc((size_t)n + 1);
 		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
 			data[n] = '\0';
-			*ret_len = (size_t)n;
+			if (ret_len)
+				*ret_len = (size_t)n;
 		} else {
 			free(data);
 			data = NULL;

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "aws_sigv4.h"
+#include "fixture_files.h"
 #include "parse.h"
 #include "status.h"
 #include "tap.h"
@@ -38,27 +39,9 @@ static const char *const cases[] = {
 static char *slurp(const char *dir, const char *name, size_t *ret_len)
 {
 	char path[4096];
-	FILE *f;
-	char *data = NULL;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			if (ret_len)
-				*ret_len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
+	return fixture_read(path, ret_len);
 }
 
 struct parsed_request {

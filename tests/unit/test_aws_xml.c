@@ -10,6 +10,7 @@
 #include "aws_ec2.h"
 #include "aws_sts.h"
 #include "aws_xml.h"
+#include "fixture_files.h"
 #include "status.h"
 #include "tap.h"
 
@@ -18,27 +19,11 @@ static const char *data_dir;
 static char *sample(const char *name, size_t *len)
 {
 	char path[4096];
-	FILE *f;
-	char *d = NULL;
-	long n;
+	char *d;
 
 	snprintf(path, sizeof(path), "%s/aws/%s", data_dir, name);
-	f = fopen(path, "rb");
-	CHECK(f != NULL, "sample %s readable", path);
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = malloc((size_t)n + 1);
-	if (d && fread(d, 1, (size_t)n, f) == (size_t)n) {
-		d[n] = '\0';
-		*len = (size_t)n;
-	} else {
-		free(d);
-		d = NULL;
-	}
-	fclose(f);
+	d = fixture_read(path, len);
+	CHECK(d != NULL, "sample %s readable", path);
 	return d;
 }
 

@@ -1,6 +1,7 @@
 /* test_rule_import: rejected inputs per format first, then detection, the AWS sample
  * round trip, Italic and CSV imports, export skip reasons, and the diff. */
 #include "buf.h"
+#include "fixture_files.h"
 #include "json_io.h"
 #include "limits.h"
 #include "rule.h"
@@ -76,28 +77,6 @@ static void test_bad(void)
 	}
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		b = malloc((size_t)n + 1);
-		if (b && fread(b, 1, (size_t)n, f) == (size_t)n) {
-			b[n] = '\0';
-			*len = (size_t)n;
-		} else {
-			free(b);
-			b = NULL;
-		}
-	}
-	fclose(f);
-	return b;
-}
-
 static void test_detect(void)
 {
 	enum rule_format f = RULE_FORMAT__MAX;
@@ -130,9 +109,9 @@ static void test_allowed_amis_sample(void)
 	char *data;
 
 	snprintf(path, sizeof(path), "%.*sdata/aws/" SAMPLE_NAME, cut ? (int)(cut - src) : 0, src);
-	data = slurp(path, &len);
+	data = fixture_read(path, &len);
 	if (!data)
-		data = slurp("tests/data/aws/" SAMPLE_NAME, &len);
+		data = fixture_read("tests/data/aws/" SAMPLE_NAME, &len);
 	struct rule_set set;
 	struct json_err err;
 	struct rule_skip *skip = NULL;
